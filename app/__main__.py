@@ -1,0 +1,5 @@
+"""`python -m app` is `voicebot`."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,215 @@
+"""The `voicebot` command."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import click
+
+from .config import Settings
+from .dialogue.flow import Action, Hangup, Heard, HungUp, Keypad, Say, Silence, Transfer
+from .errors import ConfigError, IntentSetError
+
+if TYPE_CHECKING:
+    from .dialogue.intents import IntentSet
+    from .services import Services
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _intents_dir(directory: str | None, settings: Settings) -> Path:
+    return Path(directory) if directory else settings.intents_dir
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log at INFO to stderr.")
+def main(verbose: bool) -> None:
+    """Self-hosted Danish voicebot for a municipal contact centre."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+
+
+@main.command()
+@click.option("--at", "at", help="Pretend it is this local time (ISO, e.g. 2026-11-27T11:00).")
+def chat(at: str | None) -> None:
+    """Talk to the bot in the terminal, through the same flow as a phone call.
+
+    Type what you would say. An empty line is silence; a lone digit is a key press (0: a person).
+    """
+    settings = _settings()
+    clock = None
+    if at:
+        pinned = datetime.fromisoformat(at)
+        pinned = pinned if pinned.tzinfo else pinned.replace(tzinfo=ZoneInfo(settings.timezone))
+        clock = lambda: pinned  # noqa: E731 - a pinned clock is a one-liner
+    services = _services(settings, clock)
+    interactive = sys.stdin.isatty()
+    try:
+        convo = services.conversation(f"chat-{uuid.uuid4().hex[:12]}", channel="chat")
+        _perform(convo.opening)
+        while not convo.ended:
+            if interactive:
+                click.echo("du> ", nl=False)
+            line = sys.stdin.readline()
+            if not line:
+                _perform(convo.handle(HungUp()))
+                break
+            text = line.strip()
+            if not interactive:
+                click.echo(f"du> {text}")
+            if not text:
+                event = Silence()
+            elif len(text) == 1 and text in "0123456789*#":
+                event = Keypad(text)
+            else:
+                event = Heard(text)
+            _perform(convo.handle(event))
+        call = convo.call
+        topics = ", ".join(call.answered) or "-"
+        reason = f" ({call.reason.value})" if call.reason else ""
+        click.echo(
+            f"-- outcome: {call.outcome.value if call.outcome else '?'}{reason}; answered: {topics}"
+        )
+    finally:
+        services.close()
+
+
+def _perform(actions: tuple[Action, ...]) -> None:
+    for action in actions:
+        match action:
+            case Say(text=text):
+                click.echo(f"bot> {text}")
+            case Transfer(queue=queue, reason=reason):
+                click.echo(f"-- transfer to queue '{queue}' (reason: {reason.value})")
+            case Hangup():
+                click.echo("-- the bot hangs up")
+
+
+def _services(settings: Settings, clock: Callable[[], datetime] | None = None) -> Services:
+    from .services import Services
+
+    try:
+        return Services(settings, clock)
+    except (ConfigError, IntentSetError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+def match() -> None:
+    """Match utterances from stdin (one a line) and write one JSON object a line."""
+    from .dialogue.matcher import Matcher
+
+    settings = _settings()
+    matcher = Matcher(_load(settings.intents_dir), settings.thresholds())
+    out = sys.stdout
+    for line in sys.stdin:
+        text = line.rstrip("\n")
+        out.write(json.dumps(matcher.match(text).as_dict(), ensure_ascii=False) + "\n")
+    out.flush()
+
+
+@main.group()
+def intents() -> None:
+    """Check, test and evaluate the intent files."""
+
+
+@intents.command("check")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def intents_check(directory: str | None) -> None:
+    """Validate every intent file; prints `path:line: problem` and exits 1 on any."""
+    from .dialogue.intents import check_intents
+
+    path = _intents_dir(directory, _settings())
+    problems = check_intents(path)
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        sys.exit(1)
+    click.echo(f"{path}: ok")
+
+
+@intents.command("test")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def intents_test(directory: str | None) -> None:
+    """Run every intent's `tests:` through the matcher; exit 1 listing each miss."""
+    from .dialogue.evaluation import misses
+
+    settings = _settings()
+    intent_set = _load(_intents_dir(directory, settings))
+    found = misses(intent_set, settings.thresholds())
+    for miss in found:
+        click.echo(miss)
+    total = sum(len(i.tests) for i in intent_set.intents.values())
+    click.echo(f"{total - len(found)} of {total} test utterances matched their intent")
+    if found:
+        sys.exit(1)
+
+
+@intents.command("eval")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@click.option("--out-of-scope", type=click.Path(dir_okay=False), help="Out-of-scope utterances.")
+def intents_eval(directory: str | None, out_of_scope: str | None) -> None:
+    """Accuracy on unseen and noised text, out-of-scope rejection, and suggested thresholds."""
+    from .dialogue.evaluation import read_utterances, report
+
+    settings = _settings()
+    path = _intents_dir(directory, settings)
+    oos_path = Path(out_of_scope) if out_of_scope else path.parent / f"out_of_scope_{path.name}.txt"
+    oos = read_utterances(oos_path) if oos_path.exists() else []
+    click.echo(report(_load(path), settings.thresholds(), oos))
+
+
+def _load(path: Path) -> IntentSet:
+    from .dialogue.intents import load_intents
+
+    try:
+        return load_intents(path)
+    except IntentSetError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.group()
+def kpi() -> None:
+    """Key figures: resolution without transfer, containment, breakdowns."""
+
+
+@kpi.command("report")
+@click.option("--since", help="Local date or time, inclusive (ISO).")
+@click.option("--until", help="Local date or time, exclusive (ISO).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+def kpi_report(since: str | None, until: str | None, fmt: str) -> None:
+    """Print the KPI for a period (default: everything recorded)."""
+    from .kpi.report import render, summarise
+
+    settings = _settings()
+    tz = ZoneInfo(settings.timezone)
+
+    def parse(value: str | None) -> datetime | None:
+        if not value:
+            return None
+        moment = datetime.fromisoformat(value)
+        return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+    services = _services(settings)
+    try:
+        records = services.kpi.records(parse(since), parse(until))
+        labels = {t.id: t.label for t in services.library.current().topics.values()}
+        click.echo(render(summarise(records, settings.timezone), fmt, labels))
+    finally:
+        services.close()

@@ -1,0 +1,111 @@
+"""Typed settings read from the environment (and an optional `.env`), every default documented."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .dialogue.matcher import Thresholds
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""Where `intents/`, `audio/` and `var/` live in a checkout."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app reads from its environment.
+
+    Each field maps to the upper-case environment variable of the same name.
+    """
+
+    redis_url: str | None = None
+    """Redis for call state, counters and jobs. Unset: an embedded redis-server under DATA_DIR."""
+    vosk_model_path: str | None = None
+    """Directory of a Vosk model. Unset: calls go to the keypad menu and transfer."""
+    intents_dir: Path = PROJECT_ROOT / "intents" / "da"
+    """One YAML file per intent; `index.yaml` (topics, queues) lives in its parent."""
+    data_dir: Path = PROJECT_ROOT / "var"
+    """Embedded Redis data and rendered prompt audio."""
+    public_base_url: str | None = None
+    """The https URL Twilio calls; webhook signatures are checked against it."""
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    """Signs and verifies every Twilio webhook; required by `voicebot serve`."""
+    timezone: str = "Europe/Copenhagen"
+    municipality_name: str = "Høje-Taastrup Kommune"
+    """Spoken in the greeting."""
+    opening_hours: str = "mon-wed 10:00-14:30; thu 10:00-17:00; fri 10:00-13:30"
+    """Contact centre phone hours; closed on Danish public holidays and CLOSED_DATES."""
+    closed_dates: tuple[date, ...] = ()
+    """Extra closing days, comma-separated ISO dates (e.g. 2026-12-23)."""
+    transcript_retention_days: int = 30
+    match_answer_threshold: float = 0.44
+    """Confidence from which the bot answers without asking back (chosen by `intents eval`)."""
+    match_confirm_threshold: float = 0.44
+    """Confidence from which the bot asks "Mente du ...?" rather than "say it again"."""
+    match_margin: float = 0.14
+    """An answer also needs this lead over the runner-up intent; closer calls are confirmed."""
+    secret_key: str = field(default="dev-only-not-secret", repr=False)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read settings from `environ` (default: `.env` in the working directory + os.environ)."""
+        if environ is None:
+            from dotenv import load_dotenv
+
+            load_dotenv(override=False)
+            environ = os.environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = environ.get(f.name.upper())
+            if raw is None or raw == "":
+                continue
+            values[f.name] = _parse(f.name, f.type, raw)
+        return cls(**values)
+
+    @classmethod
+    def for_tests(cls, **overrides: Any) -> Settings:
+        """Defaults plus overrides, ignoring the environment of whoever runs the tests."""
+        return replace(cls(), **overrides)
+
+    def with_(self, **overrides: Any) -> Settings:
+        """A copy with some fields changed."""
+        return replace(self, **overrides)
+
+    def thresholds(self) -> Thresholds:
+        """The matcher's decision cut-offs."""
+        from .dialogue.matcher import Thresholds
+
+        return Thresholds(
+            self.match_answer_threshold, self.match_confirm_threshold, self.match_margin
+        )
+
+    def require(self, *names: str) -> None:
+        """Fail with one clear line when a command needs settings that are unset."""
+        missing = [n.upper() for n in names if not getattr(self, n)]
+        if missing:
+            raise ConfigError(f"missing required setting(s): {', '.join(missing)}")
+
+
+def _parse(name: str, type_name: Any, raw: str) -> Any:
+    """Convert one environment string to the field's type, naming the variable on failure."""
+    kind = str(type_name)
+    try:
+        if kind.startswith("Path"):
+            return Path(raw)
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind.startswith("tuple[date"):
+            return tuple(date.fromisoformat(p.strip()) for p in raw.split(",") if p.strip())
+    except ValueError as exc:
+        raise ConfigError(f"{name.upper()}={raw!r}: {exc}") from None
+    return raw

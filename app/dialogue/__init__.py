@@ -1,0 +1,1 @@
+"""The conversation core: channel-free, vendor-free, Danish."""

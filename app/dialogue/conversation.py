@@ -1,0 +1,39 @@
+"""One call driven through the flow: holds its state between events and reports its end once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .flow import Action, Call, Event, Flow, State
+
+
+class Conversation:
+    """A call in progress on any channel.
+
+    Args:
+        flow: the rules (and intent set) the call runs on from start to end.
+        call_id: the channel's id for the call (Twilio's CallSid, or a chat id).
+        on_end: called exactly once with the finished call, e.g. to record its outcome.
+    """
+
+    def __init__(self, flow: Flow, call_id: str, on_end: Callable[[Call], None]) -> None:
+        self.flow = flow
+        self.on_end = on_end
+        step = flow.start(call_id)
+        self.call = step.call
+        self.opening: tuple[Action, ...] = step.actions
+
+    @property
+    def ended(self) -> bool:
+        """True once the call has its outcome."""
+        return self.call.state is State.ENDED
+
+    def handle(self, event: Event) -> tuple[Action, ...]:
+        """Feed one event; returns what the channel should do."""
+        if self.ended:
+            return ()
+        step = self.flow.step(self.call, event)
+        self.call = step.call
+        if self.ended:
+            self.on_end(self.call)
+        return step.actions

@@ -1,0 +1,396 @@
+"""Intent files: load, validate with `path:line: problem` messages, and keep the last good set."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import string
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import IntentSetError
+from .normalise import tokens
+
+log = logging.getLogger(__name__)
+
+ACTIONS = ("answer", "transfer")
+SYSTEM_TOPIC = "system"
+"""Intents of this topic (ja, nej, farvel, gentag, menneske) steer the flow; they need no answer."""
+
+INTENT_KEYS: dict[str, type | tuple[type, ...]] = {
+    "id": str,
+    "topic": str,
+    "description": str,
+    "examples": list,
+    "synonyms": dict,
+    "answer": str,
+    "action": str,
+    "queue": str,
+    "follow_up": bool,
+    "tests": list,
+    "not": list,
+}
+REQUIRED_KEYS = ("id", "topic", "examples")
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+"""Ids are KPI and routing keys: plain ASCII, so æøå are written ae, oe, aa."""
+PLACEHOLDERS = frozenset({"opening_hours", "open_now", "municipality"})
+"""What an answer may contain in braces; filled from settings when it is said."""
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One thing a caller can ask for, as an admin wrote it."""
+
+    id: str
+    topic: str
+    examples: tuple[str, ...]
+    description: str = ""
+    """Short Danish phrase for "Mente du ...?", e.g. "fornyelse af dit kørekort"."""
+    answer: str | None = None
+    action: str = "answer"
+    queue: str | None = None
+    follow_up: bool = True
+    synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    tests: tuple[str, ...] = ()
+    """Utterances that must match this intent (regression suite, never learnt from)."""
+    near_misses: tuple[str, ...] = ()
+    """Utterances (key `not`) that must not match this intent."""
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A KPI group with its spoken label and its contact-centre queue."""
+
+    id: str
+    label: str
+    queue: str
+
+
+@dataclass(frozen=True)
+class IntentSet:
+    """A validated, immutable set of intents; swapped whole, never edited in place."""
+
+    intents: dict[str, Intent]
+    topics: dict[str, Topic]
+    default_queue: str
+    menu: tuple[str, ...]
+    """Topic ids offered on the keypad, digit 1 first."""
+    version: str
+    """Content hash of the files; changes exactly when they do."""
+
+    def queue_for(self, intent: Intent | None) -> str:
+        """The intent's own queue, else its topic's, else the default."""
+        if intent is None:
+            return self.default_queue
+        if intent.queue:
+            return intent.queue
+        topic = self.topics.get(intent.topic)
+        return topic.queue if topic else self.default_queue
+
+    def synonyms(self) -> dict[str, str]:
+        """Every variant phrase → its canonical word, across intents."""
+        return {
+            v: canon for i in self.intents.values() for canon, vs in i.synonyms.items() for v in vs
+        }
+
+
+def load_intents(directory: Path) -> IntentSet:
+    """Load and validate `directory/*.yaml` with `directory/../index.yaml`.
+
+    Raises:
+        IntentSetError: with every problem found, each as `path:line: problem`.
+    """
+    problems: list[str] = []
+    index_path = directory.parent / "index.yaml"
+    index = _load_index(index_path, problems)
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        problems.append(f"{directory}:0: no intent files (*.yaml) found")
+    digest = hashlib.sha256()
+    intents: dict[str, Intent] = {}
+    example_at: dict[str, tuple[str, str]] = {}
+    id_at: dict[str, Path] = {}
+    for path in [index_path, *files]:
+        if path.exists():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in files:
+        intent = _load_intent(path, index, problems, example_at, id_at)
+        if intent is not None:
+            intents[intent.id] = intent
+    if problems:
+        raise IntentSetError(problems)
+    assert index is not None
+    return IntentSet(
+        intents, index.topics, index.default_queue, index.menu, digest.hexdigest()[:16]
+    )
+
+
+def check_intents(directory: Path) -> list[str]:
+    """Every problem in an intent directory, as `path:line: problem`; empty when valid."""
+    try:
+        load_intents(directory)
+    except IntentSetError as exc:
+        return exc.problems
+    return []
+
+
+@dataclass(frozen=True)
+class _Index:
+    topics: dict[str, Topic]
+    queues: frozenset[str]
+    default_queue: str
+    menu: tuple[str, ...]
+
+
+def _compose(path: Path, problems: list[str]) -> yaml.Node | None:
+    """The file's node tree; None (with the problem noted) if it is unreadable or empty."""
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        if node is None:
+            problems.append(f"{path}:1: file is empty")
+        return node
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        problems.append(f"{path}:{line}: YAML syntax: {exc.problem or exc.context}")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(f"{path}:0: cannot read: {exc}")
+    return None
+
+
+def _mapping(node: yaml.Node | None, path: Path, problems: list[str]) -> dict[str, Any] | None:
+    """Node → {key: (value, node)}; None (and a problem) when it is not a mapping."""
+    if node is None:
+        return None  # _compose said why
+    if not isinstance(node, yaml.MappingNode):
+        problems.append(f"{path}:{node.start_mark.line + 1}: expected a mapping of keys to values")
+        return None
+    constructor = yaml.SafeLoader("")
+    out: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        key = str(key_node.value)
+        if key in out:
+            problems.append(f"{path}:{key_node.start_mark.line + 1}: key '{key}' given twice")
+        out[key] = (constructor.construct_object(value_node, deep=True), value_node)
+    return out
+
+
+def _load_index(path: Path, problems: list[str]) -> _Index | None:
+    data = _mapping(_compose(path, problems), path, problems) if path.exists() else None
+    if not path.exists():
+        problems.append(f"{path}:0: missing index.yaml (topics and queues)")
+    if data is None:
+        return None
+    queues_raw = data.get("queues", ({}, None))[0] or {}
+    queues = frozenset(queues_raw)
+    topics: dict[str, Topic] = {}
+    topics_raw, topics_node = data.get("topics", ({}, None))
+    for tid, spec in (topics_raw or {}).items():
+        spec = spec or {}
+        queue = spec.get("queue") or data.get("default_queue", ("", None))[0]
+        if queue not in queues:
+            line = _line_of_key(topics_node, tid)
+            problems.append(f"{path}:{line}: topic '{tid}' uses unknown queue '{queue}'")
+        topics[tid] = Topic(tid, str(spec.get("label", tid)), queue)
+    default_queue, dq_node = data.get("default_queue", (None, None))
+    if default_queue not in queues:
+        line = dq_node.start_mark.line + 1 if dq_node else 1
+        problems.append(f"{path}:{line}: default_queue '{default_queue}' is not in queues")
+    menu_raw, menu_node = data.get("menu", ([], None))
+    for item, item_node in zip(menu_raw or [], getattr(menu_node, "value", []), strict=False):
+        if item not in topics:
+            problems.append(
+                f"{path}:{item_node.start_mark.line + 1}: menu names unknown topic '{item}'"
+            )
+    return _Index(topics, queues, str(default_queue), tuple(menu_raw or ())[:9])
+
+
+def _line_of_key(node: yaml.Node | None, key: str) -> int:
+    if isinstance(node, yaml.MappingNode):
+        for k, _ in node.value:
+            if k.value == key:
+                return k.start_mark.line + 1
+    return node.start_mark.line + 1 if node is not None else 1
+
+
+def _load_intent(
+    path: Path,
+    index: _Index | None,
+    problems: list[str],
+    example_at: dict[str, tuple[str, str]],
+    id_at: dict[str, Path],
+) -> Intent | None:
+    node = _compose(path, problems)
+    data = _mapping(node, path, problems)
+    if data is None:
+        return None
+    before = len(problems)
+    for key, (value, value_node) in data.items():
+        line = value_node.start_mark.line + 1
+        if key not in INTENT_KEYS:
+            problems.append(f"{path}:{_line_of_key(node, key)}: unknown key '{key}'")
+        elif not isinstance(value, INTENT_KEYS[key]):
+            kind = INTENT_KEYS[key].__name__  # type: ignore[union-attr]
+            problems.append(f"{path}:{line}: '{key}' must be a {kind}")
+    for key in REQUIRED_KEYS:
+        if key not in data:
+            problems.append(f"{path}:1: missing '{key}'")
+    if len(problems) > before:
+        return None
+    value = {k: v for k, (v, _) in data.items()}
+    line = {k: n.start_mark.line + 1 for k, (_, n) in data.items()}
+    if value["id"] in id_at:
+        problems.append(
+            f"{path}:{line['id']}: duplicate id '{value['id']}' (also in {id_at[value['id']]})"
+        )
+    id_at.setdefault(value["id"], path)
+    _check_fields(path, value, line, index, problems)
+    _check_phrases(path, data, "examples", problems, example_at)
+    _check_phrases(path, data, "tests", problems, None)
+    _check_phrases(path, data, "not", problems, None)
+    if len(problems) > before:
+        return None
+    return Intent(
+        id=value["id"],
+        topic=value["topic"],
+        examples=tuple(value["examples"]),
+        description=value.get("description", ""),
+        answer=value.get("answer"),
+        action=value.get("action", "answer"),
+        queue=value.get("queue"),
+        follow_up=value.get("follow_up", True),
+        synonyms={str(k): tuple(v) for k, v in (value.get("synonyms") or {}).items()},
+        tests=tuple(value.get("tests", ())),
+        near_misses=tuple(value.get("not", ())),
+    )
+
+
+def _check_fields(
+    path: Path,
+    value: dict[str, Any],
+    line: dict[str, int],
+    index: _Index | None,
+    problems: list[str],
+) -> None:
+    if not ID_PATTERN.match(value["id"]):
+        problems.append(f"{path}:{line['id']}: id must be lower-case a-z, digits and _")
+    if value["id"] != path.stem:
+        problems.append(
+            f"{path}:{line['id']}: id '{value['id']}' does not match file name '{path.stem}'"
+        )
+    if index is not None and value["topic"] not in index.topics:
+        problems.append(f"{path}:{line['topic']}: unknown topic '{value['topic']}'")
+    if index is not None and "queue" in value and value["queue"] not in index.queues:
+        problems.append(f"{path}:{line['queue']}: unknown queue '{value['queue']}'")
+    action = value.get("action", "answer")
+    if action not in ACTIONS:
+        problems.append(f"{path}:{line['action']}: action must be one of {', '.join(ACTIONS)}")
+    if action == "answer" and value["topic"] != SYSTEM_TOPIC:
+        for key in ("answer", "description"):
+            if not str(value.get(key) or "").strip():
+                problems.append(f"{path}:{line.get(key, 1)}: missing '{key}' (needed to answer)")
+    if value.get("answer"):
+        try:
+            names = {f for _, f, _, _ in string.Formatter().parse(value["answer"]) if f is not None}
+        except ValueError as exc:
+            problems.append(f"{path}:{line['answer']}: answer has a stray brace: {exc}")
+        else:
+            for name in sorted(names - PLACEHOLDERS):
+                problems.append(
+                    f"{path}:{line['answer']}: unknown placeholder '{{{name}}}' "
+                    f"(known: {', '.join(sorted(PLACEHOLDERS))})"
+                )
+    for canon, variants in (value.get("synonyms") or {}).items():
+        if not isinstance(variants, list) or not all(isinstance(v, str) for v in variants):
+            problems.append(
+                f"{path}:{line['synonyms']}: synonyms of '{canon}' must be a list of text"
+            )
+
+
+def _check_phrases(
+    path: Path,
+    data: dict[str, Any],
+    key: str,
+    problems: list[str],
+    example_at: dict[str, tuple[str, str]] | None,
+) -> None:
+    if key not in data:
+        return
+    items, node = data[key]
+    if not items and key == "examples":
+        problems.append(f"{path}:{node.start_mark.line + 1}: 'examples' is empty")
+    for item, item_node in zip(items, node.value, strict=False):
+        line = item_node.start_mark.line + 1
+        if isinstance(item, bool):
+            problems.append(f"{path}:{line}: YAML reads '{item_node.value}' as {item}; quote it")
+            continue
+        if not isinstance(item, str) or not tokens(item):
+            problems.append(f"{path}:{line}: {key} entries must be non-empty text")
+            continue
+        if example_at is None:
+            continue
+        norm = " ".join(tokens(item))
+        if norm in example_at and example_at[norm][0] != path.stem:
+            other = example_at[norm][1]
+            problems.append(f"{path}:{line}: example '{item}' is also an example in {other}")
+        example_at.setdefault(norm, (path.stem, f"{path}:{line}"))
+
+
+class IntentLibrary:
+    """The intent set a process serves: reloads when the files change, keeps the last good set.
+
+    A change is noticed at most every `poll_seconds`; an invalid change is logged and refused.
+    """
+
+    def __init__(self, directory: Path, poll_seconds: float = 2.0) -> None:
+        self.directory = directory
+        self.poll_seconds = poll_seconds
+        self._lock = threading.Lock()
+        self._current = load_intents(directory)
+        self._fingerprint = self._files_fingerprint()
+        self._checked_at = time.monotonic()
+        self.last_problems: list[str] = []
+
+    def current(self) -> IntentSet:
+        """The newest valid set; checks the files for changes at most every `poll_seconds`."""
+        if time.monotonic() - self._checked_at >= self.poll_seconds:
+            self.reload()
+        return self._current
+
+    def reload(self) -> list[str]:
+        """Load the files if they changed; return the problems that kept a new set out."""
+        with self._lock:
+            self._checked_at = time.monotonic()
+            fingerprint = self._files_fingerprint()
+            if fingerprint == self._fingerprint:
+                return self.last_problems
+            self._fingerprint = fingerprint
+            try:
+                self._current = load_intents(self.directory)
+                self.last_problems = []
+                log.info("intent set loaded version=%s", self._current.version)
+            except IntentSetError as exc:
+                self.last_problems = exc.problems
+                log.error(
+                    "intent set refused, still serving version=%s problems=%d",
+                    self._current.version,
+                    len(exc.problems),
+                )
+            return self.last_problems
+
+    def _files_fingerprint(self) -> tuple[tuple[str, int, int], ...]:
+        paths = [self.directory.parent / "index.yaml", *sorted(self.directory.glob("*.yaml"))]
+        return tuple((p.name, s.st_mtime_ns, s.st_size) for p in paths if (s := _stat(p)))
+
+
+def _stat(path: Path) -> Any:
+    try:
+        return path.stat()
+    except OSError:
+        return None

@@ -1,0 +1,148 @@
+"""Which intent a transcript means, how sure we are, and whether to answer, confirm or ask again.
+
+Scoring works on the content stems `Lexicon.analyse` returns. Two views are blended:
+coverage (how much of what the caller said an intent's vocabulary explains, words weighted by
+how specific they are to one intent) and closeness to the single nearest example. Words no
+example uses weigh against every intent, which is what sends "hvad bliver vejret i morgen" to
+`none`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .intents import IntentSet
+from .normalise import Lexicon
+
+UNKNOWN_WORD_WEIGHT = 1.0
+"""An unknown word weighs this share of the rarest known word: off-topic talk, or a word we miss."""
+SUPPORT_DAMPING = 1.0
+"""A word one example of an intent uses counts (1/k)^this as much as its most used word."""
+COVERAGE_SHARE = 0.4
+"""Blend of coverage and nearest-example closeness; chosen with `voicebot intents eval`."""
+
+
+class Decision(StrEnum):
+    """What the flow should do with a match."""
+
+    ANSWER = "answer"
+    CONFIRM = "confirm"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Decision cut-offs on the 0–1 confidence; from settings, chosen by `intents eval`."""
+
+    answer: float = 0.44
+    confirm: float = 0.44
+    margin: float = 0.14
+
+    def decide(self, best: float, runner_up: float) -> Decision:
+        """Answer when sure and clear of the runner-up, confirm when plausible, else none."""
+        if best >= self.answer and best - runner_up >= self.margin:
+            return Decision.ANSWER
+        if best >= self.confirm:
+            return Decision.CONFIRM
+        return Decision.NONE
+
+
+@dataclass(frozen=True)
+class Match:
+    """The matcher's verdict on one utterance (the `voicebot match` JSON line)."""
+
+    text: str
+    intent: str | None
+    confidence: float
+    decision: Decision
+    alternatives: tuple[tuple[str, float], ...]
+    """Runner-up intents, best first, each with its confidence."""
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON-lines contract of DESIGN.md §3."""
+        return {
+            "text": self.text,
+            "intent": self.intent,
+            "confidence": round(self.confidence, 3),
+            "decision": self.decision.value,
+            "alternatives": [[i, round(c, 3)] for i, c in self.alternatives],
+        }
+
+
+class Matcher:
+    """Scores every intent of one `IntentSet`; built once per set, then read-only."""
+
+    def __init__(self, intents: IntentSet, thresholds: Thresholds | None = None) -> None:
+        self.intents = intents
+        self.thresholds = thresholds or Thresholds()
+        examples = [(i.id, e) for i in intents.intents.values() for e in i.examples]
+        self.lexicon = Lexicon([e for _, e in examples], intents.synonyms())
+        self._examples: list[tuple[str, frozenset[str]]] = []
+        vocab: dict[str, set[str]] = {i: set() for i in intents.intents}
+        for intent_id, example in examples:
+            stems = frozenset(self.lexicon.analyse(example))
+            if stems:
+                self._examples.append((intent_id, stems))
+                vocab[intent_id] |= stems
+        df = Counter(s for stems in vocab.values() for s in stems)
+        n = len(vocab)
+        self._weight = {s: math.log(1 + n / count) for s, count in df.items()}
+        self._unknown_weight = UNKNOWN_WORD_WEIGHT * math.log(1 + n)
+        self._strength = {intent: self._strengths(intent) for intent in vocab}
+
+    def scores(self, text: str) -> list[tuple[str, float]]:
+        """Every intent with its score in 0–1, best first; empty when nothing is said."""
+        stems = list(dict.fromkeys(self.lexicon.analyse(text)))
+        if not stems:
+            return []
+        total = sum(self._weight.get(s, self._unknown_weight) for s in stems)
+        coverage = {
+            intent: sum(strength.get(s, 0.0) for s in stems) / total
+            for intent, strength in self._strength.items()
+        }
+        said = frozenset(stems)
+        nearest = dict.fromkeys(self._strength, 0.0)
+        for intent, example in self._examples:
+            nearest[intent] = max(nearest[intent], self._closeness(said, example, total))
+        ranked = [
+            (i, COVERAGE_SHARE * coverage[i] + (1 - COVERAGE_SHARE) * nearest[i])
+            for i in self._strength
+        ]
+        return sorted(ranked, key=lambda pair: pair[1], reverse=True)
+
+    def match(self, text: str) -> Match:
+        """The best intent for a transcript, with a decision the flow can act on."""
+        ranked = self.scores(text)
+        if not ranked or ranked[0][1] <= 0:
+            return Match(text, None, 0.0, Decision.NONE, ())
+        (best, confidence), runner_up = ranked[0], ranked[1][1] if len(ranked) > 1 else 0.0
+        decision = self.thresholds.decide(confidence, runner_up)
+        alternatives = tuple((i, c) for i, c in ranked[1:4] if c > 0)
+        if decision is Decision.NONE:
+            return Match(text, None, confidence, decision, ((best, confidence), *alternatives))
+        return Match(text, best, confidence, decision, alternatives)
+
+    def match_all(self, texts: Sequence[str]) -> list[Match]:
+        """`match` over many lines (the CLI and the eval)."""
+        return [self.match(t) for t in texts]
+
+    def _strengths(self, intent: str) -> dict[str, float]:
+        """How much each word speaks for an intent: specificity, damped if few examples use it."""
+        counts = Counter(s for i, stems in self._examples if i == intent for s in stems)
+        top = max(counts.values(), default=1)
+        return {s: self._weight[s] * (c / top) ** SUPPORT_DAMPING for s, c in counts.items()}
+
+    def _closeness(
+        self, said: frozenset[str], example: frozenset[str], said_weight: float
+    ) -> float:
+        """Weighted F1 of the words said and one example's words."""
+        shared = sum(self._weight[s] for s in said & example)
+        if not shared:
+            return 0.0
+        precision = shared / said_weight
+        recall = shared / sum(self._weight[s] for s in example)
+        return 2 * precision * recall / (precision + recall)

@@ -1,0 +1,224 @@
+"""Danish text as a speech recogniser writes it, turned into comparable word stems.
+
+Recognisers write lower case without punctuation, split or join compounds at will ("køre kort",
+"kørekortet"), keep fillers ("øh", "altså", "ja hej jeg ringer fordi") and now and then get one
+letter wrong. `Lexicon` undoes that against the words the intent examples use.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+
+import snowballstemmer
+from rapidfuzz import process
+from rapidfuzz.distance import OSA, Indel
+
+_NON_WORD = re.compile(r"[^0-9a-zæøåäöüé]+")
+
+FILLER_WORDS = frozenset(
+    "øh øhm øhh øhhm eh ehm hm hmm mm mmm altså ligesom nå nåh jamen bare lige sådan egentlig "
+    "faktisk godt vel okay ok tak".split()
+)
+"""Words that carry nothing for the matcher wherever they stand ("tak" is politeness)."""
+
+FILLER_PHRASES: tuple[tuple[str, ...], ...] = tuple(
+    tuple(p.split())
+    for p in sorted(
+        [
+            "ja hej",
+            "ja altså",
+            "ja øh",
+            "ja øhm",
+            "hej med dig",
+            "hej",
+            "goddag",
+            "god dag",
+            "godmorgen",
+            "god morgen",
+            "jeg ringer fordi",
+            "jeg ringer angående",
+            "jeg ringer for at",
+            "jeg ringer om",
+            "jeg ringer",
+            "jeg ville høre",
+            "jeg vil gerne høre",
+            "jeg ville gerne høre",
+            "jeg ville bare høre",
+            "mit navn er",
+            "må jeg spørge",
+            "et spørgsmål",
+            "jeg har et spørgsmål",
+            "jeg har et spørgsmål om",
+        ],
+        key=len,
+        reverse=True,
+    )
+)
+"""Openers callers put before the request; removed only when something is left after them."""
+
+STOPWORDS = frozenset(
+    """
+    af alle alt at blev blive bliver da de dem den denne der deres det dette dig din dine disse
+    du efter eller en end er et for fra fordi ham han hans har havde have hende her hos hun hvad
+    hvem hvor hvordan hvis hvornår i igen ind jeg jer kan kunne man mange med meget men mig
+    min mine mit mod må måske nogen noget nu når og også om op os over på sig sin sine sit skal
+    skulle som så til ud under var vi vil ville være været hvilken hvilke gerne the jeres lidt
+    selv sine thi vores jeres hen henne ned oppe nede inde ude deri
+    dag morgen går uge uger måned næste sidste stadig snart altid aldrig nogle lige
+    """.split()
+)
+"""Function and time words ("i morgen", "næste uge"); the rest is content the matcher weighs."""
+
+_stem = snowballstemmer.stemmer("danish").stemWord
+
+
+@lru_cache(maxsize=65_536)
+def stem(word: str) -> str:
+    """Snowball stem, cached: the same few thousand words recur in every call."""
+    return _stem(word)
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case words, punctuation dropped; accents kept where Danish has them."""
+    return _NON_WORD.sub(" ", text.lower().replace("aa", "å")).split()
+
+
+def strip_fillers(words: list[str]) -> list[str]:
+    """Drop filler words and opener phrases, unless nothing would be left ("hej hej" stays)."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        phrase = next((p for p in FILLER_PHRASES if tuple(words[i : i + len(p)]) == p), None)
+        if phrase:
+            i += len(phrase)
+        else:
+            out.append(words[i])
+            i += 1
+    out = [w for w in out if w not in FILLER_WORDS]
+    return out or [w for w in words if w not in FILLER_WORDS]
+
+
+class Lexicon:
+    """The vocabulary of an intent set, used to repair what the recogniser wrote.
+
+    Args:
+        phrases: every example the matcher learns from.
+        synonyms: variant phrase → canonical word, applied before anything else.
+    """
+
+    def __init__(self, phrases: Iterable[str], synonyms: Mapping[str, str] | None = None) -> None:
+        self._synonyms = sorted(
+            ((tuple(tokens(v)), tokens(c)) for v, c in (synonyms or {}).items()),
+            key=lambda pair: len(pair[0]),
+            reverse=True,
+        )
+        self.words: set[str] = {v[0] for v, _ in self._synonyms if len(v) == 1}
+        for phrase in phrases:
+            self.words.update(self._apply_synonyms(tokens(phrase)))
+        self.stems = {stem(w) for w in self.words}
+        function_words = STOPWORDS | FILLER_WORDS | {w for p in FILLER_PHRASES for w in p}
+        self._spellings = sorted(w for w in self.words | function_words if len(w) >= 4)
+        self._stem_list = sorted(self.stems)
+
+    def knows(self, word: str) -> bool:
+        """True when the word or its stem occurs in some example."""
+        return word in self.words or stem(word) in self.stems
+
+    def analyse(self, text: str) -> list[str]:
+        """Content stems of an utterance: synonyms, compounds and typos repaired, fillers gone."""
+        words = self._apply_synonyms(strip_fillers(tokens(text)))
+        repaired: list[str] = []
+        for word in self._join_compounds(words):
+            repaired.extend(self._repair(word))
+        said = strip_fillers(self._apply_synonyms(repaired))
+        # "det var det" is all function words, and still means goodbye: keep them then.
+        content = [w for w in said if w not in STOPWORDS] or said
+        return [self._known_stem(stem(w)) for w in content]
+
+    def _apply_synonyms(self, words: list[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for variant, canonical in self._synonyms:
+                if variant and tuple(words[i : i + len(variant)]) == variant:
+                    out.extend(canonical)
+                    i += len(variant)
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        return out
+
+    def _join_compounds(self, words: list[str]) -> list[str]:
+        """Join neighbours that make a known word ("køre kort" → "kørekort", "skralde spnd")."""
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            pair = words[i : i + 2]
+            joined = "".join(pair)
+            if (
+                len(pair) == 2
+                and not (set(pair) & STOPWORDS)
+                and (
+                    self.knows(joined) or (not all(map(self.knows, pair)) and self._nearest(joined))
+                )
+            ):
+                out.append(joined)
+                i += 2
+            else:
+                out.append(words[i])
+                i += 1
+        return out
+
+    def _repair(self, word: str) -> list[str]:
+        """A known word as is; else its known parts ("storskraldet"); else the nearest spelling."""
+        if self.knows(word) or word in STOPWORDS or word in FILLER_WORDS:
+            return [word]
+        return self._split(word) or [self._nearest(word) or word]
+
+    def _nearest(self, word: str) -> str | None:
+        """The known spelling one edit away (two for long words).
+
+        Words under six letters only get a dropped or doubled letter back ("åbnt" → "åbent"):
+        a changed letter there makes another word too often ("skilt" is not "skift").
+        """
+        if len(word) < 4:
+            return None
+        if len(word) < 6:
+            found = process.extractOne(word, self._spellings, scorer=Indel.distance, score_cutoff=1)
+            return found[0] if found else None
+        limit = 1 if len(word) < 10 else 2
+        for form, candidates in ((word, self._spellings), (stem(word), self._stem_list)):
+            found = process.extractOne(form, candidates, scorer=OSA.distance, score_cutoff=limit)
+            if found:
+                return found[0]
+        return None
+
+    def _split(self, word: str) -> list[str] | None:
+        """Known parts of an unknown compound; Danish puts the head last ("polske|kørekort")."""
+        for cut in range(2, len(word) - 2):
+            left, right = word[:cut], word[cut:]
+            if not self.knows(right):
+                continue
+            for head in (left, left[:-1] if left[-1] in "se" else None):
+                if head and head in self.words and head not in STOPWORDS:
+                    return [head, right]
+            if len(right) >= 6:
+                return [left, right]
+        return None
+
+    def _known_stem(self, s: str) -> str:
+        """An unknown stem that is a prefix of a known one, or extends it, counts as that one.
+
+        Snowball stems verbs and nouns apart ("træn" from "trænes", "træning"); this joins them.
+        """
+        if s in self.stems or len(s) < 4:
+            return s
+        related = [
+            k
+            for k in self._stem_list
+            if len(k) >= 4 and abs(len(k) - len(s)) <= 4 and (k.startswith(s) or s.startswith(k))
+        ]
+        return min(related, key=lambda k: (abs(len(k) - len(s)), k)) if related else s

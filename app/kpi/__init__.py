@@ -1,0 +1,1 @@
+"""Call outcomes and the KPI built from them (DESIGN.md §6)."""

@@ -1,0 +1,89 @@
+"""The record each finished call leaves behind: outcome, topic and time, no personal data."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from ..dialogue.flow import Call
+from ..dialogue.intents import SYSTEM_TOPIC, IntentSet
+
+OTHER_TOPIC = "other"
+"""Calls that never got to a topic (silence, no match, a request for a person at once)."""
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One call's KPI facts; JSON in Redis, never a transcript or a phone number."""
+
+    call_id: str
+    channel: str
+    started_at: datetime
+    ended_at: datetime
+    outcome: str
+    reason: str | None
+    topic: str
+    """The call's main topic: the first answered, else the last one understood, else other."""
+    intents: tuple[str, ...]
+    queue: str | None
+    in_hours: bool
+    caller: str | None = None
+    """Keyed hash of the caller's number, for re-contact; never the number."""
+
+    @classmethod
+    def from_call(
+        cls,
+        call: Call,
+        intents: IntentSet,
+        *,
+        channel: str,
+        started_at: datetime,
+        ended_at: datetime,
+        in_hours: bool,
+        caller: str | None = None,
+    ) -> CallRecord:
+        """Summarise a finished call."""
+        assert call.outcome is not None, "only a finished call has a record"
+        understood = [t.intent for t in call.turns if t.intent]
+        topics = [
+            intents.intents[i].topic
+            for i in (*call.answered, *reversed(understood))
+            if i in intents.intents and intents.intents[i].topic != SYSTEM_TOPIC
+        ]
+        return cls(
+            call_id=call.call_id,
+            channel=channel,
+            started_at=started_at,
+            ended_at=ended_at,
+            outcome=call.outcome.value,
+            reason=call.reason.value if call.reason else None,
+            topic=topics[0] if topics else OTHER_TOPIC,
+            intents=call.answered,
+            queue=call.queue,
+            in_hours=in_hours,
+            caller=caller,
+        )
+
+    def to_json(self) -> str:
+        """Compact JSON with ISO times."""
+        data = asdict(self)
+        data["started_at"] = self.started_at.isoformat()
+        data["ended_at"] = self.ended_at.isoformat()
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> CallRecord:
+        """Inverse of `to_json`."""
+        data = json.loads(raw)
+        data["started_at"] = datetime.fromisoformat(data["started_at"])
+        data["ended_at"] = datetime.fromisoformat(data["ended_at"])
+        data["intents"] = tuple(data["intents"])
+        return cls(**data)
+
+    def counters(self) -> list[str]:
+        """Counter fields this call increments (cheap totals for dashboards and /metrics)."""
+        fields = ["calls", f"outcome:{self.outcome}", f"topic:{self.topic}:{self.outcome}"]
+        if self.reason:
+            fields.append(f"reason:{self.reason}")
+        return fields

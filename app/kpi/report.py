@@ -1,0 +1,147 @@
+"""The KPI, defined once (DESIGN.md §6): resolution without transfer, containment, breakdowns."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from .events import CallRecord
+
+OUTCOMES = ("resolved", "transferred", "abandoned", "error")
+
+
+@dataclass
+class Group:
+    """Outcome counts for one slice of calls (a topic, an hour, a day or all)."""
+
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def calls(self) -> int:
+        """Every call that reached the bot."""
+        return sum(self.outcomes.values())
+
+    @property
+    def resolution(self) -> float | None:
+        """Resolved without transfer ÷ all calls."""
+        return self.outcomes["resolved"] / self.calls if self.calls else None
+
+    @property
+    def containment(self) -> float | None:
+        """1 − transferred ÷ all calls."""
+        return 1 - self.outcomes["transferred"] / self.calls if self.calls else None
+
+    def as_dict(self) -> dict[str, object]:
+        """Counts and rates, JSON-ready."""
+        return {
+            "calls": self.calls,
+            **{o: self.outcomes[o] for o in OUTCOMES},
+            "resolution": _round(self.resolution),
+            "containment": _round(self.containment),
+        }
+
+
+@dataclass
+class Summary:
+    """Every figure `voicebot kpi report` prints."""
+
+    total: Group = field(default_factory=Group)
+    reasons: Counter[str] = field(default_factory=Counter)
+    topics: dict[str, Group] = field(default_factory=lambda: defaultdict(Group))
+    hours: dict[int, Group] = field(default_factory=lambda: defaultdict(Group))
+    days: dict[str, Group] = field(default_factory=lambda: defaultdict(Group))
+
+    def as_dict(self) -> dict[str, object]:
+        """Nested JSON-ready form."""
+        return {
+            "total": self.total.as_dict(),
+            "transfer_reasons": dict(sorted(self.reasons.items())),
+            "topics": {k: g.as_dict() for k, g in sorted(self.topics.items())},
+            "hours": {f"{h:02d}": g.as_dict() for h, g in sorted(self.hours.items())},
+            "days": {d: g.as_dict() for d, g in sorted(self.days.items())},
+        }
+
+
+def summarise(records: Iterable[CallRecord], timezone: str = "Europe/Copenhagen") -> Summary:
+    """Count outcomes overall and by topic, local hour of the call's start and local day."""
+    tz = ZoneInfo(timezone)
+    summary = Summary()
+    for r in records:
+        local = r.started_at.astimezone(tz)
+        for group in (
+            summary.total,
+            summary.topics[r.topic],
+            summary.hours[local.hour],
+            summary.days[local.date().isoformat()],
+        ):
+            group.outcomes[r.outcome] += 1
+        if r.outcome == "transferred" and r.reason:
+            summary.reasons[r.reason] += 1
+    return summary
+
+
+def render(summary: Summary, fmt: str = "table", labels: Mapping[str, str] | None = None) -> str:
+    """The summary as a table for people, or JSON or CSV for other tools."""
+    if fmt == "json":
+        return json.dumps(summary.as_dict(), ensure_ascii=False, indent=2)
+    if fmt == "csv":
+        return _csv(summary)
+    return _table(summary, labels or {})
+
+
+def _table(s: Summary, labels: Mapping[str, str]) -> str:
+    t = s.total
+    lines = [
+        f"calls                      {t.calls}",
+        f"resolved without transfer  {_pct(t.resolution)}",
+        f"containment                {_pct(t.containment)}",
+        "",
+        "outcome       calls",
+        *(f"{o:<13} {t.outcomes[o]:>5}" for o in OUTCOMES),
+        "",
+        "transfer reason  calls",
+        *(f"{r:<16} {n:>5}" for r, n in sorted(s.reasons.items())),
+        "",
+        f"{'topic':<24} {'calls':>5} {'resolved':>9} {'resolution':>11}",
+    ]
+    for topic, g in sorted(s.topics.items(), key=lambda kv: -kv[1].calls):
+        name = labels.get(topic, topic)
+        lines.append(
+            f"{name:<24} {g.calls:>5} {g.outcomes['resolved']:>9} {_pct(g.resolution):>11}"
+        )
+    lines += ["", f"{'hour':<6} {'calls':>5} {'resolution':>11}"]
+    lines += [
+        f"{h:02d}:00  {g.calls:>5} {_pct(g.resolution):>11}" for h, g in sorted(s.hours.items())
+    ]
+    return "\n".join(lines)
+
+
+def _csv(s: Summary) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["group", "key", "calls", *OUTCOMES, "resolution", "containment"])
+    rows = [("total", "all", s.total)]
+    rows += [("topic", k, g) for k, g in sorted(s.topics.items())]
+    rows += [("hour", f"{h:02d}", g) for h, g in sorted(s.hours.items())]
+    rows += [("day", d, g) for d, g in sorted(s.days.items())]
+    for group, key, g in rows:
+        d = g.as_dict()
+        writer.writerow(
+            [group, key, d["calls"], *(d[o] for o in OUTCOMES), d["resolution"], d["containment"]]
+        )
+    for reason, n in sorted(s.reasons.items()):
+        writer.writerow(["transfer_reason", reason, n, "", "", "", "", "", ""])
+    return out.getvalue()
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)

@@ -1,0 +1,68 @@
+import shutil
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from redis import Redis
+
+from app.config import PROJECT_ROOT, Settings
+from app.dialogue.flow import Flow
+from app.dialogue.hours import OpeningHours
+from app.dialogue.intents import load_intents
+from app.dialogue.matcher import Matcher
+from app.redis_server import EmbeddedRedis
+
+CPH = ZoneInfo("Europe/Copenhagen")
+INTENTS_DIR = PROJECT_ROOT / "intents" / "da"
+OPEN = datetime(2026, 11, 26, 11, 0, tzinfo=CPH)  # a Thursday morning
+CLOSED = datetime(2026, 11, 26, 19, 0, tzinfo=CPH)  # the same Thursday evening
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """One real redis-server for the whole run, on a short socket path."""
+    directory = Path(tempfile.mkdtemp(prefix="vb-redis-"))
+    server = EmbeddedRedis(directory)
+    yield server.start()
+    server.stop()
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def redis(redis_url):
+    client = Redis.from_url(redis_url)
+    client.flushdb()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def settings(redis_url, tmp_path):
+    return Settings.for_tests(redis_url=redis_url, data_dir=tmp_path / "var")
+
+
+@pytest.fixture(scope="session")
+def intents():
+    return load_intents(INTENTS_DIR)
+
+
+@pytest.fixture(scope="session")
+def matcher(intents):
+    return Matcher(intents, Settings().thresholds())
+
+
+@pytest.fixture(scope="session")
+def hours():
+    return OpeningHours.from_spec(Settings().opening_hours)
+
+
+@pytest.fixture
+def flow_at(intents, matcher, hours):
+    """A flow whose clock stands still at the given time."""
+
+    def make(moment: datetime = OPEN) -> Flow:
+        return Flow(intents, matcher, hours, lambda: moment, "Høje-Taastrup Kommune")
+
+    return make

@@ -1,0 +1,236 @@
+import pytest
+
+from app.dialogue.flow import (
+    Call,
+    Failed,
+    Hangup,
+    Heard,
+    HungUp,
+    Keypad,
+    Outcome,
+    Say,
+    Silence,
+    State,
+    Transfer,
+    TransferReason,
+)
+from tests.conftest import CLOSED, OPEN
+
+
+def run(flow, *events):
+    """Start a call, feed events, return the call and the prompt ids/actions of each step."""
+    step = flow.start("CA-test")
+    call, steps = step.call, [step.actions]
+    for event in events:
+        step = flow.step(call, event)
+        call = step.call
+        steps.append(step.actions)
+    return call, steps
+
+
+def ids(actions):
+    return [a.prompt_id if isinstance(a, Say) else type(a).__name__ for a in actions]
+
+
+def test_greeting_names_the_municipality_and_its_notice_cannot_be_interrupted(flow_at):
+    _, (opening,) = run(flow_at())
+    greeting, ask = opening
+    assert "Høje-Taastrup Kommune" in greeting.text and "automatisk assistent" in greeting.text
+    assert greeting.barge_in is False
+    assert ask.barge_in is True
+
+
+def test_question_answer_no_thanks_is_resolved(flow_at):
+    call, steps = run(flow_at(), Heard("jeg skal forny mit kørekort"), Heard("nej tak"))
+    assert ids(steps[1]) == ["koerekort", "anything_else"]
+    assert ids(steps[2]) == ["goodbye", "Hangup"]
+    assert (call.state, call.outcome, call.reason) == (State.ENDED, Outcome.RESOLVED, None)
+    assert call.answered == ("koerekort",)
+
+
+def test_yes_to_anything_else_asks_what(flow_at):
+    call, steps = run(flow_at(), Heard("kørekort"), Heard("ja"))
+    assert ids(steps[2]) == ["ask_again"]
+    assert call.state is State.LISTENING
+
+
+def test_two_questions_in_one_call(flow_at):
+    call, _ = run(flow_at(), Heard("kørekort"), Heard("jeg skal melde flytning"), Heard("farvel"))
+    assert call.answered == ("koerekort", "flytning")
+    assert call.outcome is Outcome.RESOLVED
+
+
+def test_unsure_match_is_confirmed_then_answered_on_yes(flow_at, monkeypatch):
+    flow = flow_at()
+    monkeypatch.setattr(flow.matcher, "thresholds", flow.matcher.thresholds.__class__(0.99, 0.2, 0))
+    call, steps = run(flow, Heard("jeg skal forny mit kørekort"))
+    assert ids(steps[1]) == ["confirm"]
+    assert steps[1][0].text == "Mente du dit kørekort?"
+    assert (call.state, call.pending) == (State.CONFIRMING, "koerekort")
+
+    monkeypatch.setattr(flow.matcher, "thresholds", flow.matcher.thresholds.__class__(0.4, 0.3, 0))
+    step = flow.step(call, Heard("ja"))
+    assert ids(step.actions) == ["koerekort", "anything_else"]
+    assert step.call.state is State.LISTENING
+
+
+def test_no_to_a_confirmation_asks_to_rephrase(flow_at):
+    flow = flow_at()
+    confirming = Call("CA", state=State.CONFIRMING, pending="koerekort")
+    step = flow.step(confirming, Heard("nej"))
+    assert ids(step.actions) == ["confirm_again"]
+    assert (step.call.state, step.call.pending, step.call.no_match) == (State.LISTENING, None, 1)
+
+
+def test_a_new_question_instead_of_yes_or_no_is_answered(flow_at):
+    confirming = Call("CA", state=State.CONFIRMING, pending="koerekort")
+    step = flow_at().step(confirming, Heard("jeg skal melde flytning"))
+    assert ids(step.actions) == ["flytning", "anything_else"]
+
+
+def test_first_no_match_asks_to_rephrase_second_offers_keypad_menu(flow_at):
+    call, steps = run(flow_at(), Heard("bla bla"), Heard("hvad bliver vejret"))
+    assert ids(steps[1]) == ["rephrase"]
+    assert ids(steps[2]) == ["menu"]
+    assert "Tryk 1 for Sundhed og Omsorg" in steps[2][0].text
+    assert call.state is State.MENU
+
+
+def test_no_match_in_the_menu_transfers_never_a_third_identical_prompt(flow_at):
+    call, steps = run(flow_at(), Heard("bla"), Heard("bla bla"), Heard("bla bla bla"))
+    assert ids(steps[3]) == ["transfer", "Transfer"]
+    assert (call.outcome, call.reason) == (Outcome.TRANSFERRED, TransferReason.NO_MATCH)
+
+
+def test_menu_digit_for_a_one_intent_topic_answers(flow_at):
+    call, steps = run(flow_at(), Heard("bla"), Heard("bla bla"), Keypad("5"))  # 5: Kørekort
+    assert ids(steps[3]) == ["koerekort", "anything_else"]
+    assert call.state is State.LISTENING and call.no_match == 0
+
+
+def test_menu_digit_for_a_wide_topic_transfers_to_its_queue(flow_at):
+    call, steps = run(flow_at(), Heard("bla"), Heard("bla bla"), Keypad("1"))
+    transfer = steps[3][-1]
+    assert transfer == Transfer("sundhed_omsorg", TransferReason.NO_MATCH, None)
+
+
+def test_unknown_menu_digit_repeats_the_choices(flow_at):
+    call, steps = run(flow_at(), Heard("bla"), Heard("bla bla"), Keypad("9"))
+    assert ids(steps[3]) == ["menu_invalid"]
+    assert call.state is State.MENU
+
+
+def test_digits_outside_the_menu_are_ignored(flow_at):
+    call, steps = run(flow_at(), Keypad("5"))
+    assert steps[1] == ()
+    assert call.state is State.LISTENING
+
+
+def test_silence_reprompts_once_then_says_goodbye(flow_at):
+    call, steps = run(flow_at(), Silence(), Silence())
+    assert ids(steps[1]) == ["silence"]
+    assert ids(steps[2]) == ["goodbye", "Hangup"]
+    assert call.outcome is Outcome.ABANDONED
+
+
+def test_speech_resets_the_silence_count(flow_at):
+    call, _ = run(flow_at(), Silence(), Heard("kørekort"), Silence())
+    assert call.state is State.LISTENING
+
+
+def test_silence_after_an_answer_ends_resolved(flow_at):
+    call, _ = run(flow_at(), Heard("kørekort"), Silence(), Silence())
+    assert call.outcome is Outcome.RESOLVED
+
+
+@pytest.mark.parametrize("event", [Heard("jeg vil tale med et menneske"), Keypad("0")])
+def test_asking_for_a_person_transfers_at_any_time(flow_at, event):
+    call, steps = run(flow_at(), Heard("kørekort"), event)
+    assert ids(steps[2]) == ["transfer", "Transfer"]
+    assert steps[2][0].barge_in is False
+    assert steps[2][1].reason is TransferReason.REQUESTED
+    assert steps[2][1].queue == "borgerservice"  # the topic of what was asked before
+    assert (call.outcome, call.reason) == (Outcome.TRANSFERRED, TransferReason.REQUESTED)
+
+
+def test_zero_transfers_even_from_the_menu(flow_at):
+    call, _ = run(flow_at(), Heard("bla"), Heard("bla bla"), Keypad("0"))
+    assert call.reason is TransferReason.REQUESTED
+
+
+def test_transfer_intent_goes_to_its_queue_with_reason_intent(flow_at, intents):
+    from dataclasses import replace
+
+    from app.dialogue.flow import Flow
+
+    flow = flow_at()
+    pleje = replace(intents.intents["hjemmepleje"], action="transfer")
+    changed = replace(intents, intents={**intents.intents, "hjemmepleje": pleje})
+    flow = Flow(changed, flow.matcher, flow.hours, flow.clock, flow.municipality)
+    call, steps = run(flow, Heard("hjemmeplejen er ikke kommet"))
+    assert steps[1][-1] == Transfer("sundhed_omsorg", TransferReason.INTENT, "hjemmepleje")
+    assert call.reason is TransferReason.INTENT
+
+
+def test_repeat_says_the_last_answer_again(flow_at):
+    call, steps = run(flow_at(), Heard("kørekort"), Heard("kan du gentage det"))
+    assert ids(steps[2]) == ["koerekort"]
+    _, steps = run(flow_at(), Heard("kørekort"), Keypad("*"))
+    assert ids(steps[2]) == ["koerekort"]
+
+
+def test_closed_centre_says_when_it_opens_instead_of_transferring(flow_at):
+    call, steps = run(flow_at(CLOSED), Heard("jeg vil tale med en medarbejder"))
+    assert ids(steps[1]) == ["closed", "anything_else"]
+    assert "i morgen, fredag, klokken 10" in steps[1][0].text
+    assert not any(isinstance(a, Transfer) for a in steps[1])
+    assert call.state is State.LISTENING
+
+    call = flow_at(CLOSED).step(call, Heard("nej tak")).call
+    assert (call.outcome, call.reason) == (Outcome.TRANSFERRED, TransferReason.CLOSED)
+
+
+def test_opening_hours_answer_is_filled_from_settings(flow_at):
+    _, steps = run(flow_at(OPEN), Heard("hvornår har i åbent"))
+    text = steps[1][0].text
+    assert "torsdag fra 10 til 17" in text and "Lige nu har vi åbent." in text
+    _, steps = run(flow_at(CLOSED), Heard("hvornår har i åbent"))
+    assert "vi åbner igen i morgen, fredag, klokken 10" in steps[1][0].text
+
+
+def test_hang_up_before_any_answer_is_abandoned_after_one_is_resolved(flow_at):
+    assert run(flow_at(), HungUp())[0].outcome is Outcome.ABANDONED
+    assert run(flow_at(), Heard("kørekort"), HungUp())[0].outcome is Outcome.RESOLVED
+
+
+def test_failure_apologises_and_transfers_when_open(flow_at):
+    call, steps = run(flow_at(OPEN), Failed("stt"))
+    assert ids(steps[1]) == ["error", "transfer", "Transfer"]
+    assert (call.outcome, call.reason) == (Outcome.TRANSFERRED, TransferReason.ERROR)
+
+
+def test_failure_when_closed_apologises_and_ends_with_error(flow_at):
+    call, steps = run(flow_at(CLOSED), Failed("stt"))
+    assert ids(steps[1]) == ["error", "goodbye", "Hangup"]
+    assert call.outcome is Outcome.ERROR
+
+
+def test_an_ended_call_ignores_further_events(flow_at):
+    call, _ = run(flow_at(), HungUp())
+    step = flow_at().step(call, Heard("kørekort"))
+    assert step.actions == () and step.call == call
+
+
+def test_every_call_ends_with_exactly_one_outcome(flow_at):
+    call, steps = run(flow_at(), Heard("kørekort"), Heard("farvel"), HungUp(), Keypad("0"))
+    assert call.outcome is Outcome.RESOLVED
+    assert steps[3] == () and steps[4] == ()
+    assert sum(isinstance(a, Hangup) for s in steps for a in s) == 1
+
+
+def test_call_round_trips_through_json(flow_at):
+    import json
+
+    call, _ = run(flow_at(CLOSED), Heard("kørekort"), Heard("menneske"))
+    again = Call.from_dict(json.loads(json.dumps(call.to_dict())))
+    assert again == call

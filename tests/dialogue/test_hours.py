@@ -1,0 +1,109 @@
+from datetime import UTC, date, datetime
+
+import pytest
+
+from app.dialogue.hours import OpeningHours, parse_weekly, say_clock
+from app.errors import ConfigError
+from tests.conftest import CPH
+
+HOURS = OpeningHours.from_spec("mon-wed 10:00-14:30; thu 10:00-17:00; fri 10:00-13:30")
+
+
+def local(*args):
+    return datetime(*args, tzinfo=CPH)
+
+
+@pytest.mark.parametrize(
+    ("moment", "is_open"),
+    [
+        (local(2026, 11, 23, 9, 59), False),  # Monday, a minute early
+        (local(2026, 11, 23, 10, 0), True),
+        (local(2026, 11, 24, 14, 29), True),  # Tuesday
+        (local(2026, 11, 25, 14, 30), False),  # Wednesday at closing time
+        (local(2026, 11, 26, 16, 59), True),  # Thursday, the long day
+        (local(2026, 11, 27, 13, 30), False),  # Friday closes 13:30
+        (local(2026, 11, 28, 11, 0), False),  # Saturday
+        (local(2026, 11, 29, 11, 0), False),  # Sunday
+    ],
+)
+def test_weekly_hours(moment, is_open):
+    assert HOURS.is_open(moment) is is_open
+
+
+@pytest.mark.parametrize(
+    "day",
+    [
+        date(2026, 4, 2),  # Skærtorsdag
+        date(2026, 4, 6),  # Anden påskedag
+        date(2026, 5, 14),  # Kristi himmelfartsdag
+        date(2026, 6, 5),  # Grundlovsdag (not a public holiday, but the centre closes)
+        date(2026, 12, 24),  # Juleaftensdag
+        date(2026, 12, 25),
+    ],
+)
+def test_closed_on_danish_holidays(day):
+    assert not HOURS.is_open(datetime(day.year, day.month, day.day, 11, 0, tzinfo=CPH))
+
+
+def test_may_day_is_an_ordinary_day():
+    assert HOURS.is_open(local(2026, 5, 1, 11, 0))  # a Friday
+
+
+def test_admin_closing_day():
+    hours = OpeningHours.from_spec("mon-fri 10:00-14:00", closed_dates=[date(2026, 11, 27)])
+    assert not hours.is_open(local(2026, 11, 27, 11, 0))
+    assert hours.is_open(local(2026, 11, 26, 11, 0))
+
+
+def test_spring_dst_switch():
+    # Clocks go forward on Sunday 29 March 2026: 10:00 is 09:00 UTC before, 08:00 UTC after.
+    assert not HOURS.is_open(datetime(2026, 3, 27, 8, 30, tzinfo=UTC))  # Fri 09:30 CET
+    assert HOURS.is_open(datetime(2026, 3, 30, 8, 30, tzinfo=UTC))  # Mon 10:30 CEST
+    opening = HOURS.next_opening(local(2026, 3, 27, 14, 0))
+    assert opening.astimezone(UTC) == datetime(2026, 3, 30, 8, 0, tzinfo=UTC)
+
+
+def test_autumn_dst_switch():
+    # Clocks go back on Sunday 25 October 2026.
+    assert HOURS.is_open(datetime(2026, 10, 23, 8, 30, tzinfo=UTC))  # Fri 10:30 CEST
+    assert not HOURS.is_open(datetime(2026, 10, 26, 8, 30, tzinfo=UTC))  # Mon 09:30 CET
+    opening = HOURS.next_opening(local(2026, 10, 23, 14, 0))
+    assert opening.astimezone(UTC) == datetime(2026, 10, 26, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("moment", "said"),
+    [
+        (local(2026, 11, 27, 8, 0), "i dag klokken 10"),
+        (local(2026, 11, 26, 18, 0), "i morgen, fredag, klokken 10"),
+        (local(2026, 11, 27, 15, 0), "på mandag klokken 10"),
+        (local(2026, 12, 23, 15, 0), "på mandag klokken 10"),  # past Christmas
+        (local(2026, 12, 30, 15, 0), "på mandag klokken 10"),  # past New Year
+        (local(2026, 4, 1, 15, 0), "på tirsdag klokken 10"),  # past Easter
+    ],
+)
+def test_next_opening_in_danish(moment, said):
+    assert HOURS.say_next_opening(moment) == said
+
+
+def test_a_long_closure_names_the_date():
+    hours = OpeningHours.from_spec(
+        "mon-fri 10:00-14:00", closed_dates=[date(2026, 7, d) for d in range(6, 18)]
+    )
+    assert hours.say_next_opening(local(2026, 7, 3, 15, 0)) == "mandag den 20. juli klokken 10"
+
+
+def test_week_in_danish():
+    assert HOURS.say_week() == (
+        "mandag til onsdag fra 10 til 14.30, torsdag fra 10 til 17 og fredag fra 10 til 13.30"
+    )
+
+
+def test_clock_reading():
+    assert say_clock(datetime(2026, 1, 1, 14, 30).time()) == "14.30"
+
+
+@pytest.mark.parametrize("spec", ["mon 10-14", "xyz 10:00-11:00", "mon 14:00-10:00"])
+def test_malformed_hours_fail_at_start_up(spec):
+    with pytest.raises(ConfigError, match="OPENING_HOURS"):
+        parse_weekly(spec)

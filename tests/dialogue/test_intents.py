@@ -1,0 +1,185 @@
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from app.dialogue.intents import IntentLibrary, check_intents, load_intents
+from app.errors import IntentSetError
+from tests.conftest import INTENTS_DIR
+
+CATALOGUE = {
+    "sundhedskort",
+    "laegeskift",
+    "hjemmepleje",
+    "hjaelpemidler",
+    "genoptraening",
+    "flytning",
+    "adressebeskyttelse",
+    "byggetilladelse",
+    "boligstoette",
+    "ejendomsskat",
+    "ledighed",
+    "sygedagpenge",
+    "kontanthjaelp",
+    "koerekort",
+    "mitid",
+    "tidsbestilling",
+    "pas",
+    "aabningstider",
+    "affald",
+    "digitalpost",
+    "menneske",
+    "farvel",
+    "ja",
+    "nej",
+    "gentag",
+}
+
+GOOD = """\
+id: pas
+topic: borgerservice
+description: dit pas
+examples:
+  - jeg skal have et nyt pas
+answer: Bestil tid i Borgerservice.
+"""
+
+
+@pytest.fixture
+def intent_dir(tmp_path):
+    """A copy of index.yaml with one valid intent, to break one way per test."""
+    (tmp_path / "da").mkdir()
+    shutil.copy(INTENTS_DIR.parent / "index.yaml", tmp_path / "index.yaml")
+    (tmp_path / "da" / "pas.yaml").write_text(GOOD, encoding="utf-8")
+    return tmp_path / "da"
+
+
+def write(directory: Path, name: str, text: str) -> Path:
+    path = directory / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_set_is_valid_and_covers_the_catalogue(intents):
+    assert check_intents(INTENTS_DIR) == []
+    assert set(intents.intents) == CATALOGUE
+
+
+def test_every_shipped_intent_has_tests_that_are_not_its_examples(intents):
+    for intent in intents.intents.values():
+        assert intent.tests, intent.id
+        assert not set(intent.tests) & set(intent.examples), intent.id
+
+
+def test_a_valid_directory_has_no_problems(intent_dir):
+    assert check_intents(intent_dir) == []
+
+
+def test_yaml_syntax_error_names_file_and_line(intent_dir):
+    path = write(intent_dir, "pas.yaml", GOOD + "examples: [unclosed\n")
+    (problem,) = check_intents(intent_dir)
+    assert problem.startswith(f"{path}:8: YAML syntax")
+
+
+def test_unknown_key_names_its_line(intent_dir):
+    path = write(intent_dir, "pas.yaml", GOOD + "anwser: typo\n")
+    assert check_intents(intent_dir) == [f"{path}:7: unknown key 'anwser'"]
+
+
+def test_missing_field(intent_dir):
+    path = write(intent_dir, "pas.yaml", GOOD.replace("topic: borgerservice\n", ""))
+    assert check_intents(intent_dir) == [f"{path}:1: missing 'topic'"]
+
+
+def test_missing_answer_for_an_answering_intent(intent_dir):
+    path = write(intent_dir, "pas.yaml", GOOD.replace("answer: Bestil tid i Borgerservice.\n", ""))
+    assert check_intents(intent_dir) == [f"{path}:1: missing 'answer' (needed to answer)"]
+
+
+def test_id_must_match_file_name(intent_dir):
+    path = write(intent_dir, "pas.yaml", GOOD.replace("id: pas", "id: passet"))
+    assert check_intents(intent_dir) == [f"{path}:1: id 'passet' does not match file name 'pas'"]
+
+
+def test_duplicate_ids(intent_dir):
+    other = write(intent_dir, "pas2.yaml", GOOD.replace("nyt pas", "andet pas"))
+    problems = check_intents(intent_dir)
+    assert f"{other}:1: id 'pas' does not match file name 'pas2'" in problems
+    assert f"{other}:1: duplicate id 'pas' (also in {intent_dir / 'pas.yaml'})" in problems
+
+
+def test_unknown_topic(intent_dir):
+    path = write(intent_dir, "pas.yaml", GOOD.replace("topic: borgerservice", "topic: rejser"))
+    assert check_intents(intent_dir) == [f"{path}:2: unknown topic 'rejser'"]
+
+
+def test_unknown_queue(intent_dir):
+    path = write(intent_dir, "pas.yaml", GOOD + "queue: nowhere\n")
+    assert check_intents(intent_dir) == [f"{path}:7: unknown queue 'nowhere'"]
+
+
+def test_empty_examples(intent_dir):
+    text = GOOD.replace("examples:\n  - jeg skal have et nyt pas\n", "examples: []\n")
+    path = write(intent_dir, "pas.yaml", text)
+    assert check_intents(intent_dir) == [f"{path}:4: 'examples' is empty"]
+
+
+def test_example_in_two_intents(intent_dir):
+    text = GOOD.replace("id: pas", "id: koerekort").replace(
+        "topic: borgerservice", "topic: koerekort"
+    )
+    other = write(intent_dir, "koerekort.yaml", text.replace("nyt pas", "Nyt pas!"))
+    first = intent_dir / "koerekort.yaml"
+    (problem,) = check_intents(intent_dir)
+    # Files are read in name order, so koerekort.yaml is first and pas.yaml is the duplicate.
+    assert problem == (
+        f"{intent_dir / 'pas.yaml'}:5: example 'jeg skal have et nyt pas' "
+        f"is also an example in {first}:5"
+    )
+    assert other == first
+
+
+def test_yaml_boolean_trap_is_explained(intent_dir):
+    path = write(intent_dir, "pas.yaml", GOOD + "  - yes\n".replace("  - yes", "tests:\n  - yes"))
+    assert check_intents(intent_dir) == [f"{path}:8: YAML reads 'yes' as True; quote it"]
+
+
+def test_unknown_placeholder_in_answer(intent_dir):
+    path = write(intent_dir, "pas.yaml", GOOD.replace("Borgerservice.", "Borgerservice {aabent}."))
+    (problem,) = check_intents(intent_dir)
+    assert problem.startswith(f"{path}:6: unknown placeholder '{{aabent}}'")
+
+
+def test_wrong_type(intent_dir):
+    path = write(intent_dir, "pas.yaml", GOOD + "follow_up: maybe\n")
+    assert check_intents(intent_dir) == [f"{path}:7: 'follow_up' must be a bool"]
+
+
+def test_every_problem_is_reported_not_just_the_first(intent_dir):
+    write(intent_dir, "a.yaml", "id: a\n")
+    write(intent_dir, "b.yaml", "- not a mapping\n")
+    problems = check_intents(intent_dir)
+    assert any("a.yaml:1: missing 'topic'" in p for p in problems)
+    assert any("b.yaml:1: expected a mapping" in p for p in problems)
+
+
+def test_load_raises_with_all_problems(intent_dir):
+    write(intent_dir, "pas.yaml", "id: pas\n")
+    with pytest.raises(IntentSetError) as err:
+        load_intents(intent_dir)
+    assert len(err.value.problems) == 2
+
+
+def test_library_keeps_the_last_good_set_when_an_edit_is_invalid(intent_dir):
+    library = IntentLibrary(intent_dir, poll_seconds=0)
+    good_version = library.current().version
+    time.sleep(0.01)
+    write(intent_dir, "pas.yaml", GOOD + "bogus: 1\n")
+    assert library.current().version == good_version
+    assert library.last_problems == [f"{intent_dir / 'pas.yaml'}:7: unknown key 'bogus'"]
+
+    write(intent_dir, "pas.yaml", GOOD.replace("nyt pas", "nyt rejsepas"))
+    assert library.current().version != good_version
+    assert library.last_problems == []
+    assert library.current().intents["pas"].examples == ("jeg skal have et nyt rejsepas",)

@@ -1,0 +1,93 @@
+import json
+
+import pytest
+
+from app.dialogue.evaluation import labelled_tests, read_utterances, report, score
+from app.dialogue.matcher import Decision, Thresholds
+from tests.conftest import INTENTS_DIR
+
+OUT_OF_SCOPE = read_utterances(INTENTS_DIR.parent / "out_of_scope_da.txt")
+
+
+@pytest.mark.parametrize(
+    ("said", "intent"),
+    [
+        ("jeg skal forny mit kørekort", "koerekort"),
+        ("øh ja hej jeg ringer fordi mit køre kort er udløbet", "koerekort"),
+        ("jeg har mistet mit gule kort", "sundhedskort"),
+        ("jeg er lige flyttet", "flytning"),
+        ("jeg vil tale med et menneske", "menneske"),
+        ("nej tak", "nej"),
+        ("ja tak", "ja"),
+        ("hej hej", "farvel"),
+        ("kan du sige det igen", "gentag"),
+    ],
+)
+def test_clear_requests_are_answered(matcher, said, intent):
+    found = matcher.match(said)
+    assert (found.intent, found.decision) == (intent, Decision.ANSWER)
+
+
+@pytest.mark.parametrize("said", ["hvad bliver vejret i morgen", "bla bla", "øh", "", "   "])
+def test_out_of_scope_talk_gets_no_intent(matcher, said):
+    found = matcher.match(said)
+    assert (found.intent, found.decision) == (None, Decision.NONE)
+
+
+def test_confidence_is_between_zero_and_one_and_alternatives_are_ranked(matcher):
+    found = matcher.match("jeg skal have et nyt kort")
+    assert 0 <= found.confidence <= 1
+    confidences = [c for _, c in found.alternatives]
+    assert confidences == sorted(confidences, reverse=True)
+    assert all(0 <= c <= found.confidence for c in confidences)
+
+
+def test_close_runner_up_means_confirm_not_answer(intents):
+    from app.dialogue.matcher import Matcher
+
+    strict = Matcher(intents, Thresholds(answer=0.3, confirm=0.2, margin=0.99))
+    assert strict.match("jeg skal forny mit kørekort").decision is Decision.CONFIRM
+
+
+def test_a_none_still_names_the_nearest_intent_as_an_alternative(matcher):
+    found = matcher.match("jeg vil klage over min nabo")
+    assert found.intent is None
+    assert found.alternatives == () or found.alternatives[0][1] == found.confidence
+
+
+def test_as_dict_is_the_cli_contract(matcher):
+    line = matcher.match("kørekort").as_dict()
+    assert list(line) == ["text", "intent", "confidence", "decision", "alternatives"]
+    assert json.loads(json.dumps(line)) == line
+
+
+def test_every_intent_test_utterance_has_its_intent_on_top(intents, matcher):
+    texts, labels = labelled_tests(intents)
+    result = score("tests", labels, matcher.match_all(texts))
+    assert result.top1 >= 0.90
+    assert result.wrong_answers <= 0.05
+
+
+def test_out_of_scope_list_is_mostly_rejected(matcher):
+    result = score("oos", [None] * len(OUT_OF_SCOPE), matcher.match_all(OUT_OF_SCOPE))
+    assert result.rejected >= 0.85
+
+
+def test_wrong_answers_stay_under_five_percent_of_everything_said(intents, matcher):
+    texts, labels = labelled_tests(intents)
+    result = score(
+        "all", [*labels, *[None] * len(OUT_OF_SCOPE)], matcher.match_all([*texts, *OUT_OF_SCOPE])
+    )
+    assert result.wrong_answers <= 0.05
+
+
+def test_eval_report_prints_the_figures(intents, matcher):
+    text = report(intents, matcher.thresholds, OUT_OF_SCOPE)
+    for row in (
+        "tests (clean)",
+        "tests (noised)",
+        "out of scope (held out)",
+        "examples (5-fold CV)",
+    ):
+        assert row in text
+    assert "suggested by cross-validation" in text

@@ -1,0 +1,109 @@
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from app.kpi.store import KpiStore
+from tests.conftest import INTENTS_DIR
+
+
+@pytest.fixture
+def voicebot(redis_url, redis, tmp_path):
+    """Run `voicebot …` as a separate process against the test Redis."""
+    env = {**os.environ, "REDIS_URL": redis_url, "DATA_DIR": str(tmp_path / "var")}
+    env.pop("INTENTS_DIR", None)
+
+    def run(*args, stdin=""):
+        return subprocess.run(
+            [sys.executable, "-m", "app", *args],
+            input=stdin,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    return run
+
+
+def test_match_writes_one_json_object_per_line_in_order(voicebot):
+    lines = ["jeg skal forny mit kørekort", "hvad bliver vejret i morgen", "", "nej tak"]
+    done = voicebot("match", stdin="\n".join(lines) + "\n")
+    assert done.returncode == 0, done.stderr
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [o["text"] for o in out] == lines
+    assert [o["intent"] for o in out] == ["koerekort", None, None, "nej"]
+    assert [o["decision"] for o in out] == ["answer", "none", "none", "answer"]
+    for o in out:
+        assert set(o) == {"text", "intent", "confidence", "decision", "alternatives"}
+        assert 0 <= o["confidence"] <= 1
+        assert all(isinstance(i, str) and 0 <= c <= 1 for i, c in o["alternatives"])
+
+
+def test_match_handles_thousands_of_lines_in_one_process(voicebot):
+    lines = ["jeg har mistet mit sundhedskort", "øh kørekort", "bla bla"] * 1000
+    done = voicebot("match", stdin="\n".join(lines) + "\n")
+    assert done.returncode == 0
+    assert len(done.stdout.splitlines()) == 3000
+
+
+def test_chat_resolves_a_whole_call_and_records_it(voicebot, redis):
+    done = voicebot(
+        "chat", "--at", "2026-11-26T11:00", stdin="jeg skal forny mit kørekort\nnej tak\n"
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "automatisk assistent" in out and "Borgerservice" in out and "Farvel" in out
+    assert out.strip().endswith("-- outcome: resolved; answered: koerekort")
+    (record,) = KpiStore(redis).records()
+    assert (record.outcome, record.topic, record.channel) == ("resolved", "koerekort", "chat")
+
+
+def test_chat_transfers_when_asked_and_records_the_reason(voicebot, redis):
+    done = voicebot("chat", "--at", "2026-11-26T11:00", stdin="kørekort\nen medarbejder tak\n")
+    assert "-- transfer to queue 'borgerservice' (reason: requested)" in done.stdout
+    assert done.stdout.strip().endswith("-- outcome: transferred (requested); answered: koerekort")
+    (record,) = KpiStore(redis).records()
+    assert (record.outcome, record.reason) == ("transferred", "requested")
+
+
+def test_chat_ending_input_is_a_hang_up(voicebot):
+    done = voicebot("chat", "--at", "2026-11-26T11:00", stdin="")
+    assert "-- outcome: abandoned" in done.stdout
+
+
+def test_kpi_report_after_calls(voicebot):
+    voicebot("chat", "--at", "2026-11-26T11:00", stdin="kørekort\nnej tak\n")
+    voicebot("chat", "--at", "2026-11-26T11:00", stdin="0\n")
+    done = voicebot("kpi", "report")
+    assert "resolved without transfer  50.0%" in done.stdout
+    data = json.loads(voicebot("kpi", "report", "--format", "json").stdout)
+    assert data["total"]["calls"] == 2
+    assert data["transfer_reasons"] == {"requested": 1}
+    later = voicebot("kpi", "report", "--since", "2026-11-27", "--format", "json").stdout
+    assert json.loads(later)["total"]["calls"] == 0
+
+
+def test_intents_check_passes_the_shipped_set(voicebot):
+    done = voicebot("intents", "check")
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"{INTENTS_DIR}: ok"
+
+
+def test_intents_check_prints_path_line_problem_and_exits_1(voicebot, tmp_path):
+    import shutil
+
+    shutil.copytree(INTENTS_DIR.parent, tmp_path / "intents")
+    broken = tmp_path / "intents" / "da" / "pas.yaml"
+    broken.write_text(broken.read_text(encoding="utf-8") + "anwser: x\n", encoding="utf-8")
+    done = voicebot("intents", "check", str(tmp_path / "intents" / "da"))
+    assert done.returncode == 1
+    (line,) = done.stdout.splitlines()
+    assert line.startswith(f"{broken}:") and line.endswith("unknown key 'anwser'")
+
+
+def test_intents_test_runs_the_regression_suite(voicebot):
+    done = voicebot("intents", "test")
+    assert "test utterances matched their intent" in done.stdout
