@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 import click
 
 from .config import Settings
-from .dialogue.flow import Action, Hangup, Heard, HungUp, Keypad, Say, Silence, Transfer
+from .dialogue.conversation import Conversation
+from .dialogue.flow import Action, Hangup, Heard, HungUp, Keypad, Played, Say, Silence, Transfer
 from .errors import ConfigError, IntentSetError
 
 if TYPE_CHECKING:
@@ -46,6 +47,58 @@ def main(verbose: bool) -> None:
 
 
 @main.command()
+@click.option("--host", default="0.0.0.0", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.option("--threads", default=None, type=int, help="Live calls + webhooks at once.")
+def serve(host: str, port: int, threads: int | None) -> None:
+    """The phone service: Twilio webhooks and Media Streams under gunicorn.
+
+    Without REDIS_URL an embedded redis-server and a `voicebot worker` are started alongside.
+    """
+    import os
+    import subprocess
+
+    from . import create_app
+    from .redis_server import EmbeddedRedis
+    from .serving import THREADS, GunicornServer, gunicorn_options
+
+    settings = _settings()
+    try:
+        settings.check_phone()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    embedded, worker = None, None
+    if not settings.redis_url:
+        embedded = EmbeddedRedis(settings.data_dir / "redis")
+        settings = settings.with_(redis_url=embedded.start())
+        env = {**os.environ, "REDIS_URL": str(settings.redis_url)}
+        worker = subprocess.Popen([sys.executable, "-m", "app", "worker"], env=env)
+    try:
+        options = gunicorn_options(host, port, threads or THREADS)
+        GunicornServer(lambda: create_app(settings), options).run()
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
+        if embedded is not None:
+            embedded.stop()
+
+
+@main.command()
+def worker() -> None:
+    """Run background jobs (prompt rendering, clean-up) from the configured Redis."""
+    from rq import Worker
+
+    from .jobs import QUEUE_NAME
+
+    services = _services(_settings())
+    try:
+        Worker([QUEUE_NAME], connection=services.redis).work(with_scheduler=True)
+    finally:
+        services.close()
+
+
+@main.command()
 @click.option("--at", "at", help="Pretend it is this local time (ISO, e.g. 2026-11-27T11:00).")
 def chat(at: str | None) -> None:
     """Talk to the bot in the terminal, through the same flow as a phone call.
@@ -62,13 +115,13 @@ def chat(at: str | None) -> None:
     interactive = sys.stdin.isatty()
     try:
         convo = services.conversation(f"chat-{uuid.uuid4().hex[:12]}", channel="chat")
-        _perform(convo.opening)
+        _perform(convo, convo.opening)
         while not convo.ended:
             if interactive:
                 click.echo("du> ", nl=False)
             line = sys.stdin.readline()
             if not line:
-                _perform(convo.handle(HungUp()))
+                _perform(convo, convo.handle(HungUp()))
                 break
             text = line.strip()
             if not interactive:
@@ -79,7 +132,7 @@ def chat(at: str | None) -> None:
                 event = Keypad(text)
             else:
                 event = Heard(text)
-            _perform(convo.handle(event))
+            _perform(convo, convo.handle(event))
         call = convo.call
         topics = ", ".join(call.answered) or "-"
         reason = f" ({call.reason.value})" if call.reason else ""
@@ -90,11 +143,13 @@ def chat(at: str | None) -> None:
         services.close()
 
 
-def _perform(actions: tuple[Action, ...]) -> None:
+def _perform(convo: Conversation, actions: tuple[Action, ...]) -> None:
+    """Print what the bot does; a printed prompt has been "played" in full."""
     for action in actions:
         match action:
-            case Say(text=text):
+            case Say(prompt_id=prompt_id, text=text):
                 click.echo(f"bot> {text}")
+                convo.handle(Played(prompt_id))
             case Transfer(queue=queue, reason=reason):
                 click.echo(f"-- transfer to queue '{queue}' (reason: {reason.value})")
             case Hangup():

@@ -35,6 +35,17 @@ class Settings:
     """Embedded Redis data and rendered prompt audio."""
     public_base_url: str | None = None
     """The https URL Twilio calls; webhook signatures are checked against it."""
+    prompts_dir: Path = PROJECT_ROOT / "audio" / "prompts" / "da"
+    """Recorded prompts, `<prompt_id>.wav`, played instead of TTS where present."""
+    tts_voice: str = "da"
+    """espeak-ng voice for pyttsx3."""
+    stt_vocabulary: str = "restricted"
+    """`restricted`: recognise only the intents' words (~8x cheaper); `open`: the model's own."""
+    transfer_mode: str = "queue"
+    """`queue` (Twilio <Enqueue> by name), `taskrouter` (TWILIO_WORKFLOW_SID) or `dial`."""
+    transfer_number: str | None = None
+    """Number or sip: address for TRANSFER_MODE=dial."""
+    twilio_workflow_sid: str | None = None
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
     """Signs and verifies every Twilio webhook; required by `voicebot serve`."""
@@ -86,6 +97,23 @@ class Settings:
         return Thresholds(
             self.match_answer_threshold, self.match_confirm_threshold, self.match_margin
         )
+
+    def check_phone(self) -> None:
+        """What `voicebot serve` needs: fail at start-up with one clear line, never mid-call."""
+        self.require("public_base_url", "twilio_auth_token")
+        if not str(self.public_base_url).startswith("https://"):
+            raise ConfigError("PUBLIC_BASE_URL must be the https:// URL Twilio calls")
+        choices = {
+            "stt_vocabulary": ("restricted", "open"),
+            "transfer_mode": ("queue", "taskrouter", "dial"),
+        }
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ConfigError(f"{name.upper()} must be one of {', '.join(allowed)}")
+        if self.transfer_mode == "dial":
+            self.require("transfer_number")
+        if self.transfer_mode == "taskrouter":
+            self.require("twilio_workflow_sid")
 
     def require(self, *names: str) -> None:
         """Fail with one clear line when a command needs settings that are unset."""

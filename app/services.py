@@ -1,10 +1,14 @@
-"""The long-lived parts of one process (Redis, intents, hours, flow), built once from settings."""
+"""The long-lived parts of one process (Redis, intents, flow, speech), built once from settings."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from redis import Redis
@@ -15,11 +19,21 @@ from .dialogue.flow import Call, Flow
 from .dialogue.hours import OpeningHours
 from .dialogue.intents import IntentLibrary, IntentSet
 from .dialogue.matcher import Matcher
+from .dialogue.normalise import FILLER_WORDS
+from .errors import ConfigError
 from .kpi.events import CallRecord
 from .kpi.store import KpiStore
 from .redis_server import EmbeddedRedis
+from .speech.prompts import PromptLibrary
+from .speech.stt import SpeechModel, vocabulary_of
 
 log = logging.getLogger(__name__)
+
+REDIS_TIMEOUT_SECONDS = 1.0
+"""A webhook waiting on Redis must still answer Twilio well within its 15 s limit."""
+
+Meta = dict[str, object]
+"""What the KPI record needs besides the flow's state: channel, start, hours, hashed caller."""
 
 
 class Services:
@@ -38,6 +52,8 @@ class Services:
             settings.opening_hours, settings.timezone, settings.closed_dates
         )
         self.library = IntentLibrary(settings.intents_dir)
+        self.on_new_intent_set: Callable[[Flow], None] | None = None
+        """Called when a new intent set is first used (e.g. to render its prompts)."""
         self._flows: dict[str, Flow] = {}
         self._embedded: EmbeddedRedis | None = None
         self._redis: Redis | None = None
@@ -50,7 +66,11 @@ class Services:
             if not url:
                 self._embedded = EmbeddedRedis(self.settings.data_dir / "redis")
                 url = self._embedded.start()
-            self._redis = Redis.from_url(url)
+            self._redis = Redis.from_url(
+                url,
+                socket_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            )
         return self._redis
 
     @property
@@ -66,37 +86,97 @@ class Services:
             matcher = Matcher(intents, self.settings.thresholds())
             flow = Flow(intents, matcher, self.hours, self.clock, self.settings.municipality_name)
             self._flows = {intents.version: flow}  # calls in progress keep their own reference
+            if self.on_new_intent_set:
+                self.on_new_intent_set(flow)
         return flow
 
-    def conversation(self, call_id: str, channel: str, caller: str | None = None) -> Conversation:
+    def conversation(
+        self, call_id: str, channel: str, caller: str | None = None, keypad_only: bool = False
+    ) -> Conversation:
         """A new call on the current intent set, whose outcome is recorded when it ends."""
-        flow = self.flow()
-        started_at = self.clock().astimezone(UTC)
-        in_hours = self.hours.is_open(started_at)
+        started = self.clock()
+        meta: Meta = {
+            "channel": channel,
+            "started_at": started.astimezone(UTC).isoformat(),
+            "in_hours": self.hours.is_open(started),
+            "caller": caller,
+        }
+        return Conversation(
+            self.flow(), call_id, lambda call: self.record(call, meta), keypad_only, meta
+        )
 
-        def record(call: Call) -> None:
-            record = CallRecord.from_call(
-                call,
-                flow.intents,
-                channel=channel,
-                started_at=started_at,
-                ended_at=self.clock().astimezone(UTC),
-                in_hours=in_hours,
-                caller=caller,
+    def record(self, call: Call, meta: Meta) -> None:
+        """Write a finished call's KPI record (once, however often it is asked)."""
+        record = CallRecord.from_call(
+            call,
+            self.flow().intents,
+            channel=str(meta["channel"]),
+            started_at=datetime.fromisoformat(str(meta["started_at"])),
+            ended_at=self.clock().astimezone(UTC),
+            in_hours=bool(meta["in_hours"]),
+            caller=meta.get("caller"),  # type: ignore[arg-type]
+        )
+        if self.kpi.record(record):
+            log.info(
+                "call ended call_id=%s outcome=%s reason=%s topic=%s",
+                call.call_id,
+                record.outcome,
+                record.reason,
+                record.topic,
             )
-            if self.kpi.record(record):
-                log.info(
-                    "call ended call_id=%s outcome=%s reason=%s topic=%s",
-                    call.call_id,
-                    record.outcome,
-                    record.reason,
-                    record.topic,
-                )
 
-        return Conversation(flow, call_id, on_end=record)
+    def caller_hash(self, number: str) -> str:
+        """Keyed hash of a phone number: re-contact can be counted, the number is not kept."""
+        digest = hmac.new(self.settings.secret_key.encode(), number.encode(), hashlib.sha256)
+        return digest.hexdigest()[:32]
+
+    # --- speech ---------------------------------------------------------------------------
+
+    @cached_property
+    def speech_model(self) -> SpeechModel | None:
+        """The Vosk model, loaded once; None (said once in the log) when unset or unloadable."""
+        path = self.settings.vosk_model_path
+        if not path:
+            log.warning("no VOSK_MODEL_PATH: calls get the keypad menu and a person")
+            return None
+        try:
+            from .speech.vosk_stt import VoskModel
+
+            return VoskModel(path, restricted=self.settings.stt_vocabulary == "restricted")
+        except ConfigError as exc:
+            log.error("speech model not loaded, calls get the keypad menu: %s", exc)
+            return None
+
+    def vocabulary(self, intents: IntentSet) -> list[str]:
+        """The words a restricted recogniser listens for: examples, synonyms, fillers."""
+        phrases = list(FILLER_WORDS)
+        for intent in intents.intents.values():
+            phrases += [*intent.examples, *intent.synonyms]
+            phrases += [v for variants in intent.synonyms.values() for v in variants]
+        return vocabulary_of([*phrases, *FILLER_WORDS])
+
+    @cached_property
+    def prompts(self) -> PromptLibrary:
+        """Recorded or rendered prompt audio."""
+        from .speech.pyttsx3_tts import Pyttsx3Synthesizer
+
+        voice = self.settings.tts_voice
+        return PromptLibrary(
+            self.settings.data_dir / "prompts" / voice,
+            self.settings.prompts_dir,
+            Pyttsx3Synthesizer(voice),
+            voice,
+        )
+
+    @cached_property
+    def executor(self) -> ThreadPoolExecutor:
+        """Where prompts missing from the cache are synthesised, off every call's loop."""
+        return ThreadPoolExecutor(max_workers=2, thread_name_prefix="tts")
 
     def close(self) -> None:
         """Close connections and stop an embedded Redis we started."""
+        if "executor" in self.__dict__:
+            self.executor.shutdown(wait=False, cancel_futures=True)
         if self._redis is not None:
             self._redis.close()
             self._redis = None

@@ -14,12 +14,22 @@ class Conversation:
         flow: the rules (and intent set) the call runs on from start to end.
         call_id: the channel's id for the call (Twilio's CallSid, or a chat id).
         on_end: called exactly once with the finished call, e.g. to record its outcome.
+        keypad_only: no speech recognition on this call.
+        meta: channel facts carried with the call (start time, hashed caller) for its record.
     """
 
-    def __init__(self, flow: Flow, call_id: str, on_end: Callable[[Call], None]) -> None:
+    def __init__(
+        self,
+        flow: Flow,
+        call_id: str,
+        on_end: Callable[[Call], None],
+        keypad_only: bool = False,
+        meta: dict[str, object] | None = None,
+    ) -> None:
         self.flow = flow
         self.on_end = on_end
-        step = flow.start(call_id)
+        self.meta = meta or {}
+        step = flow.start(call_id, keypad_only=keypad_only)
         self.call = step.call
         self.opening: tuple[Action, ...] = step.actions
 

@@ -15,6 +15,7 @@ from enum import StrEnum
 from .hours import OpeningHours
 from .intents import SYSTEM_TOPIC, Intent, IntentSet
 from .matcher import Decision, Match, Matcher
+from .redact import redact
 from .texts import OPEN_NOW, PROMPTS, menu_choices
 
 MAX_NO_MATCH = 2
@@ -74,6 +75,13 @@ class Keypad:
 
 
 @dataclass(frozen=True)
+class Played:
+    """A prompt finished playing to the caller (on the phone: Twilio echoed its mark)."""
+
+    prompt_id: str
+
+
+@dataclass(frozen=True)
 class HungUp:
     """The caller left; ends the call wherever it stands."""
 
@@ -85,7 +93,7 @@ class Failed:
     reason: str = ""
 
 
-Event = Heard | Silence | Keypad | HungUp | Failed
+Event = Heard | Silence | Keypad | Played | HungUp | Failed
 
 
 # Actions the channel performs.
@@ -120,6 +128,7 @@ class Turn:
     """One caller utterance and what the bot made of it (kept for hand-off and review)."""
 
     text: str
+    """Redacted: CPR numbers, phone numbers and e-mail addresses are masked before storing."""
     intent: str | None
     decision: str
     confidence: float
@@ -138,6 +147,8 @@ class Call:
     last_said: tuple[Say, ...] = ()
     """What `gentag` repeats: the last answer or question."""
     answered: tuple[str, ...] = ()
+    unheard: str | None = None
+    """The last answer, until it finished playing or the caller reacted to it."""
     turns: tuple[Turn, ...] = ()
     wanted_transfer: TransferReason | None = None
     """A transfer the caller needed while the contact centre was closed."""
@@ -146,6 +157,8 @@ class Call:
     queue: str | None = None
     intents_version: str = ""
     """The intent set the call started on; it finishes on the same one."""
+    keypad_only: bool = False
+    """No speech recognition on this call (no model): the keypad menu, else a person."""
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready dict."""
@@ -202,24 +215,62 @@ class Flow:
         self.municipality = municipality
         self._menu = [t for t in intents.menu if t in intents.topics]
 
-    def start(self, call_id: str) -> Step:
-        """Greet: the automated-assistant notice cannot be interrupted, the question can."""
-        call = Call(call_id, intents_version=self.intents.version)
-        ask = self._say("ask")
+    def start(self, call_id: str, keypad_only: bool = False) -> Step:
+        """Greet: the automated-assistant notice cannot be interrupted, the question can.
+
+        With `keypad_only` (no speech recognition) the caller gets the keypad menu at once.
+        """
+        call = Call(call_id, intents_version=self.intents.version, keypad_only=keypad_only)
         greeting = self._say("greeting", barge_in=False, municipality=self.municipality)
+        if keypad_only and self._menu:
+            menu = self._say("menu_only", choices=self._menu_choices())
+            return Step(
+                dataclasses.replace(call, state=State.MENU, last_said=(menu,)), (greeting, menu)
+            )
+        ask = self._say("ask")
         return Step(dataclasses.replace(call, last_said=(ask,)), (greeting, ask))
+
+    def fixed_prompts(self) -> list[Say]:
+        """Every prompt whose text does not depend on the time: what to render in advance."""
+        system = [
+            self._say(
+                pid,
+                municipality=self.municipality,
+                choices=self._menu_choices(),
+                description="",
+                next_opening="",
+            )
+            for pid in PROMPTS
+            if pid not in ("confirm", "closed")
+        ]
+        confirms = [
+            Say(f"confirm.{i.id}", PROMPTS["confirm"].format(description=i.description))
+            for i in self.intents.intents.values()
+            if i.description
+        ]
+        answers = [
+            Say(i.id, self._fill(i.answer))
+            for i in self.intents.intents.values()
+            if i.answer and "{open_now}" not in i.answer
+        ]
+        return [*system, *confirms, *answers]
 
     def step(self, call: Call, event: Event) -> Step:
         """Apply one event. Pure: the same call and event always give the same step."""
         if call.state is State.ENDED:
             return Step(call)
         match event:
+            case Played(prompt_id=prompt_id):
+                heard = call.unheard if call.unheard != prompt_id else None
+                return Step(dataclasses.replace(call, unheard=heard))
             case HungUp():
+                if call.unheard:  # hung up while the only proof of help was still playing
+                    call = dataclasses.replace(call, answered=call.answered[:-1], unheard=None)
                 return Step(self._end(call, self._final_outcome(call)))
             case Failed():
                 return self._failed(call)
             case Keypad(digit=digit):
-                return self._keypad(call, digit)
+                return self._keypad(dataclasses.replace(call, unheard=None), digit)
             case Silence():
                 return self._silence(call)
             case Heard(text=text):
@@ -230,15 +281,16 @@ class Flow:
 
     def _heard(self, call: Call, text: str) -> Step:
         match = self.matcher.match(text)
-        turn = Turn(text, match.intent, match.decision.value, round(match.confidence, 3))
-        call = dataclasses.replace(call, turns=(*call.turns, turn), silences=0)
+        turn = Turn(redact(text), match.intent, match.decision.value, round(match.confidence, 3))
+        call = dataclasses.replace(call, turns=(*call.turns, turn), silences=0, unheard=None)
         if call.state is State.CONFIRMING:
             return self._confirming(call, match)
         if match.decision is Decision.ANSWER and match.intent:
             return self._dispatch(call, self.intents.intents[match.intent])
         intent = self.intents.intents.get(match.intent or "")
         if match.decision is Decision.CONFIRM and intent and intent.description:
-            prompt = self._say("confirm", description=intent.description)
+            text = PROMPTS["confirm"].format(description=intent.description)
+            prompt = Say(f"confirm.{intent.id}", text)
             return Step(
                 dataclasses.replace(
                     call, state=State.CONFIRMING, pending=intent.id, last_said=(prompt,)
@@ -281,6 +333,8 @@ class Flow:
         return self._transfer(call, TransferReason.NO_MATCH, queue=queue)
 
     def _silence(self, call: Call) -> Step:
+        if call.keypad_only:
+            return self._transfer(call, TransferReason.ERROR)
         call = dataclasses.replace(call, silences=call.silences + 1)
         if call.silences < MAX_SILENCES:
             return Step(call, (self._say("silence"),))
@@ -314,7 +368,11 @@ class Flow:
     def _answer(self, call: Call, intent: Intent) -> Step:
         answer = Say(intent.id, self._fill(intent.answer or ""))
         call = dataclasses.replace(
-            call, answered=(*call.answered, intent.id), no_match=0, last_said=(answer,)
+            call,
+            answered=(*call.answered, intent.id),
+            unheard=intent.id,
+            no_match=0,
+            last_said=(answer,),
         )
         if not intent.follow_up:
             return self._goodbye(call, before=(answer,))

@@ -15,7 +15,7 @@ import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
 
-_NON_WORD = re.compile(r"[^0-9a-zæøåäöüé]+")
+_NON_WORD = re.compile(r"[\W_]+")
 
 FILLER_WORDS = frozenset(
     "øh øhm øhh øhhm eh ehm hm hmm mm mmm altså ligesom nå nåh jamen bare lige sådan egentlig "
@@ -81,7 +81,7 @@ def stem(word: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-case words, punctuation dropped; accents kept where Danish has them."""
+    """Lower-case words, punctuation dropped; letters of any script kept."""
     return _NON_WORD.sub(" ", text.lower().replace("aa", "å")).split()
 
 
@@ -132,7 +132,8 @@ class Lexicon:
         repaired: list[str] = []
         for word in self._join_compounds(words):
             repaired.extend(self._repair(word))
-        said = strip_fillers(self._apply_synonyms(repaired))
+        # Numbers (a CPR or case number read out) say nothing about what the caller wants.
+        said = [w for w in strip_fillers(self._apply_synonyms(repaired)) if not w.isdigit()]
         # "det var det" is all function words, and still means goodbye: keep them then.
         content = [w for w in said if w not in STOPWORDS] or said
         return [self._known_stem(stem(w)) for w in content]

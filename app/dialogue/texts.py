@@ -13,6 +13,7 @@ PROMPTS: dict[str, str] = {
     "menu": (
         "Jeg forstod det stadig ikke. Brug tastaturet. {choices}, eller tryk 0 for en medarbejder."
     ),
+    "menu_only": "{choices}, eller tryk 0 for en medarbejder.",
     "menu_invalid": "Det tal kender jeg ikke. {choices}, eller tryk 0 for en medarbejder.",
     "silence": (
         "Er du der stadig? Sig, hvad du vil have hjælp til, eller tryk 0 for en medarbejder."

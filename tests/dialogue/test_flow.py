@@ -8,6 +8,7 @@ from app.dialogue.flow import (
     HungUp,
     Keypad,
     Outcome,
+    Played,
     Say,
     Silence,
     State,
@@ -64,7 +65,7 @@ def test_unsure_match_is_confirmed_then_answered_on_yes(flow_at, monkeypatch):
     flow = flow_at()
     monkeypatch.setattr(flow.matcher, "thresholds", flow.matcher.thresholds.__class__(0.99, 0.2, 0))
     call, steps = run(flow, Heard("jeg skal forny mit kørekort"))
-    assert ids(steps[1]) == ["confirm"]
+    assert ids(steps[1]) == ["confirm.koerekort"]
     assert steps[1][0].text == "Mente du dit kørekort?"
     assert (call.state, call.pending) == (State.CONFIRMING, "koerekort")
 
@@ -200,7 +201,23 @@ def test_opening_hours_answer_is_filled_from_settings(flow_at):
 
 def test_hang_up_before_any_answer_is_abandoned_after_one_is_resolved(flow_at):
     assert run(flow_at(), HungUp())[0].outcome is Outcome.ABANDONED
-    assert run(flow_at(), Heard("kørekort"), HungUp())[0].outcome is Outcome.RESOLVED
+    heard = run(flow_at(), Heard("kørekort"), Played("koerekort"), HungUp())[0]
+    assert (heard.outcome, heard.answered) == (Outcome.RESOLVED, ("koerekort",))
+
+
+def test_hang_up_in_the_middle_of_the_only_answer_is_abandoned(flow_at):
+    call, _ = run(flow_at(), Heard("kørekort"), HungUp())
+    assert (call.outcome, call.answered) == (Outcome.ABANDONED, ())
+
+
+def test_reacting_to_an_answer_counts_as_having_heard_it(flow_at):
+    call, _ = run(flow_at(), Heard("kørekort"), Heard("gentag"), HungUp())
+    assert call.outcome is Outcome.RESOLVED
+
+
+def test_other_prompts_finishing_do_not_count_as_the_answer(flow_at):
+    call, _ = run(flow_at(), Heard("kørekort"), Played("greeting"), HungUp())
+    assert call.outcome is Outcome.ABANDONED
 
 
 def test_failure_apologises_and_transfers_when_open(flow_at):
@@ -226,6 +243,28 @@ def test_every_call_ends_with_exactly_one_outcome(flow_at):
     assert call.outcome is Outcome.RESOLVED
     assert steps[3] == () and steps[4] == ()
     assert sum(isinstance(a, Hangup) for s in steps for a in s) == 1
+
+
+def test_without_speech_recognition_the_caller_gets_the_keypad_menu_at_once(flow_at):
+    step = flow_at().start("CA", keypad_only=True)
+    assert ids(step.actions) == ["greeting", "menu_only"]
+    assert step.call.state is State.MENU
+    call = flow_at().step(step.call, Keypad("6")).call  # 6: MitID
+    assert call.answered == ("mitid",)
+
+
+def test_without_speech_recognition_silence_goes_to_a_person(flow_at):
+    step = flow_at().start("CA", keypad_only=True)
+    after = flow_at().step(step.call, Silence())
+    assert ids(after.actions) == ["transfer", "Transfer"]
+    assert after.call.reason is TransferReason.ERROR
+
+
+def test_fixed_prompts_cover_system_prompts_confirmations_and_static_answers(flow_at):
+    prompts = {s.prompt_id: s.text for s in flow_at().fixed_prompts()}
+    assert "greeting" in prompts and "confirm.koerekort" in prompts and "koerekort" in prompts
+    assert "aabningstider" not in prompts  # says whether it is open now: made at run time
+    assert all("{" not in text for text in prompts.values())
 
 
 def test_call_round_trips_through_json(flow_at):

@@ -1,0 +1,55 @@
+"""A self-hosted Danish telephony voicebot for municipal contact centres."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response
+from flask_sock import Sock
+from redis.exceptions import RedisError
+
+from .config import Settings
+from .dialogue.flow import Flow
+from .services import Services
+from .telephony.twilio_stream import MAX_MESSAGE_BYTES
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
+    """Build the web app: settings, shared services, blueprints. The only place that wires things.
+
+    Fails at start-up, with one line, when a setting the phone service needs is missing.
+    """
+    settings = settings or Settings.from_env()
+    settings.check_phone()
+    services = services or Services(settings)
+    services.on_new_intent_set = lambda flow: _render_prompts(services, flow)
+    services.flow()  # load intents now: a broken set fails here, not on the first call
+    _ = services.speech_model  # load the model now; None is logged once and means keypad only
+
+    app = Flask(__name__)
+    app.config.from_mapping(
+        SECRET_KEY=settings.secret_key,
+        # Oversized frames up to 16x the protocol's bound are read and ignored (the call goes
+        # on); past that the socket layer drops the connection rather than buffer it.
+        SOCK_SERVER_OPTIONS={"max_message_size": 16 * MAX_MESSAGE_BYTES},
+    )
+    app.extensions["voicebot"] = services
+    sock = Sock(app)
+
+    from .telephony.twilio_views import blueprint
+
+    app.register_blueprint(blueprint(sock), url_prefix="/twilio")
+    app.add_url_rule("/healthz", "healthz", lambda: Response("ok\n", mimetype="text/plain"))
+    return app
+
+
+def _render_prompts(services: Services, flow: Flow) -> None:
+    """Queue the new intent set's prompts for rendering; calls meanwhile synthesise on demand."""
+    from .jobs.prompts import enqueue_renders
+
+    try:
+        enqueue_renders(services.redis, services.prompts, flow.fixed_prompts())
+    except RedisError:
+        log.exception("could not queue prompt renders; prompts will be made on first use")

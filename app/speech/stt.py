@@ -1,0 +1,38 @@
+"""Speech recognition as the call session sees it: two small protocols any engine can fill."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from ..dialogue.normalise import tokens
+
+MAX_UTTERANCE_SECONDS = 15.0
+"""A turn longer than this is cut and recognised as it stands (callers who read a letter aloud)."""
+
+
+class Recognizer(Protocol):
+    """One call's recogniser: fed 16-bit PCM at the model's rate, one utterance at a time."""
+
+    def accept(self, pcm16: bytes) -> str:
+        """Feed audio; returns the partial transcript so far (for barge-in)."""
+        ...
+
+    def finish(self) -> str:
+        """The final transcript of the utterance; the recogniser is then ready for the next."""
+        ...
+
+
+class SpeechModel(Protocol):
+    """A loaded model, shared by every call in the process."""
+
+    sample_rate: int
+
+    def recognizer(self, vocabulary: list[str] | None = None) -> Recognizer:
+        """A new recogniser; `vocabulary` restricts it to those words where the model allows."""
+        ...
+
+
+def vocabulary_of(phrases: Iterable[str]) -> list[str]:
+    """The distinct words of some phrases, sorted: a restricted vocabulary for the recogniser."""
+    return sorted({word for phrase in phrases for word in tokens(phrase)})

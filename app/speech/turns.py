@@ -1,0 +1,93 @@
+"""When a caller starts and stops talking: voice activity per 20 ms frame, and turn boundaries.
+
+Vosk's own endpointing waits about a second after speech; deciding the end of a turn here, on
+`END_OF_TURN_MS` of trailing silence, and forcing the final result is what keeps replies quick.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from enum import Enum
+from typing import Protocol
+
+from .codecs import FRAME_MS, TWILIO_SAMPLE_RATE
+
+END_OF_TURN_MS = 500
+"""Trailing silence that ends a turn."""
+SPEECH_START_MS = 60
+"""Voiced audio, within a short window, needed to start a turn (a click is not a turn)."""
+PRE_ROLL_MS = 240
+"""Audio kept from just before a turn starts, so the recogniser hears the first syllable."""
+
+
+class Vad(Protocol):
+    """Voice activity detection on one 20 ms frame of 8 kHz 16-bit PCM."""
+
+    def is_speech(self, frame: bytes) -> bool:
+        """True when the frame holds speech."""
+        ...
+
+
+class WebRtcVad:
+    """Google's WebRTC VAD; aggressiveness 0 (keeps most) to 3 (drops most non-speech)."""
+
+    def __init__(self, aggressiveness: int = 2) -> None:
+        import webrtcvad
+
+        self._vad = webrtcvad.Vad(aggressiveness)
+
+    def is_speech(self, frame: bytes) -> bool:
+        """True when the frame holds speech."""
+        return self._vad.is_speech(frame, TWILIO_SAMPLE_RATE)
+
+
+class Turn(Enum):
+    """What a frame changed."""
+
+    STARTED = "started"
+    ENDED = "ended"
+
+
+class TurnDetector:
+    """Feeds on 20 ms frames; reports turn starts and ends and how long the caller has spoken."""
+
+    def __init__(self, vad: Vad, end_of_turn_ms: int = END_OF_TURN_MS) -> None:
+        self._vad = vad
+        self._end_frames = end_of_turn_ms // FRAME_MS
+        self._start_frames = SPEECH_START_MS // FRAME_MS
+        self._recent: deque[tuple[bytes, bool]] = deque(maxlen=PRE_ROLL_MS // FRAME_MS)
+        self.in_turn = False
+        self.speech_ms = 0
+        """Voiced time in the current turn."""
+        self.turn_ms = 0
+        """Length of the current turn, pauses included."""
+        self._silent_frames = 0
+
+    def push(self, frame: bytes) -> Turn | None:
+        """Classify one frame; returns STARTED or ENDED when the turn changes."""
+        voiced = self._vad.is_speech(frame)
+        self._recent.append((frame, voiced))
+        if not self.in_turn:
+            recent_voiced = sum(v for _, v in list(self._recent)[-self._start_frames * 2 :])
+            if voiced and recent_voiced >= self._start_frames:
+                self.in_turn, self.speech_ms, self.turn_ms, self._silent_frames = True, 0, 0, 0
+                return Turn.STARTED
+            return None
+        self.turn_ms += FRAME_MS
+        if voiced:
+            self.speech_ms += FRAME_MS
+            self._silent_frames = 0
+            return None
+        self._silent_frames += 1
+        if self._silent_frames >= self._end_frames:
+            self.in_turn = False
+            return Turn.ENDED
+        return None
+
+    def pre_roll(self) -> bytes:
+        """The frames just before (and including) the one that started the turn."""
+        return b"".join(frame for frame, _ in self._recent)
+
+    def cut(self) -> None:
+        """End the current turn now (it ran too long)."""
+        self.in_turn = False

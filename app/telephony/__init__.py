@@ -1,0 +1,1 @@
+"""Phone calls: a vendor-free call session, and the Twilio adapter (webhooks, Media Streams)."""

@@ -1,0 +1,48 @@
+"""Per-call state in Redis: the flow's state and the stream's one-time token, all with a TTL."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+from redis import Redis
+
+from ..dialogue.flow import Call
+
+CALL_TTL_SECONDS = 24 * 3600
+"""Call state outlives the call long enough for late status callbacks, then goes."""
+TOKEN_TTL_SECONDS = 120
+"""Twilio opens the stream within seconds of our TwiML; an old token is worthless."""
+STATE_KEY = "call:{sid}:state"
+TOKEN_KEY = "call:{sid}:token"
+
+
+class CallStore:
+    """Reads and writes one call's keys; the only module that knows them."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+
+    def issue_token(self, call_sid: str) -> str:
+        """A fresh token for the stream's `<Parameter>`, valid once."""
+        token = secrets.token_urlsafe(24)
+        self.redis.set(TOKEN_KEY.format(sid=call_sid), token, ex=TOKEN_TTL_SECONDS)
+        return token
+
+    def redeem_token(self, call_sid: str, token: str) -> bool:
+        """True once for the token issued to this call; False for anything else, or again."""
+        issued = self.redis.getdel(TOKEN_KEY.format(sid=call_sid))
+        return issued is not None and secrets.compare_digest(issued.decode(), token)
+
+    def save(self, call: Call, meta: dict[str, object]) -> None:
+        """Store the call's flow state (transcripts in it are already redacted) and its meta."""
+        data = json.dumps({"call": call.to_dict(), "meta": meta}, ensure_ascii=False)
+        self.redis.set(STATE_KEY.format(sid=call.call_id), data, ex=CALL_TTL_SECONDS)
+
+    def load(self, call_sid: str) -> tuple[Call, dict[str, object]] | None:
+        """The call's last saved state and meta, or None."""
+        raw = self.redis.get(STATE_KEY.format(sid=call_sid))
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        return Call.from_dict(data["call"]), data["meta"]
