@@ -8,6 +8,7 @@ from functools import cache
 
 from redis import Redis
 from rq import Queue, Retry
+from rq.job import JobStatus
 
 from ..config import Settings
 from ..dialogue.flow import Say
@@ -15,6 +16,8 @@ from ..speech.prompts import PromptLibrary
 from . import QUEUE_NAME
 
 log = logging.getLogger(__name__)
+
+PENDING = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED)
 
 
 @cache
@@ -41,11 +44,15 @@ def enqueue_renders(redis: Redis, library: PromptLibrary, prompts: list[Say]) ->
         if library.cached(say.prompt_id, say.text) is not None:
             continue
         digest = hashlib.sha256(f"{say.prompt_id}\0{say.text}".encode()).hexdigest()[:24]
+        job_id = f"prompt-{digest}"
+        waiting = queue.fetch_job(job_id)
+        if waiting is not None and waiting.get_status() in PENDING:
+            continue
         queue.enqueue(
             render_prompt,
             say.prompt_id,
             say.text,
-            job_id=f"prompt-{digest}",
+            job_id=job_id,
             retry=Retry(max=2),
             job_timeout=120,
         )

@@ -84,7 +84,7 @@ class Resampler:
         positions = np.arange(self._position, len(signal) - 1, self._step)
         out = np.interp(positions, np.arange(len(signal)), signal)
         next_position = positions[-1] + self._step if len(positions) else self._position
-        keep_from = int(np.floor(next_position))
+        keep_from = min(int(np.floor(next_position)), len(signal))
         self._tail = signal[keep_from:]
         self._position = next_position - keep_from
         return np.clip(np.round(out), -32768, 32767).astype("<i2").tobytes()

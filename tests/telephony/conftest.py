@@ -167,8 +167,8 @@ class TwilioCall:
         doc = ElementTree.fromstring(response.content)
         stream = doc.find("./Connect/Stream")
         self.redirect = doc.find("./Redirect").text
-        params = {p.attrib["name"]: p.attrib["value"] for p in stream.findall("Parameter")}
-        self.connect(stream.attrib["url"], params)
+        self.params = {p.attrib["name"]: p.attrib["value"] for p in stream.findall("Parameter")}
+        self.connect(stream.attrib["url"], self.params)
         return doc
 
     def connect(self, public_stream_url, params, signature=None):

@@ -1,0 +1,52 @@
+import pytest
+
+from app.dialogue.redact import is_cpr, redact
+
+
+@pytest.mark.parametrize(
+    ("said", "stored"),
+    [
+        ("mit cpr er 1203851234", "mit cpr er [CPR]"),
+        ("mit cpr er 120385-1234", "mit cpr er [CPR]"),
+        ("mit cpr er 12 03 85 12 34", "mit cpr er [CPR]"),
+        ("cpr 120385 1234 tak", "cpr [CPR] tak"),
+        ("29 02 96 1234", "[CPR]"),  # a leap day is a date
+        ("et to nul tre otte fem et to tre fire", "[CPR]"),
+        ("tolv nul tre femogfirs tolv fireogtredive", "[CPR]"),
+        (
+            "mit nummer er tolv nul tre otte fem et to tre fire og jeg skal flytte",
+            "mit nummer er [CPR] og jeg skal flytte",
+        ),
+        ("ring på 12345678", "ring på [telefon]"),
+        ("ring på 12 34 56 78", "ring på [telefon]"),
+        ("ring på +45 12 34 56 78", "ring på [telefon]"),
+        ("ring på fire fem to tre et to tre fire", "ring på [telefon]"),
+        ("skriv til peter.hansen@example.dk", "skriv til [e-mail]"),
+        ("skriv til peter snabel a gmail punktum com", "skriv til [e-mail]"),
+    ],
+)
+def test_personal_numbers_are_masked(said, stored):
+    assert redact(said) == stored
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "sagsnummer 3213851234",  # ten digits, but the 32nd is no date
+        "sagsnummer 1213851234",  # month 13
+        "3002961234",  # 30 February
+        "det koster 1.295 kroner",
+        "huset kostede 12.500.000",
+        "jeg har to børn og et hus",  # number words in ordinary speech
+        "jeg skal forny mit kørekort",
+        "postnummer 2630",
+    ],
+)
+def test_look_alikes_are_left_alone(said):
+    assert redact(said) == said
+
+
+def test_cpr_date_rules():
+    assert is_cpr("3112991234")
+    assert not is_cpr("0000001234")
+    assert not is_cpr("123")

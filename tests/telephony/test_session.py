@@ -1,0 +1,148 @@
+"""The call session without a network: frames in, audio and marks out."""
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from app.dialogue.conversation import Conversation
+from app.dialogue.flow import Outcome, TransferReason
+from app.speech.turns import TurnDetector
+from app.telephony.session import NO_INPUT_MS, CallSession
+
+QUIET = b"\xff" * 160
+LOUD = b"\x00" * 160  # full-scale μ-law
+
+
+class LoudVad:
+    def is_speech(self, frame):
+        return max(frame) > 10_000 // 256
+
+
+class Sink:
+    def __init__(self):
+        self.played, self.cleared, self.ended = [], 0, False
+
+    def play(self, ulaw, mark):
+        self.played.append(mark)
+
+    def clear(self):
+        self.cleared += 1
+
+    def end(self):
+        self.ended = True
+
+
+class Library:
+    def __init__(self, broken=()):
+        self.broken = broken
+
+    def cached(self, prompt_id, text):
+        return None
+
+    def render(self, prompt_id, text):
+        if prompt_id in self.broken:
+            raise RuntimeError("tts down")
+        return b"\xff" * 800
+
+
+class Exploding:
+    def accept(self, pcm16):
+        raise RuntimeError("recogniser crashed")
+
+    def finish(self):
+        return ""
+
+
+class Words:
+    def __init__(self, *texts):
+        self.texts = list(texts)
+
+    def accept(self, pcm16):
+        return "ord"
+
+    def finish(self):
+        return self.texts.pop(0)
+
+
+@pytest.fixture
+def session_for(flow_at):
+    executor = ThreadPoolExecutor(1)
+    ended = []
+
+    def make(recognizer, library=None):
+        flow = flow_at()
+        convo = Conversation(flow, "CA1", ended.append)
+        sink = Sink()
+        session = CallSession(
+            convo,
+            recognizer,
+            library or Library(),
+            sink,
+            executor,
+            on_step=lambda call: None,
+            make_turns=lambda: TurnDetector(LoudVad()),
+        )
+        session.start()
+        return session, sink
+
+    yield make
+    executor.shutdown()
+
+
+def play_out(session, sink):
+    """Let rendering finish and echo every mark, as Twilio does once audio has played."""
+    echoed = set()
+    for _ in range(25):
+        session.flush()
+        for mark in [m for m in sink.played if m not in echoed]:
+            echoed.add(mark)
+            session.on_mark(mark)
+        time.sleep(0.01)
+
+
+def prompts(sink):
+    return [m.split(":")[1] for m in sink.played]
+
+
+def test_a_speech_turn_reaches_the_flow_and_its_answer_is_played(session_for):
+    session, sink = session_for(Words("kørekort"))
+    play_out(session, sink)
+    session.on_audio(LOUD * 20 + QUIET * 30)
+    play_out(session, sink)
+    assert prompts(sink)[-2:] == ["koerekort", "anything_else"]
+
+
+def test_an_exception_in_the_recogniser_apologises_and_transfers(session_for):
+    session, sink = session_for(Exploding())
+    play_out(session, sink)
+    with pytest.raises(RuntimeError):
+        session.on_audio(LOUD * 5)
+    session.fail("exception")  # what the socket loop does at the edge of the call
+    play_out(session, sink)
+    assert prompts(sink)[-2:] == ["error", "transfer"]
+    assert sink.ended
+    assert (session.call.outcome, session.call.reason) == (
+        Outcome.TRANSFERRED,
+        TransferReason.ERROR,
+    )
+
+
+def test_failing_speech_synthesis_never_leaves_the_caller_in_silence(session_for):
+    session, sink = session_for(Words("kørekort"), Library(broken={"koerekort"}))
+    play_out(session, sink)
+    session.on_audio(LOUD * 20 + QUIET * 30)
+    play_out(session, sink)
+    assert prompts(sink)[-2:] == ["error", "transfer"]
+    assert "koerekort" not in prompts(sink)
+    assert sink.ended
+    assert session.call.reason is TransferReason.ERROR
+
+
+def test_silence_counts_only_after_the_prompt_has_played(session_for):
+    session, sink = session_for(Words())
+    session.on_audio(QUIET * (NO_INPUT_MS // 20 + 10))  # prompts still "playing": no timer
+    assert session.call.silences == 0
+    play_out(session, sink)
+    session.on_audio(QUIET * (NO_INPUT_MS // 20))
+    assert session.call.silences == 1
