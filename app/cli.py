@@ -240,6 +240,33 @@ def _load(path: Path) -> IntentSet:
 
 
 @main.group()
+def bench() -> None:
+    """Benchmarks that print figures (speed, memory, capacity)."""
+
+
+@bench.command("calls")
+@click.option("--concurrency", default="1,8", show_default=True, help="Comma-separated N.")
+@click.option("--open-vocabulary", is_flag=True, help="Decode with the model's full vocabulary.")
+def bench_calls(concurrency: str, open_vocabulary: bool) -> None:
+    """N simultaneous simulated callers over real WebSockets, real model, real-time pacing."""
+    from .bench import run_calls
+
+    levels = [int(n) for n in concurrency.split(",") if n.strip()]
+    for line in run_calls(levels, restricted=not open_vocabulary):
+        click.echo(line)
+
+
+@bench.command("match")
+@click.option("--lines", default=5000, show_default=True)
+def bench_match(lines: int) -> None:
+    """Matcher throughput on the shipped intent set."""
+    from .bench import run_match
+
+    for line in run_match(lines):
+        click.echo(line)
+
+
+@main.group()
 def kpi() -> None:
     """Key figures: resolution without transfer, containment, breakdowns."""
 

@@ -36,6 +36,11 @@ log = logging.getLogger(__name__)
 
 NO_INPUT_MS = 6_000
 """Silence after a prompt has finished playing that counts as "the caller said nothing"."""
+LEAD_IN = b"\x00\x00" * 8 * 300
+"""300 ms of silence fed before each turn: the recogniser mistakes a word that starts its input
+for another (measured with the Korean model: 2 of 10 onsets wrong without it, 0 of 10 with)."""
+RECOGNIZER_CHUNK_BYTES = FRAME_BYTES_PCM * 5
+"""Feed the recogniser 100 ms at a time: a fifth of the calls into Vosk, same results."""
 BARGE_IN_MS = 300
 """Speech needed, with at least one recognised word, to interrupt the bot: not a cough or "mm"."""
 
@@ -100,6 +105,9 @@ class CallSession:
         self._ended_stream = False
         self._idle_ms = 0
         self._pcm = b""
+        self._unheard = b""
+        """Turn audio not yet given to the recogniser (it is fed 100 ms at a time)."""
+        self._partial = ""
         self._tts_failed = False
         self.barge_ins = 0
 
@@ -155,18 +163,22 @@ class CallSession:
             return
         change = self.turns.push(frame)
         if change is Turn.STARTED:
-            partial = self.recognizer.accept(self.turns.pre_roll())
+            self._unheard = LEAD_IN + self.turns.pre_roll()
         elif self.turns.in_turn or change is Turn.ENDED:
-            partial = self.recognizer.accept(frame)
+            self._unheard += frame
         else:
             self._tick_idle()
             return
         self._idle_ms = 0
-        if self._playing and self.turns.speech_ms >= BARGE_IN_MS and partial:
+        ended = change is Turn.ENDED or self.turns.turn_ms >= MAX_UTTERANCE_SECONDS * 1000
+        if len(self._unheard) >= RECOGNIZER_CHUNK_BYTES or ended:
+            self._partial = self.recognizer.accept(self._unheard)
+            self._unheard = b""
+        if self._playing and self.turns.speech_ms >= BARGE_IN_MS and self._partial:
             self._barge_in()
-        if change is Turn.ENDED or self.turns.turn_ms >= MAX_UTTERANCE_SECONDS * 1000:
+        if ended:
             self.turns.cut()
-            text = self.recognizer.finish()
+            text, self._partial = self.recognizer.finish(), ""
             if text:  # noise that made no words is not a turn
                 self._handle(Heard(text))
 

@@ -152,6 +152,7 @@ class TwilioCall:
         self.held = []
         self._audio = b""
         self.ws = None
+        self.send_lock = threading.Lock()
         self.closed = threading.Event()
 
     def post(self, path, form=None):
@@ -194,7 +195,8 @@ class TwilioCall:
         )
 
     def send(self, message):
-        self.ws.send(json.dumps(message) if isinstance(message, dict) else message)
+        with self.send_lock:  # the receiver thread echoes marks while the test sends audio
+            self.ws.send(json.dumps(message) if isinstance(message, dict) else message)
 
     def _receive(self):
         try:

