@@ -8,8 +8,8 @@ import time
 from typing import Any
 
 from ..speech.turns import TurnDetector, WebRtcVad
-from ..telephony.call_store import CallStore
 from . import twilio_stream
+from .call_store import CallStore
 from .session import CallSession
 from .twilio_stream import AudioIn, DtmfIn, MarkIn, ProtocolError, StreamStarted, StreamStopped
 from .twilio_views import services

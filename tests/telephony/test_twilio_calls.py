@@ -6,6 +6,14 @@ from tests.conftest import CLOSED
 from tests.telephony.conftest import ScriptedModel, TwilioCall
 
 
+def greeted(base):
+    """A call that has been answered and asked what it is about."""
+    call = TwilioCall(base)
+    call.dial()
+    call.wait_for_prompt("ask")
+    return call
+
+
 def outcome(services, call):
     (record,) = [r for r in KpiStore(services.redis).records() if r.call_id == call.call_sid]
     return record.outcome, record.reason
@@ -13,9 +21,7 @@ def outcome(services, call):
 
 def test_question_answer_goodbye_is_resolved_and_hung_up(phone, speech):
     with phone(ScriptedModel("jeg skal forny mit kørekort", "nej tak")) as (base, services):
-        call = TwilioCall(base)
-        call.dial()
-        call.wait_for_prompt("ask")
+        call = greeted(base)
         call.say(speech)
         call.wait_for_prompt("anything_else")
         call.say(speech)
@@ -29,9 +35,7 @@ def test_question_answer_goodbye_is_resolved_and_hung_up(phone, speech):
 
 def test_asking_for_a_person_ends_in_the_topic_queue(phone, speech):
     with phone(ScriptedModel("kørekort", "jeg vil tale med en medarbejder")) as (base, services):
-        call = TwilioCall(base)
-        call.dial()
-        call.wait_for_prompt("ask")
+        call = greeted(base)
         call.say(speech)
         call.wait_for_prompt("anything_else")
         call.say(speech)
@@ -43,33 +47,25 @@ def test_asking_for_a_person_ends_in_the_topic_queue(phone, speech):
 
 def test_key_zero_transfers_at_any_time(phone):
     with phone(ScriptedModel()) as (base, services):
-        call = TwilioCall(base)
-        call.dial()
-        call.wait_for_prompt("ask")
+        call = greeted(base)
         call.press("0")
         assert call.after_stream().find("Enqueue") is not None
         assert outcome(services, call) == ("transferred", "requested")
 
 
-def test_caller_speech_during_an_answer_stops_playback(phone, speech):
+def test_speech_after_a_prompt_has_played_clears_nothing(phone, speech):
     with phone(ScriptedModel("kørekort", "nej tak")) as (base, services):
-        call = TwilioCall(base)
-        call.dial()
-        call.wait_for_prompt("ask")
+        call = greeted(base)
         call.say(speech)
-        call.wait_for_prompt("anything_else")
-        call.hold_marks = True  # from here on, audio keeps "playing" until the caller cuts in
-        call.wait_for(lambda: True)
+        call.wait_for_prompt("anything_else")  # played at once: marks are echoed
         call.say(speech)
         call.wait_for_prompt("goodbye")
-        assert call.cleared == 0  # "anything else" had already played before the second turn
+        assert call.cleared == 0
 
 
 def test_barge_in_clears_the_audio_twilio_has_buffered(phone, speech):
     with phone(ScriptedModel("kørekort", "nej tak")) as (base, services):
-        call = TwilioCall(base)
-        call.dial()
-        call.wait_for_prompt("ask")
+        call = greeted(base)
         call.hold_marks = True
         call.say(speech)
         call.wait_for_prompt("anything_else")  # queued at Twilio, not yet played
@@ -94,9 +90,7 @@ def test_the_greeting_notice_cannot_be_interrupted(phone, speech):
 
 def test_hanging_up_during_the_only_answer_is_abandoned(phone, speech):
     with phone(ScriptedModel("kørekort")) as (base, services):
-        call = TwilioCall(base)
-        call.dial()
-        call.wait_for_prompt("ask")
+        call = greeted(base)
         call.hold_marks = True
         call.say(speech)
         call.wait_for_prompt("anything_else")
@@ -107,9 +101,7 @@ def test_hanging_up_during_the_only_answer_is_abandoned(phone, speech):
 
 def test_hanging_up_after_hearing_an_answer_is_resolved(phone, speech):
     with phone(ScriptedModel("kørekort")) as (base, services):
-        call = TwilioCall(base)
-        call.dial()
-        call.wait_for_prompt("ask")
+        call = greeted(base)
         call.say(speech)
         call.wait_for_prompt("anything_else")
         call.silence(0.2)
@@ -120,9 +112,7 @@ def test_hanging_up_after_hearing_an_answer_is_resolved(phone, speech):
 
 def test_silence_is_reprompted_then_the_call_ends(phone):
     with phone(ScriptedModel()) as (base, services):
-        call = TwilioCall(base)
-        call.dial()
-        call.wait_for_prompt("ask")
+        call = greeted(base)
         call.silence(6.5)
         call.wait_for_prompt("silence")
         call.silence(6.5)
@@ -133,9 +123,7 @@ def test_silence_is_reprompted_then_the_call_ends(phone):
 
 def test_after_hours_the_caller_hears_when_we_open_not_a_queue(phone, speech):
     with phone(ScriptedModel("en medarbejder tak", "nej tak"), at=CLOSED) as (base, services):
-        call = TwilioCall(base)
-        call.dial()
-        call.wait_for_prompt("ask")
+        call = greeted(base)
         call.say(speech)
         call.wait_for_prompt("closed")
         call.say(speech)
@@ -156,9 +144,7 @@ def test_without_a_model_the_caller_gets_the_keypad_menu(phone):
 
 def test_malformed_messages_are_ignored_and_the_call_goes_on(phone, speech):
     with phone(ScriptedModel("kørekort")) as (base, services):
-        call = TwilioCall(base)
-        call.dial()
-        call.wait_for_prompt("ask")
+        call = greeted(base)
         for junk in [
             "not json",
             "{}",
@@ -176,9 +162,7 @@ def test_malformed_messages_are_ignored_and_the_call_goes_on(phone, speech):
 
 def test_status_callbacks_record_the_outcome_once(phone, speech):
     with phone(ScriptedModel()) as (base, services):
-        call = TwilioCall(base)
-        call.dial()
-        call.wait_for_prompt("ask")
+        call = greeted(base)
         call.ws.shutdown()  # the line drops without a stop message
         assert call.status("ringing").status_code == 204
         assert call.status("completed").status_code == 204
@@ -190,9 +174,7 @@ def test_status_callbacks_record_the_outcome_once(phone, speech):
 def test_call_state_in_redis_holds_no_raw_numbers(phone, speech):
     said = "jeg skal forny mit kørekort 120385-1234 ring på 12 34 56 78"
     with phone(ScriptedModel(said)) as (base, services):
-        call = TwilioCall(base)
-        call.dial()
-        call.wait_for_prompt("ask")
+        call = greeted(base)
         call.say(speech)
         call.wait_for_prompt("koerekort")
         state, _ = CallStore(services.redis).load(call.call_sid)
