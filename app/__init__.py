@@ -39,8 +39,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     sock = Sock(app)
 
     from .telephony.twilio_views import blueprint
+    from .web.api import bp as api_bp
 
     app.register_blueprint(blueprint(sock), url_prefix="/twilio")
+    app.register_blueprint(api_bp, url_prefix="/api")
     app.add_url_rule("/healthz", "healthz", lambda: Response("ok\n", mimetype="text/plain"))
     return app
 

@@ -14,6 +14,8 @@ from flask_sock import Sock
 from redis.exceptions import RedisError
 
 from ..dialogue.flow import Failed, HungUp, Outcome, State, TransferReason
+from ..routing.handoff import HandoffStore
+from ..routing.handoff import build as handoff_for
 from ..services import Services
 from . import signature, twiml
 from .call_store import CallStore
@@ -46,6 +48,7 @@ def blueprint(sock: Sock) -> Blueprint:
     bp.post("/voice")(voice)
     bp.post("/after-stream")(after_stream)
     bp.post("/status")(status)
+    bp.post("/whisper")(whisper)
     sock.route("/stream", bp=bp)(stream)
     return bp
 
@@ -86,6 +89,8 @@ def voice() -> Response:
     svc = services()
     try:
         token = CallStore(svc.redis).issue_token(call_sid)
+        if request.form.get("From"):
+            HandoffStore(svc.redis).remember_caller(call_sid, request.form["From"])
     except RedisError:
         log.exception("redis unavailable, transferring call_sid=%s", call_sid)
         return _xml(transfer_twiml(svc.flow().intents.default_queue, {}))
@@ -120,14 +125,23 @@ def after_stream() -> Response:
         log.exception("redis unavailable after stream, transferring call_sid=%s", call_sid)
         return _xml(transfer_twiml(svc.flow().intents.default_queue, {"call_sid": call_sid}))
     if call.outcome is Outcome.TRANSFERRED and call.reason is not TransferReason.CLOSED:
-        context = {
-            "call_sid": call_sid,
-            "reason": call.reason.value if call.reason else None,
-            "intents": [t.intent for t in call.turns if t.intent],
-            "answered": list(call.answered),
-        }
-        return _xml(transfer_twiml(call.queue or svc.flow().intents.default_queue, context))
+        handoffs = HandoffStore(svc.redis)
+        handoff = handoff_for(call, svc.flow().intents, handoffs.caller(call_sid))
+        handoffs.save(handoff)
+        return _xml(transfer_twiml(handoff.queue, handoff.task_attributes()))
     return _xml(twiml.hangup())
+
+
+def whisper() -> Response:
+    """The summary, spoken to the agent before the caller is put through.
+
+    Twilio requests it for `<Dial><Number url>` (the caller is the ParentCallSid) and for an
+    agent's `<Dial><Queue url>` (the dequeued caller is the CallSid).
+    """
+    sid = request.form.get("ParentCallSid") or _call_sid()
+    handoff = HandoffStore(services().redis).load(sid)
+    text = handoff.summary if handoff else "Der er ingen oplysninger om opkaldet."
+    return _xml(twiml.say(text))
 
 
 def status() -> Response:
@@ -154,7 +168,9 @@ def transfer_twiml(queue: str, context: dict[str, Any]) -> str:
     """Hand the caller over as TRANSFER_MODE says: queue, TaskRouter task, or dial."""
     settings = services().settings
     if settings.transfer_mode == "dial":
-        return twiml.dial(str(settings.transfer_number))
+        return twiml.dial(
+            str(settings.transfer_number), public_url("/twilio/whisper").split("?")[0]
+        )
     if settings.transfer_mode == "taskrouter":
         return twiml.enqueue_task(str(settings.twilio_workflow_sid), {"queue": queue, **context})
     return twiml.enqueue(queue)

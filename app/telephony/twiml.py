@@ -40,11 +40,22 @@ def enqueue_task(workflow_sid: str, attributes: Mapping[str, object]) -> str:
     return _doc(response)
 
 
-def dial(target: str, timeout_seconds: int = 30) -> str:
-    """Connect the caller straight to a number or a SIP address (a switchboard)."""
+def dial(target: str, whisper_url: str | None = None, timeout_seconds: int = 30) -> str:
+    """Connect the caller straight to a number or a SIP address (a switchboard).
+
+    `whisper_url` is played to the person who answers, before the caller is put through.
+    """
     response = ET.Element("Response")
     dial_el = ET.SubElement(response, "Dial", timeout=str(timeout_seconds))
-    ET.SubElement(dial_el, "Sip" if target.startswith("sip:") else "Number").text = target
+    attrs = {"url": whisper_url, "method": "POST"} if whisper_url else {}
+    ET.SubElement(dial_el, "Sip" if target.startswith("sip:") else "Number", attrs).text = target
+    return _doc(response)
+
+
+def say(text: str, language: str = "da-DK") -> str:
+    """Speak a short text with Twilio's voice (used only towards agents, for the whisper)."""
+    response = ET.Element("Response")
+    ET.SubElement(response, "Say", language=language).text = text
     return _doc(response)
 
 

@@ -1,0 +1,1 @@
+"""Where transferred calls go, and the context that goes with them."""

@@ -1,0 +1,141 @@
+"""The hand-off context an agent receives with a transferred call, and where it is kept.
+
+The context is the one place the caller's number is kept as it is (the agent may need to call
+back); it lives in Redis for `HANDOFF_TTL_SECONDS` and the transcript in it is redacted.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+from redis import Redis
+
+from ..dialogue.flow import Call, TransferReason
+from ..dialogue.intents import SYSTEM_TOPIC, IntentSet
+
+HANDOFF_TTL_SECONDS = 24 * 3600
+"""Long enough for an agent to finish the case the same day; then the number is gone."""
+CALLER_TTL_SECONDS = 3 * 3600
+"""The raw caller number waits this long for a hand-off (a call lasts minutes, not hours)."""
+HANDOFF_KEY = "handoff:{sid}"
+CALLER_KEY = "handoff:{sid}:caller"
+RECENT_KEY = "handoffs"
+"""Sorted set of call sids by hand-off time, for the agents' list."""
+
+REASONS_DA = {
+    TransferReason.REQUESTED: "borgeren bad om en medarbejder",
+    TransferReason.NO_MATCH: "botten forstod ikke spørgsmålet",
+    TransferReason.INTENT: "emnet skal altid til en medarbejder",
+    TransferReason.ERROR: "der skete en teknisk fejl",
+    TransferReason.CLOSED: "kontaktcentret havde lukket",
+}
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """What the agent sees: who called, what was said (redacted), what the bot understood."""
+
+    call_sid: str
+    caller: str | None
+    queue: str
+    reason: str
+    topic: str | None
+    intents: list[str]
+    answered: list[str]
+    summary: str
+    tries: int
+    """How many times the bot did not understand before the hand-off."""
+    transcript: list[str] = field(default_factory=list)
+    created_at: str = ""
+
+    def task_attributes(self) -> dict[str, object]:
+        """The context as TaskRouter task attributes (JSON-safe)."""
+        return asdict(self)
+
+
+def build(
+    call: Call, intents: IntentSet, caller: str | None, now: datetime | None = None
+) -> Handoff:
+    """The hand-off for a call the flow decided to transfer."""
+    understood = [t.intent for t in call.turns if t.intent]
+    topical = [
+        i for i in understood if i in intents.intents and intents.intents[i].topic != SYSTEM_TOPIC
+    ]
+    topic = intents.intents[topical[-1]].topic if topical else None
+    return Handoff(
+        call_sid=call.call_id,
+        caller=caller,
+        queue=call.queue or intents.default_queue,
+        reason=call.reason.value if call.reason else "",
+        topic=topic,
+        intents=understood,
+        answered=list(call.answered),
+        summary=summary_da(call, intents),
+        tries=sum(t.decision == "none" for t in call.turns),
+        transcript=[t.text for t in call.turns],
+        created_at=(now or datetime.now(UTC)).isoformat(),
+    )
+
+
+def summary_da(call: Call, intents: IntentSet) -> str:
+    """One Danish line for the agent: "Borgeren spørger om …; botten har givet svar om …; …"."""
+
+    def about(intent_id: str) -> str:
+        intent = intents.intents.get(intent_id)
+        return intent.description if intent and intent.description else intent_id
+
+    asked = [
+        t.intent
+        for t in call.turns
+        if t.intent in intents.intents and intents.intents[t.intent].topic != SYSTEM_TOPIC
+    ]
+    parts = [
+        f"Borgeren spørger om {about(asked[-1])}"
+        if asked
+        else "Botten fandt ikke ud af, hvad borgeren spørger om"
+    ]
+    if call.answered:
+        parts.append("botten har givet svar om " + _join_da([about(i) for i in call.answered]))
+    if call.reason:
+        parts.append(REASONS_DA[call.reason])
+    return "; ".join(parts) + "."
+
+
+def _join_da(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " og " + items[-1]
+
+
+class HandoffStore:
+    """Hand-offs and the raw caller numbers waiting for them; the only module with their keys."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+
+    def remember_caller(self, call_sid: str, number: str) -> None:
+        """Keep the caller's number until the call is handed off or the TTL ends."""
+        self.redis.set(CALLER_KEY.format(sid=call_sid), number, ex=CALLER_TTL_SECONDS)
+
+    def caller(self, call_sid: str) -> str | None:
+        """The caller's number, if still kept."""
+        raw = self.redis.get(CALLER_KEY.format(sid=call_sid))
+        return raw.decode() if raw else None
+
+    def save(self, handoff: Handoff) -> None:
+        """Store a hand-off (again: the same call overwrites its own)."""
+        pipe = self.redis.pipeline()
+        pipe.set(
+            HANDOFF_KEY.format(sid=handoff.call_sid),
+            json.dumps(asdict(handoff)),
+            ex=HANDOFF_TTL_SECONDS,
+        )
+        pipe.zadd(
+            RECENT_KEY, {handoff.call_sid: datetime.fromisoformat(handoff.created_at).timestamp()}
+        )
+        pipe.execute()
+
+    def load(self, call_sid: str) -> Handoff | None:
+        """A hand-off by call sid, or None once it has expired."""
+        raw = self.redis.get(HANDOFF_KEY.format(sid=call_sid))
+        return Handoff(**json.loads(raw)) if raw else None
