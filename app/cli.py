@@ -15,8 +15,19 @@ from zoneinfo import ZoneInfo
 import click
 
 from .config import Settings
+from .dialogue.call import (
+    Action,
+    Hangup,
+    Heard,
+    HungUp,
+    Keypad,
+    Played,
+    RequestCallback,
+    Say,
+    Silence,
+    Transfer,
+)
 from .dialogue.conversation import Conversation
-from .dialogue.flow import Action, Hangup, Heard, HungUp, Keypad, Played, Say, Silence, Transfer
 from .errors import ConfigError, IntentSetError
 
 if TYPE_CHECKING:
@@ -154,6 +165,8 @@ def _perform(convo: Conversation, actions: tuple[Action, ...]) -> None:
                 click.echo(f"-- transfer to queue '{queue}' (reason: {reason.value})")
             case Hangup():
                 click.echo("-- the bot hangs up")
+            case RequestCallback(to=to, about=about):
+                click.echo(f"-- callback requested to {to or 'the calling number'} about {about}")
 
 
 def _services(settings: Settings, clock: Callable[[], datetime] | None = None) -> Services:

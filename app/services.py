@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 from redis import Redis
 
 from .config import Settings
+from .dialogue.call import Call
 from .dialogue.conversation import Conversation
-from .dialogue.flow import Call, Flow
+from .dialogue.flow import Flow
 from .dialogue.hours import OpeningHours
 from .dialogue.intents import IntentLibrary, IntentSet
 from .dialogue.matcher import Matcher

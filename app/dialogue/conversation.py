@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .flow import Action, Call, Event, Flow, State
+from .call import Action, Call, Event, State
+from .flow import Flow
 
 
 class Conversation:

@@ -8,10 +8,29 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 
+from .call import (
+    CALLBACK_STATES,
+    Action,
+    Call,
+    Event,
+    Failed,
+    Hangup,
+    Heard,
+    HungUp,
+    Keypad,
+    Outcome,
+    Played,
+    Say,
+    Silence,
+    State,
+    Step,
+    Transfer,
+    TransferReason,
+    Turn,
+)
+from .callback import CallbackSteps
 from .hours import OpeningHours
 from .intents import SYSTEM_TOPIC, Intent, IntentSet
 from .matcher import Decision, Match, Matcher
@@ -26,170 +45,7 @@ REPEAT_KEY = "*"
 PERSON_KEY = "0"
 
 
-class State(StrEnum):
-    """Where the conversation stands; text, so it round-trips through Redis."""
-
-    LISTENING = "listening"
-    CONFIRMING = "confirming"
-    MENU = "menu"
-    ENDED = "ended"
-
-
-class Outcome(StrEnum):
-    """Exactly one per call (DESIGN.md §6)."""
-
-    RESOLVED = "resolved"
-    TRANSFERRED = "transferred"
-    ABANDONED = "abandoned"
-    ERROR = "error"
-
-
-class TransferReason(StrEnum):
-    """Why a call went, or would have gone, to a person."""
-
-    REQUESTED = "requested"
-    NO_MATCH = "no_match"
-    INTENT = "intent"
-    ERROR = "error"
-    CLOSED = "closed"
-
-
-# Events the channel feeds in.
-@dataclass(frozen=True)
-class Heard:
-    """A final transcript of what the caller said."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Silence:
-    """The caller said nothing after a prompt."""
-
-
-@dataclass(frozen=True)
-class Keypad:
-    """A DTMF digit (or a digit typed in the chat)."""
-
-    digit: str
-
-
-@dataclass(frozen=True)
-class Played:
-    """A prompt finished playing to the caller (on the phone: Twilio echoed its mark)."""
-
-    prompt_id: str
-
-
-@dataclass(frozen=True)
-class HungUp:
-    """The caller left; ends the call wherever it stands."""
-
-
-@dataclass(frozen=True)
-class Failed:
-    """Something broke inside the call; the caller hears an apology and gets a person."""
-
-    reason: str = ""
-
-
-Event = Heard | Silence | Keypad | Played | HungUp | Failed
-
-
-# Actions the channel performs.
-@dataclass(frozen=True)
-class Say:
-    """Speak a prompt; `barge_in` False means the caller cannot interrupt it."""
-
-    prompt_id: str
-    text: str
-    barge_in: bool = True
-
-
-@dataclass(frozen=True)
-class Transfer:
-    """Hand the call to a contact-centre queue."""
-
-    queue: str
-    reason: TransferReason
-    intent: str | None = None
-
-
-@dataclass(frozen=True)
-class Hangup:
-    """End the call after the prompts before it have played."""
-
-
-Action = Say | Transfer | Hangup
-
-
-@dataclass(frozen=True)
-class Turn:
-    """One caller utterance and what the bot made of it (kept for hand-off and review)."""
-
-    text: str
-    """Redacted: CPR numbers, phone numbers and e-mail addresses are masked before storing."""
-    intent: str | None
-    decision: str
-    confidence: float
-
-
-@dataclass(frozen=True)
-class Call:
-    """Everything the flow remembers about one call; plain data, serialisable as JSON."""
-
-    call_id: str
-    state: State = State.LISTENING
-    no_match: int = 0
-    silences: int = 0
-    pending: str | None = None
-    """Intent awaiting "ja" after "Mente du ...?"."""
-    last_said: tuple[Say, ...] = ()
-    """What `gentag` repeats: the last answer or question."""
-    answered: tuple[str, ...] = ()
-    unheard: str | None = None
-    """The last answer, until it finished playing or the caller reacted to it."""
-    turns: tuple[Turn, ...] = ()
-    wanted_transfer: TransferReason | None = None
-    """A transfer the caller needed while the contact centre was closed."""
-    outcome: Outcome | None = None
-    reason: TransferReason | None = None
-    queue: str | None = None
-    intents_version: str = ""
-    """The intent set the call started on; it finishes on the same one."""
-    keypad_only: bool = False
-    """No speech recognition on this call (no model): the keypad menu, else a person."""
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready dict."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> Call:
-        """Inverse of `to_dict`."""
-        data = dict(data)
-        data["state"] = State(data["state"])
-        data["last_said"] = tuple(Say(**s) for s in data.get("last_said", ()))
-        data["answered"] = tuple(data.get("answered", ()))
-        data["turns"] = tuple(Turn(**t) for t in data.get("turns", ()))
-        for key, kind in (
-            ("wanted_transfer", TransferReason),
-            ("reason", TransferReason),
-            ("outcome", Outcome),
-        ):
-            data[key] = kind(data[key]) if data.get(key) else None
-        return cls(**data)
-
-
-@dataclass(frozen=True)
-class Step:
-    """The flow's answer to one event."""
-
-    call: Call
-    actions: tuple[Action, ...] = field(default_factory=tuple)
-
-
-class Flow:
+class Flow(CallbackSteps):
     """The conversation rules for one intent set; stateless, so one instance serves every call.
 
     Args:
@@ -241,7 +97,7 @@ class Flow:
                 next_opening="",
             )
             for pid in PROMPTS
-            if pid not in ("confirm", "closed")
+            if pid not in ("confirm", "closed", "callback_confirm")
         ]
         confirms = [
             Say(f"confirm.{i.id}", PROMPTS["confirm"].format(description=i.description))
@@ -269,6 +125,8 @@ class Flow:
                 return Step(self._end(call, self._final_outcome(call)))
             case Failed():
                 return self._failed(call)
+            case Keypad(digit=digit) if call.state in CALLBACK_STATES:
+                return self._callback_key(call, digit)
             case Keypad(digit=digit):
                 return self._keypad(dataclasses.replace(call, unheard=None), digit)
             case Silence():
@@ -283,6 +141,8 @@ class Flow:
         match = self.matcher.match(text)
         turn = Turn(redact(text), match.intent, match.decision.value, round(match.confidence, 3))
         call = dataclasses.replace(call, turns=(*call.turns, turn), silences=0, unheard=None)
+        if call.state in CALLBACK_STATES:
+            return self._callback_heard(call, match)
         if call.state is State.CONFIRMING:
             return self._confirming(call, match)
         if match.decision is Decision.ANSWER and match.intent:
@@ -412,17 +272,7 @@ class Flow:
                     Transfer(queue, reason, intent.id if intent else None),
                 ),
             )
-        closed = self._say("closed", next_opening=self.hours.say_next_opening(now))
-        anything_else = self._say("anything_else")
-        call = dataclasses.replace(
-            call,
-            state=State.LISTENING,
-            wanted_transfer=reason,
-            queue=queue,
-            no_match=0,
-            last_said=(closed, anything_else),
-        )
-        return Step(call, (closed, anything_else))
+        return self._offer_callback(call, reason, queue)
 
     def _goodbye(self, call: Call, before: tuple[Action, ...] = ()) -> Step:
         call = self._end(call, self._final_outcome(call))

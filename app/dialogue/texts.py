@@ -23,6 +23,23 @@ PROMPTS: dict[str, str] = {
         "Kontaktcentret har lukket lige nu. Vi har åbent igen {next_opening}. "
         "Du kan også finde hjælp på borger.dk."
     ),
+    "callback_offer": (
+        "Vil du have, at en medarbejder ringer dig op, når vi har åbnet? "
+        "Sig ja eller nej, eller tryk 1 for ja og 2 for nej."
+    ),
+    "callback_number": (
+        "Skal vi ringe til det nummer, du ringer fra? Sig ja, "
+        "eller tast det nummer, vi skal ringe til, og afslut med firkant."
+    ),
+    "callback_key_number": "Tast det nummer, vi skal ringe til, og afslut med firkant.",
+    "callback_bad_number": (
+        "Det nummer kunne jeg ikke bruge. Tast otte cifre og afslut med firkant."
+    ),
+    "callback_confirm": "Du bliver ringet op om {about}. Er det rigtigt? Sig ja eller nej.",
+    "callback_yes_no": "Sig ja eller nej, eller tryk 1 for ja og 2 for nej.",
+    "callback_done": (
+        "Tak. En medarbejder ringer dig op, når vi har åbnet. Tak fordi du ringede. Farvel."
+    ),
     "goodbye": "Tak fordi du ringede. Farvel.",
     "error": "Undskyld, der skete en fejl hos mig.",
     "no_repeat": "Jeg har ikke sagt noget, jeg kan gentage. Hvad kan jeg hjælpe dig med?",

@@ -11,7 +11,7 @@ from rq import Queue, Retry
 from rq.job import JobStatus
 
 from ..config import Settings
-from ..dialogue.flow import Say
+from ..dialogue.call import Say
 from ..speech.prompts import PromptLibrary
 from . import QUEUE_NAME
 

@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from ..dialogue.flow import Call
+from ..dialogue.call import Call
 from ..dialogue.intents import SYSTEM_TOPIC, IntentSet
 
 OTHER_TOPIC = "other"

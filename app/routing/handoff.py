@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from redis import Redis
 
-from ..dialogue.flow import Call, TransferReason
+from ..dialogue.call import Call, TransferReason
 from ..dialogue.intents import SYSTEM_TOPIC, IntentSet
 
 HANDOFF_TTL_SECONDS = 24 * 3600

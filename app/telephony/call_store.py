@@ -7,7 +7,7 @@ import secrets
 
 from redis import Redis
 
-from ..dialogue.flow import Call
+from ..dialogue.call import Call
 
 CALL_TTL_SECONDS = 24 * 3600
 """Call state outlives the call long enough for late status callbacks, then goes."""

@@ -14,8 +14,7 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..dialogue.conversation import Conversation
-from ..dialogue.flow import (
+from ..dialogue.call import (
     Action,
     Call,
     Event,
@@ -24,9 +23,11 @@ from ..dialogue.flow import (
     HungUp,
     Keypad,
     Played,
+    RequestCallback,
     Say,
     Silence,
 )
+from ..dialogue.conversation import Conversation
 from ..speech.codecs import FRAME_BYTES_PCM, FRAME_MS, ulaw_to_pcm16
 from ..speech.prompts import PromptLibrary
 from ..speech.stt import MAX_UTTERANCE_SECONDS, Recognizer
@@ -78,6 +79,7 @@ class CallSession:
         sink: plays audio and ends the stream.
         executor: where missing prompt audio is synthesised, off the receive loop.
         on_step: called with the call after every event (to keep its state in Redis).
+        on_callback: makes a callback request the flow asked for.
         make_turns: the turn detector (VAD) for this call.
     """
 
@@ -90,6 +92,7 @@ class CallSession:
         executor: Executor,
         on_step: Callable[[Call], None],
         make_turns: Callable[[], TurnDetector],
+        on_callback: Callable[[RequestCallback], None] = lambda request: None,
     ) -> None:
         self.conversation = conversation
         self.recognizer = recognizer
@@ -97,6 +100,7 @@ class CallSession:
         self.sink = sink
         self.executor = executor
         self.on_step = on_step
+        self.on_callback = on_callback
         self.turns = make_turns()
         self._outbox: deque[_Outgoing] = deque()
         self._playing: dict[str, Say] = {}
@@ -208,6 +212,8 @@ class CallSession:
         for action in actions:
             if isinstance(action, Say):
                 self._outbox.append(_Outgoing(action, self._audio_for(action)))
+            elif isinstance(action, RequestCallback):
+                self.on_callback(action)
             else:  # Transfer or Hangup: after-stream carries them out once the stream closes
                 self._outbox.append(_Outgoing(None))
         self.flush()

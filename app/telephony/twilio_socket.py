@@ -7,6 +7,7 @@ import threading
 import time
 from typing import Any
 
+from ..jobs.callbacks import enqueue_callback
 from ..speech.turns import TurnDetector, WebRtcVad
 from . import twilio_stream
 from .call_store import CallStore
@@ -107,6 +108,9 @@ def _start(event: StreamStarted, sink: TwilioSink) -> CallSession | None:
         svc.executor,
         on_step=lambda call: calls.save(call, convo.meta),
         make_turns=lambda: TurnDetector(WebRtcVad()),
+        on_callback=lambda request: enqueue_callback(
+            svc.redis, event.call_sid, request, convo.call.queue or convo.flow.intents.default_queue
+        ),
     )
     log.info("stream started call_sid=%s keypad_only=%s", event.call_sid, keypad_only)
     session.start()

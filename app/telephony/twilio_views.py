@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from flask_sock import Sock
 from redis.exceptions import RedisError
 
-from ..dialogue.flow import Failed, HungUp, Outcome, State, TransferReason
+from ..dialogue.call import Failed, HungUp, Outcome, State, TransferReason
 from ..routing.handoff import HandoffStore
 from ..routing.handoff import build as handoff_for
 from ..services import Services

@@ -1,6 +1,8 @@
+from datetime import datetime
+
 import pytest
 
-from app.dialogue.flow import (
+from app.dialogue.call import (
     Call,
     Failed,
     Hangup,
@@ -9,13 +11,14 @@ from app.dialogue.flow import (
     Keypad,
     Outcome,
     Played,
+    RequestCallback,
     Say,
     Silence,
     State,
     Transfer,
     TransferReason,
 )
-from tests.conftest import CLOSED, OPEN
+from tests.conftest import CLOSED, CPH, OPEN
 
 
 def run(flow, *events):
@@ -180,15 +183,85 @@ def test_repeat_says_the_last_answer_again(flow_at):
     assert ids(steps[2]) == ["koerekort"]
 
 
-def test_closed_centre_says_when_it_opens_instead_of_transferring(flow_at):
+def test_closed_centre_says_when_it_opens_and_offers_a_callback(flow_at):
     call, steps = run(flow_at(CLOSED), Heard("jeg vil tale med en medarbejder"))
-    assert ids(steps[1]) == ["closed", "anything_else"]
+    assert ids(steps[1]) == ["closed", "callback_offer"]
     assert "i morgen, fredag, klokken 10" in steps[1][0].text
     assert not any(isinstance(a, Transfer) for a in steps[1])
-    assert call.state is State.LISTENING
+    assert call.state is State.CALLBACK_OFFER
 
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        CLOSED,  # a weekday evening
+        datetime(2026, 11, 28, 11, 0, tzinfo=CPH),  # a Saturday
+        datetime(2026, 12, 25, 11, 0, tzinfo=CPH),  # Juledag, a Friday
+    ],
+)
+def test_callback_to_the_number_calling(flow_at, moment):
+    call, steps = run(
+        flow_at(moment),
+        Heard("jeg skal melde flytning"),
+        Heard("menneske"),
+        Heard("ja"),
+        Heard("ja tak"),
+        Heard("ja"),
+    )
+    assert ids(steps[3]) == ["callback_number"]
+    assert (
+        steps[4][0].text
+        == "Du bliver ringet op om at melde flytning. Er det rigtigt? Sig ja eller nej."
+    )
+    request, done, hangup = steps[5]
+    assert request == RequestCallback(None, "flytning", "at melde flytning")
+    assert (done.prompt_id, type(hangup)) == ("callback_done", Hangup)
+    assert (call.outcome, call.reason) == (Outcome.TRANSFERRED, TransferReason.CLOSED)
+
+
+def test_callback_to_a_keyed_number(flow_at):
+    flow = flow_at(CLOSED)
+    call, _ = run(flow, Keypad("0"), Keypad("1"))
+    assert call.state is State.CALLBACK_NUMBER
+    for digit in "23456789#":
+        call = flow.step(call, Keypad(digit)).call
+    assert (call.state, call.callback_to, call.keyed) == (State.CALLBACK_CONFIRM, "23456789", "")
+    step = flow.step(call, Keypad("1"))
+    assert step.actions[0] == RequestCallback("23456789", None, "dit spørgsmål")
+
+
+def test_a_keyed_number_that_is_not_danish_is_asked_again(flow_at):
+    flow = flow_at(CLOSED)
+    call, _ = run(flow, Keypad("0"), Keypad("1"), Heard("nej"))
+    for digit in "1234#":
+        step = flow.step(call, Keypad(digit))
+        call = step.call
+    assert ids(step.actions) == ["callback_bad_number"]
+    assert call.state is State.CALLBACK_NUMBER and call.keyed == ""
+
+
+@pytest.mark.parametrize("answer", [Heard("nej tak"), Keypad("2")])
+def test_declining_the_callback_goes_back_to_listening(flow_at, answer):
+    call, steps = run(flow_at(CLOSED), Heard("menneske"), answer)
+    assert ids(steps[2]) == ["anything_else"]
+    assert call.state is State.LISTENING
     call = flow_at(CLOSED).step(call, Heard("nej tak")).call
     assert (call.outcome, call.reason) == (Outcome.TRANSFERRED, TransferReason.CLOSED)
+
+
+def test_saying_no_to_the_summary_requests_nothing(flow_at):
+    call, steps = run(flow_at(CLOSED), Heard("menneske"), Heard("ja"), Heard("ja"), Heard("nej"))
+    assert ids(steps[4]) == ["anything_else"]
+    assert not any(isinstance(a, RequestCallback) for s in steps for a in s)
+
+
+def test_an_admin_closing_day_offers_a_callback_too(intents, matcher):
+    from app.dialogue.flow import Flow
+    from app.dialogue.hours import OpeningHours
+
+    hours = OpeningHours.from_spec("mon-fri 10:00-14:00", closed_dates=[OPEN.date()])
+    flow = Flow(intents, matcher, hours, lambda: OPEN, "X")
+    assert ids(run(flow, Keypad("0"))[1][1]) == ["closed", "callback_offer"]
 
 
 def test_opening_hours_answer_is_filled_from_settings(flow_at):

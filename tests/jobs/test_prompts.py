@@ -1,6 +1,6 @@
 from rq import Queue, SimpleWorker
 
-from app.dialogue.flow import Say
+from app.dialogue.call import Say
 from app.jobs import QUEUE_NAME
 from app.jobs import prompts as prompt_jobs
 from app.speech.prompts import PromptLibrary

@@ -1,6 +1,6 @@
 from datetime import UTC, datetime
 
-from app.dialogue.flow import Heard, Played
+from app.dialogue.call import Heard, Played
 from app.routing.handoff import HandoffStore, build, summary_da
 from tests.conftest import OPEN
 

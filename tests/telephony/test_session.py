@@ -5,8 +5,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from app.dialogue.call import Outcome, TransferReason
 from app.dialogue.conversation import Conversation
-from app.dialogue.flow import Outcome, TransferReason
 from app.speech.turns import TurnDetector
 from app.telephony.session import NO_INPUT_MS, CallSession
 

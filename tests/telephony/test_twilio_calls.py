@@ -181,3 +181,37 @@ def test_call_state_in_redis_holds_no_raw_numbers(phone, speech):
         assert state.turns[0].text == "jeg skal forny mit kørekort [CPR] ring på [telefon]"
         raw = b"".join(services.redis.get(k) or b"" for k in services.redis.keys("call:*"))
         assert b"120385" not in raw and b"12345678" not in raw
+
+
+def test_after_hours_a_callback_request_replaces_the_queue(phone, speech):
+    from rq import Queue, SimpleWorker
+
+    from app.jobs import QUEUE_NAME
+    from app.routing.callbacks import CallbackStore
+
+    with phone(ScriptedModel("jeg skal forny mit kørekort", "ja", "ja"), at=CLOSED) as (
+        base,
+        services,
+    ):
+        jobs = Queue(QUEUE_NAME, connection=services.redis)
+        jobs.empty()  # prompt renders queued at start-up are not this test's business
+        call = greeted(base)
+        call.say(speech)
+        call.wait_for_prompt("anything_else")
+        call.press("0")
+        call.wait_for_prompt("callback_offer")
+        call.press("1")
+        call.wait_for_prompt("callback_number")
+        call.say(speech)  # "ja": the number I am calling from
+        call.wait_for_prompt("callback_confirm")
+        call.say(speech)  # "ja"
+        call.wait_for_prompt("callback_done")
+        assert call.after_stream().find("Hangup") is not None
+        SimpleWorker([jobs], connection=services.redis).work(burst=True)
+        (request,) = CallbackStore(services.redis).open_requests()
+        assert (request.id, request.number, request.about) == (
+            call.call_sid,
+            "+4512345678",
+            "dit kørekort",
+        )
+        assert outcome(services, call) == ("transferred", "closed")

@@ -1,0 +1,197 @@
+"""What a call is, as the flow sees it: its state, the events it gets, the actions it asks for.
+
+Plain, frozen data; `Call` round-trips through JSON so any process can carry a call on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class State(StrEnum):
+    """Where the conversation stands; text, so it round-trips through Redis."""
+
+    LISTENING = "listening"
+    CONFIRMING = "confirming"
+    MENU = "menu"
+    CALLBACK_OFFER = "callback_offer"
+    CALLBACK_NUMBER = "callback_number"
+    CALLBACK_CONFIRM = "callback_confirm"
+    ENDED = "ended"
+
+
+class Outcome(StrEnum):
+    """Exactly one per call (DESIGN.md §6)."""
+
+    RESOLVED = "resolved"
+    TRANSFERRED = "transferred"
+    ABANDONED = "abandoned"
+    ERROR = "error"
+
+
+class TransferReason(StrEnum):
+    """Why a call went, or would have gone, to a person."""
+
+    REQUESTED = "requested"
+    NO_MATCH = "no_match"
+    INTENT = "intent"
+    ERROR = "error"
+    CLOSED = "closed"
+
+
+# Events the channel feeds in.
+@dataclass(frozen=True)
+class Heard:
+    """A final transcript of what the caller said."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Silence:
+    """The caller said nothing after a prompt."""
+
+
+@dataclass(frozen=True)
+class Keypad:
+    """A DTMF digit (or a digit typed in the chat)."""
+
+    digit: str
+
+
+@dataclass(frozen=True)
+class Played:
+    """A prompt finished playing to the caller (on the phone: Twilio echoed its mark)."""
+
+    prompt_id: str
+
+
+@dataclass(frozen=True)
+class HungUp:
+    """The caller left; ends the call wherever it stands."""
+
+
+@dataclass(frozen=True)
+class Failed:
+    """Something broke inside the call; the caller hears an apology and gets a person."""
+
+    reason: str = ""
+
+
+Event = Heard | Silence | Keypad | Played | HungUp | Failed
+
+
+# Actions the channel performs.
+@dataclass(frozen=True)
+class Say:
+    """Speak a prompt; `barge_in` False means the caller cannot interrupt it."""
+
+    prompt_id: str
+    text: str
+    barge_in: bool = True
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Hand the call to a contact-centre queue."""
+
+    queue: str
+    reason: TransferReason
+    intent: str | None = None
+
+
+@dataclass(frozen=True)
+class Hangup:
+    """End the call after the prompts before it have played."""
+
+
+@dataclass(frozen=True)
+class RequestCallback:
+    """Ask the contact centre to call back when it opens.
+
+    `to` is the number the caller keyed in, or None for the number they are calling from
+    (which only the channel knows).
+    """
+
+    to: str | None
+    intent: str | None
+    about: str
+
+
+Action = Say | Transfer | Hangup | RequestCallback
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One caller utterance and what the bot made of it (kept for hand-off and review)."""
+
+    text: str
+    """Redacted: CPR numbers, phone numbers and e-mail addresses are masked before storing."""
+    intent: str | None
+    decision: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Call:
+    """Everything the flow remembers about one call; plain data, serialisable as JSON."""
+
+    call_id: str
+    state: State = State.LISTENING
+    no_match: int = 0
+    silences: int = 0
+    pending: str | None = None
+    """Intent awaiting "ja" after "Mente du ...?"."""
+    last_said: tuple[Say, ...] = ()
+    """What `gentag` repeats: the last answer or question."""
+    answered: tuple[str, ...] = ()
+    unheard: str | None = None
+    """The last answer, until it finished playing or the caller reacted to it."""
+    turns: tuple[Turn, ...] = ()
+    wanted_transfer: TransferReason | None = None
+    """A transfer the caller needed while the contact centre was closed."""
+    outcome: Outcome | None = None
+    reason: TransferReason | None = None
+    queue: str | None = None
+    intents_version: str = ""
+    """The intent set the call started on; it finishes on the same one."""
+    keypad_only: bool = False
+    """No speech recognition on this call (no model): the keypad menu, else a person."""
+    keyed: str = ""
+    """Digits of a callback number being keyed in; cleared once the callback is requested."""
+    callback_to: str | None = None
+    """The callback number the caller chose ("" for the number they call from)."""
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready dict."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Call:
+        """Inverse of `to_dict`."""
+        data = dict(data)
+        data["state"] = State(data["state"])
+        data["last_said"] = tuple(Say(**s) for s in data.get("last_said", ()))
+        data["answered"] = tuple(data.get("answered", ()))
+        data["turns"] = tuple(Turn(**t) for t in data.get("turns", ()))
+        for key, kind in (
+            ("wanted_transfer", TransferReason),
+            ("reason", TransferReason),
+            ("outcome", Outcome),
+        ):
+            data[key] = kind(data[key]) if data.get(key) else None
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Step:
+    """The flow's answer to one event."""
+
+    call: Call
+    actions: tuple[Action, ...] = field(default_factory=tuple)
+
+
+CALLBACK_STATES = frozenset({State.CALLBACK_OFFER, State.CALLBACK_NUMBER, State.CALLBACK_CONFIRM})
+"""While a callback is being arranged, "ja", "nej" and digits mean something else."""

@@ -1,0 +1,51 @@
+"""Creating callback requests off the call's thread; safe to run twice (one request per call)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from redis import Redis
+from rq import Queue, Retry, get_current_job
+
+from ..dialogue.call import RequestCallback
+from ..routing.callbacks import Callback, CallbackStore
+from ..routing.handoff import HandoffStore
+from . import QUEUE_NAME
+
+log = logging.getLogger(__name__)
+
+
+def create_callback(
+    call_sid: str, number: str | None, about: str, intent: str | None, queue: str
+) -> bool:
+    """Store the request; `number` None means the number the caller called from."""
+    redis = get_current_job().connection
+    number = number or HandoffStore(redis).caller(call_sid)
+    callback = Callback(
+        id=call_sid,
+        number=number,
+        about=about,
+        intent=intent,
+        queue=queue,
+        created_at=datetime.now(UTC).isoformat(),
+    )
+    created = CallbackStore(redis).create(callback)
+    log.info("callback request call_id=%s created=%s", call_sid, created)
+    return created
+
+
+def enqueue_callback(
+    redis: Redis, call_sid: str, request: RequestCallback, queue: str, inline: bool = False
+) -> None:
+    """Queue the job (`inline`: run it now, for channels without a worker, like the chat)."""
+    Queue(QUEUE_NAME, connection=redis, is_async=not inline).enqueue(
+        create_callback,
+        call_sid,
+        request.to,
+        request.about,
+        request.intent,
+        queue,
+        job_id=f"callback-{call_sid}",
+        retry=Retry(max=3),
+    )
