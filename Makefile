@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 run: setup  ## Talk to the bot in the terminal (embedded Redis, no Twilio needed)
 	$(BIN)/voicebot chat
 
-serve: setup system-deps  ## The phone service (needs PUBLIC_BASE_URL, TWILIO_AUTH_TOKEN)
+serve: setup  ## The phone service (needs PUBLIC_BASE_URL, TWILIO_AUTH_TOKEN; espeak-ng)
 	$(BIN)/voicebot serve
 
 test: setup system-deps  ## Everything the tests need, then the tests and the linter
@@ -24,12 +24,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-# Speech synthesis uses the host's espeak-ng (pyttsx3's engine on Linux); tests also need sox-free
-# audio only, so espeak-ng is the one system package. Installed once, as root or through sudo.
+# Debian packages: espeak-ng is pyttsx3's speech engine on Linux; the tests also drive the agents'
+# page in Debian's Chromium (Playwright never downloads a browser here). Installed once.
+SYSTEM_PACKAGES := espeak-ng chromium
 system-deps:
-	@command -v espeak-ng >/dev/null || { \
+	@missing=""; for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq espeak-ng >/dev/null; }
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 lint: setup
 	$(BIN)/ruff check app tests

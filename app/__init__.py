@@ -31,6 +31,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app = Flask(__name__)
     app.config.from_mapping(
         SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
         # Oversized frames up to 16x the protocol's bound are read and ignored (the call goes
         # on); past that the socket layer drops the connection rather than buffer it.
         SOCK_SERVER_OPTIONS={"max_message_size": 16 * MAX_MESSAGE_BYTES},
@@ -39,10 +42,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     sock = Sock(app)
 
     from .telephony.twilio_views import blueprint
+    from .web.agents import bp as agents_bp
     from .web.api import bp as api_bp
 
     app.register_blueprint(blueprint(sock), url_prefix="/twilio")
     app.register_blueprint(api_bp, url_prefix="/api")
+    app.register_blueprint(agents_bp, url_prefix="/agent")
     app.add_url_rule("/healthz", "healthz", lambda: Response("ok\n", mimetype="text/plain"))
     return app
 

@@ -253,6 +253,25 @@ def _load(path: Path) -> IntentSet:
 
 
 @main.group()
+def accounts() -> None:
+    """Staff accounts for the agents' and admin pages."""
+
+
+@accounts.command("add")
+@click.argument("username")
+@click.option("--name", default=None, help="Shown on the page (default: the username).")
+@click.option("--role", type=click.Choice(["agent", "admin"]), default="agent", show_default=True)
+@click.password_option()
+def accounts_add(username: str, name: str | None, role: str, password: str) -> None:
+    """Add or replace an account in ACCOUNTS_FILE (only a hash of the password is stored)."""
+    from .web.accounts import save_account
+
+    settings = _settings()
+    save_account(settings.accounts_file, username, password, name or username, role)
+    click.echo(f"{settings.accounts_file}: {username} ({role}) saved")
+
+
+@main.group()
 def bench() -> None:
     """Benchmarks that print figures (speed, memory, capacity)."""
 

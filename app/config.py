@@ -46,6 +46,8 @@ class Settings:
     transfer_number: str | None = None
     """Number or sip: address for TRANSFER_MODE=dial."""
     twilio_workflow_sid: str | None = None
+    accounts_file: Path = PROJECT_ROOT / "var" / "accounts.yaml"
+    """Staff accounts (agents, admins) with hashed passwords; `voicebot accounts add` writes it."""
     api_token: str | None = None
     """Bearer token for `GET /api/handoffs/<call_sid>` (contact-centre software); unset: API off."""
     twilio_account_sid: str | None = None

@@ -1,0 +1,147 @@
+"""The agents' page in a real headless browser (Debian's Chromium, driven by Playwright)."""
+
+import shutil
+from datetime import UTC, datetime
+
+import pytest
+import requests
+
+from app.routing.callbacks import Callback, CallbackStore
+from app.routing.handoff import Handoff, HandoffStore
+from app.web.accounts import save_account
+from tests.telephony.conftest import ScriptedModel, TwilioCall
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture
+def staff_settings(phone_settings, tmp_path):
+    accounts = tmp_path / "accounts.yaml"
+    save_account(accounts, "anna", "kode-1234", "Anna Agent", "agent")
+    return phone_settings.with_(accounts_file=accounts)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+def log_in(page, base, password="kode-1234"):
+    page.goto(base.replace("127.0.0.1", "localhost") + "/agent/login")
+    page.fill("input[name=username]", "anna")
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+
+
+def handoff(sid, summary):
+    return Handoff(
+        sid,
+        "+4512345678",
+        "borgerservice",
+        "requested",
+        "koerekort",
+        ["koerekort"],
+        ["koerekort"],
+        summary,
+        0,
+        ["mit cpr er [CPR]"],
+        datetime.now(UTC).isoformat(),
+    )
+
+
+def test_pages_and_their_data_need_a_login(phone, staff_settings):
+    with phone(ScriptedModel(), settings=staff_settings) as (base, _):
+        page = requests.get(base + "/agent/", allow_redirects=False, timeout=5)
+        assert page.status_code == 302 and page.headers["Location"].endswith("/agent/login")
+        assert requests.get(base + "/agent/state.json", timeout=5).status_code == 401
+        assert requests.post(base + "/agent/callbacks/CA1/done", timeout=5).status_code == 401
+        wrong = requests.post(
+            base + "/agent/login", data={"username": "anna", "password": "nej"}, timeout=5
+        )
+        assert wrong.status_code == 401 and "Forkert brugernavn" in wrong.text
+
+
+def test_passwords_are_stored_only_as_hashes(staff_settings):
+    text = staff_settings.accounts_file.read_text()
+    assert "kode-1234" not in text and "password_hash" in text
+
+
+def test_a_transferred_call_appears_live_with_its_redacted_context(phone, staff_settings, browser):
+    with phone(
+        ScriptedModel("mit cpr er 120385-1234 og jeg skal forny mit kørekort", "menneske"),
+        settings=staff_settings,
+    ) as (base, services):
+        page = browser.new_page()
+        log_in(page, base)
+        page.wait_for_selector("text=Kontaktcentret er åbent")
+        assert page.locator(".handoff").count() == 0
+
+        call = TwilioCall(base)  # a call arrives and is handed over while the page is open
+        call.dial()
+        call.wait_for_prompt("ask")
+        call.audio(b"\x00" * 8000)
+        call.silence(1)
+        call.wait_for_prompt("anything_else")
+        call.audio(b"\x00" * 8000)
+        call.silence(1)
+        call.after_stream()
+
+        card = page.locator(".handoff").first
+        card.wait_for(timeout=10_000)
+        assert "Borgeren spørger om dit kørekort" in card.inner_text()
+        assert "+4512345678" in card.inner_text()
+        assert "[CPR]" in card.inner_text() and "120385" not in page.content()
+        page.close()
+
+
+def test_callbacks_are_listed_oldest_first_and_can_be_marked_done(phone, staff_settings, browser):
+    with phone(ScriptedModel(), settings=staff_settings) as (base, services):
+        store = CallbackStore(services.redis)
+        store.create(
+            Callback(
+                "CA2",
+                "23456789",
+                "at melde flytning",
+                None,
+                "borgerservice",
+                "2026-11-26T20:00:00+00:00",
+            )
+        )
+        store.create(
+            Callback(
+                "CA1",
+                "12345678",
+                "dit kørekort",
+                None,
+                "borgerservice",
+                "2026-11-26T19:00:00+00:00",
+            )
+        )
+        HandoffStore(services.redis).save(handoff("CA9", "Borgeren spørger om MitID."))
+        page = browser.new_page()
+        log_in(page, base)
+        page.locator(".callback").nth(1).wait_for(timeout=10_000)
+        texts = page.locator(".callback strong").all_inner_texts()
+        assert texts == [
+            "Ring til 12345678 om dit kørekort",
+            "Ring til 23456789 om at melde flytning",
+        ]
+        page.locator(".callback").first.locator("button.done").click()
+        page.wait_for_function("document.querySelectorAll('.callback').length === 1")
+        assert [c.id for c in store.open_requests()] == ["CA2"]
+        assert store.get("CA1").done_by == "anna"
+        page.close()
