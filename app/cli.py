@@ -309,7 +309,9 @@ def kpi() -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
 def kpi_report(since: str | None, until: str | None, fmt: str) -> None:
     """Print the KPI for a period (default: everything recorded)."""
-    from .kpi.report import render, summarise
+    from datetime import timedelta
+
+    from .kpi.report import add_callbacks, render, summarise
 
     settings = _settings()
     tz = ZoneInfo(settings.timezone)
@@ -322,8 +324,18 @@ def kpi_report(since: str | None, until: str | None, fmt: str) -> None:
 
     services = _services(settings)
     try:
-        records = services.kpi.records(parse(since), parse(until))
+        start, end = parse(since), parse(until)
+        records = services.kpi.records(start, end)
+        first = start or (records[0].ended_at if records else datetime.now(tz))
+        last = end or datetime.now(tz)
+        days = [
+            (first + timedelta(days=d)).date().isoformat()
+            for d in range((last.date() - first.date()).days + 1)
+        ]
+        summary = add_callbacks(
+            summarise(records, settings.timezone), [services.kpi.counters(day) for day in days]
+        )
         labels = {t.id: t.label for t in services.library.current().topics.values()}
-        click.echo(render(summarise(records, settings.timezone), fmt, labels))
+        click.echo(render(summary, fmt, labels))
     finally:
         services.close()

@@ -46,6 +46,8 @@ class Settings:
     transfer_number: str | None = None
     """Number or sip: address for TRANSFER_MODE=dial."""
     twilio_workflow_sid: str | None = None
+    queue_timeout_seconds: int = 600
+    """A caller waiting this long in a queue is offered a callback instead of waiting on."""
     accounts_file: Path = PROJECT_ROOT / "var" / "accounts.yaml"
     """Staff accounts (agents, admins) with hashed passwords; `voicebot accounts add` writes it."""
     api_token: str | None = None

@@ -30,6 +30,8 @@ class CallRecord:
     in_hours: bool
     caller: str | None = None
     """Keyed hash of the caller's number, for re-contact; never the number."""
+    queue_result: str | None = None
+    """How a transferred call's wait ended, when it ended badly (abandoned_in_queue, ...)."""
 
     @classmethod
     def from_call(
@@ -68,14 +70,16 @@ class CallRecord:
     def to_json(self) -> str:
         """Compact JSON with ISO times."""
         data = asdict(self)
+        del data["queue_result"]  # written later, beside the record
         data["started_at"] = self.started_at.isoformat()
         data["ended_at"] = self.ended_at.isoformat()
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
-    def from_json(cls, raw: str | bytes) -> CallRecord:
-        """Inverse of `to_json`."""
+    def from_json(cls, raw: str | bytes, queue_result: str | None = None) -> CallRecord:
+        """Inverse of `to_json`; the queue result is stored beside the record, not in it."""
         data = json.loads(raw)
+        data["queue_result"] = queue_result
         data["started_at"] = datetime.fromisoformat(data["started_at"])
         data["ended_at"] = datetime.fromisoformat(data["ended_at"])
         data["intents"] = tuple(data["intents"])
@@ -86,4 +90,6 @@ class CallRecord:
         fields = ["calls", f"outcome:{self.outcome}", f"topic:{self.topic}:{self.outcome}"]
         if self.reason:
             fields.append(f"reason:{self.reason}")
+        if self.outcome == "transferred" and self.queue:
+            fields.append(f"queue:{self.queue}")
         return fields

@@ -52,6 +52,12 @@ class Summary:
 
     total: Group = field(default_factory=Group)
     reasons: Counter[str] = field(default_factory=Counter)
+    queues: Counter[str] = field(default_factory=Counter)
+    """Transfers by contact-centre queue."""
+    queue_results: Counter[str] = field(default_factory=Counter)
+    """How waits ended badly: abandoned_in_queue, callback_from_queue."""
+    callbacks: Counter[str] = field(default_factory=Counter)
+    """Callback requests created and completed (from the daily counters)."""
     topics: dict[str, Group] = field(default_factory=lambda: defaultdict(Group))
     hours: dict[int, Group] = field(default_factory=lambda: defaultdict(Group))
     days: dict[str, Group] = field(default_factory=lambda: defaultdict(Group))
@@ -61,6 +67,9 @@ class Summary:
         return {
             "total": self.total.as_dict(),
             "transfer_reasons": dict(sorted(self.reasons.items())),
+            "transfer_queues": dict(sorted(self.queues.items())),
+            "queue_results": dict(sorted(self.queue_results.items())),
+            "callbacks": {k: self.callbacks[k] for k in ("created", "completed")},
             "topics": {k: g.as_dict() for k, g in sorted(self.topics.items())},
             "hours": {f"{h:02d}": g.as_dict() for h, g in sorted(self.hours.items())},
             "days": {d: g.as_dict() for d, g in sorted(self.days.items())},
@@ -82,6 +91,18 @@ def summarise(records: Iterable[CallRecord], timezone: str = "Europe/Copenhagen"
             group.outcomes[r.outcome] += 1
         if r.outcome == "transferred" and r.reason:
             summary.reasons[r.reason] += 1
+        if r.outcome == "transferred" and r.queue and r.reason != "closed":
+            summary.queues[r.queue] += 1
+        if r.queue_result:
+            summary.queue_results[r.queue_result] += 1
+    return summary
+
+
+def add_callbacks(summary: Summary, daily_counters: Iterable[Mapping[str, int]]) -> Summary:
+    """Add callback requests created and completed from the days' counters."""
+    for counters in daily_counters:
+        for kind in ("created", "completed"):
+            summary.callbacks[kind] += counters.get(f"callbacks:{kind}", 0)
     return summary
 
 
@@ -106,6 +127,12 @@ def _table(s: Summary, labels: Mapping[str, str]) -> str:
         "",
         "transfer reason  calls",
         *(f"{r:<16} {n:>5}" for r, n in sorted(s.reasons.items())),
+        "",
+        "transfers by queue",
+        *(f"{q:<16} {n:>5}" for q, n in sorted(s.queues.items())),
+        *(f"{r:<16} {n:>5}" for r, n in sorted(s.queue_results.items())),
+        f"callbacks        {s.callbacks['created']:>5} created, "
+        f"{s.callbacks['completed']} completed",
         "",
         f"{'topic':<24} {'calls':>5} {'resolved':>9} {'resolution':>11}",
     ]

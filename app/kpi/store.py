@@ -39,6 +39,19 @@ class KpiStore:
         args = [record.to_json(), record.ended_at.timestamp(), record.call_id, *record.counters()]
         return bool(self._record_once(keys=keys, args=args))
 
+    def mark_queue_result(self, call_id: str, result: str) -> bool:
+        """Add how a transferred call's wait ended (e.g. abandoned_in_queue), once per call.
+
+        The outcome stays `transferred`; this refines it, counted on the call's own day.
+        """
+        key = RECORD_KEY.format(call_id=call_id)
+        raw = self.redis.hget(key, "record")
+        if raw is None or not self.redis.hsetnx(key, "queue_result", result):
+            return False
+        day = CallRecord.from_json(raw).ended_at.date().isoformat()
+        self.redis.hincrby(COUNTERS_KEY.format(day=day), f"queue_result:{result}", 1)
+        return True
+
     def is_recorded(self, call_id: str) -> bool:
         """True once the call has its outcome."""
         return bool(self.redis.exists(RECORD_KEY.format(call_id=call_id)))
@@ -54,8 +67,12 @@ class KpiStore:
             return []
         pipe = self.redis.pipeline(transaction=False)
         for call_id in ids:
-            pipe.hget(RECORD_KEY.format(call_id=_text(call_id)), "record")
-        return [CallRecord.from_json(raw) for raw in pipe.execute() if raw]
+            pipe.hmget(RECORD_KEY.format(call_id=_text(call_id)), "record", "queue_result")
+        return [
+            CallRecord.from_json(raw, queue_result=_text(result) if result else None)
+            for raw, result in pipe.execute()
+            if raw
+        ]
 
     def counters(self, day: str) -> dict[str, int]:
         """The counters of one UTC day (`YYYY-MM-DD`)."""

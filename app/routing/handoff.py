@@ -45,6 +45,8 @@ class Handoff:
     intents: list[str]
     answered: list[str]
     summary: str
+    about: str
+    """What a callback would be about: "dit kørekort", else "dit spørgsmål"."""
     tries: int
     """How many times the bot did not understand before the hand-off."""
     transcript: list[str] = field(default_factory=list)
@@ -73,6 +75,14 @@ def build(
         intents=understood,
         answered=list(call.answered),
         summary=summary_da(call, intents),
+        about=next(
+            (
+                intents.intents[i].description
+                for i in reversed(topical)
+                if intents.intents[i].description
+            ),
+            "dit spørgsmål",
+        ),
         tries=sum(t.decision == "none" for t in call.turns),
         transcript=[t.text for t in call.turns],
         created_at=(now or datetime.now(UTC)).isoformat(),

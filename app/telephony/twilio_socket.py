@@ -12,8 +12,8 @@ from ..speech.turns import TurnDetector, WebRtcVad
 from . import twilio_stream
 from .call_store import CallStore
 from .session import CallSession
+from .twilio_http import services
 from .twilio_stream import AudioIn, DtmfIn, MarkIn, ProtocolError, StreamStarted, StreamStopped
-from .twilio_views import services
 
 log = logging.getLogger(__name__)
 

@@ -24,19 +24,58 @@ def connect_stream(stream_url: str, parameters: Mapping[str, str], after_url: st
     return _doc(response)
 
 
-def enqueue(queue: str, wait_url: str | None = None) -> str:
-    """Put the caller in a plain Twilio queue, by name."""
+def enqueue(queue: str, wait_url: str | None = None, action_url: str | None = None) -> str:
+    """Put the caller in a plain Twilio queue, by name.
+
+    `wait_url` is what the caller hears while waiting; `action_url` is told how the wait ended.
+    """
     response = ET.Element("Response")
-    attrs = {"waitUrl": wait_url, "waitUrlMethod": "POST"} if wait_url else {}
-    ET.SubElement(response, "Enqueue", attrs).text = queue
+    ET.SubElement(response, "Enqueue", _queue_attrs(wait_url, action_url)).text = queue
     return _doc(response)
 
 
-def enqueue_task(workflow_sid: str, attributes: Mapping[str, object]) -> str:
+def enqueue_task(
+    workflow_sid: str,
+    attributes: Mapping[str, object],
+    wait_url: str | None = None,
+    action_url: str | None = None,
+) -> str:
     """Hand the caller to TaskRouter with the hand-off context as task attributes."""
     response = ET.Element("Response")
-    enqueue_el = ET.SubElement(response, "Enqueue", workflowSid=workflow_sid)
+    attrs = {"workflowSid": workflow_sid, **_queue_attrs(wait_url, action_url)}
+    enqueue_el = ET.SubElement(response, "Enqueue", attrs)
     ET.SubElement(enqueue_el, "Task").text = json.dumps(attributes, ensure_ascii=False)
+    return _doc(response)
+
+
+def _queue_attrs(wait_url: str | None, action_url: str | None) -> dict[str, str]:
+    attrs = {"waitUrl": wait_url, "waitUrlMethod": "POST"} if wait_url else {}
+    return {**attrs, "action": action_url, "method": "POST"} if action_url else attrs
+
+
+def hold(say: str, pause_seconds: int = 20, language: str = "da-DK") -> str:
+    """One round of a queue's wait music: a short announcement, then quiet (Twilio repeats it)."""
+    response = ET.Element("Response")
+    ET.SubElement(response, "Say", language=language).text = say
+    ET.SubElement(response, "Pause", length=str(pause_seconds))
+    return _doc(response)
+
+
+def leave_queue() -> str:
+    """Take the caller out of the queue; the `<Enqueue action>` hears QueueResult=leave."""
+    response = ET.Element("Response")
+    ET.SubElement(response, "Leave")
+    return _doc(response)
+
+
+def gather_digit(say: str, action_url: str, then_url: str, language: str = "da-DK") -> str:
+    """Ask for one key; without one, Twilio goes on to `then_url`."""
+    response = ET.Element("Response")
+    gather = ET.SubElement(
+        response, "Gather", numDigits="1", timeout="8", action=action_url, method="POST"
+    )
+    ET.SubElement(gather, "Say", language=language).text = say
+    ET.SubElement(response, "Redirect", method="POST").text = then_url
     return _doc(response)
 
 
@@ -59,8 +98,10 @@ def say(text: str, language: str = "da-DK") -> str:
     return _doc(response)
 
 
-def hangup() -> str:
-    """End the call (the goodbye has already been played over the stream)."""
+def hangup(say: str | None = None, language: str = "da-DK") -> str:
+    """End the call, after a last sentence if given (on the stream it was already said)."""
     response = ET.Element("Response")
+    if say:
+        ET.SubElement(response, "Say", language=language).text = say
     ET.SubElement(response, "Hangup")
     return _doc(response)

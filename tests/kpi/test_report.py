@@ -2,7 +2,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from app.kpi.events import CallRecord
-from app.kpi.report import render, summarise
+from app.kpi.report import add_callbacks, render, summarise
 
 T0 = datetime(2026, 11, 26, 8, 30, tzinfo=UTC)  # 09:30 in Copenhagen
 
@@ -52,3 +52,23 @@ def test_formats():
     assert data["transfer_reasons"] == {"closed": 1, "requested": 1}
     csv_text = render(s, "csv")
     assert csv_text.splitlines()[1].startswith("total,all,5,2,2,1,0,0.4,0.6")
+
+
+def test_transfers_by_queue_queue_results_and_callbacks():
+    from dataclasses import replace
+
+    records = [
+        replace(rec(1, "transferred", "mitid", "requested"), queue="borgerservice"),
+        replace(
+            rec(2, "transferred", "hjemmepleje", "intent"),
+            queue="sundhed_omsorg",
+            queue_result="abandoned_in_queue",
+        ),
+        replace(rec(3, "transferred", "mitid", "closed"), queue="borgerservice"),  # not queued
+    ]
+    s = add_callbacks(summarise(records), [{"callbacks:created": 2}, {"callbacks:completed": 1}])
+    data = json.loads(render(s, "json"))
+    assert data["transfer_queues"] == {"borgerservice": 1, "sundhed_omsorg": 1}
+    assert data["queue_results"] == {"abandoned_in_queue": 1}
+    assert data["callbacks"] == {"created": 2, "completed": 1}
+    assert "callbacks            2 created, 1 completed" in render(s)

@@ -122,10 +122,15 @@ def test_silence_is_reprompted_then_the_call_ends(phone):
 
 
 def test_after_hours_the_caller_hears_when_we_open_not_a_queue(phone, speech):
-    with phone(ScriptedModel("en medarbejder tak", "nej tak"), at=CLOSED) as (base, services):
+    with phone(ScriptedModel("en medarbejder tak", "nej tak", "nej tak"), at=CLOSED) as (
+        base,
+        services,
+    ):
         call = greeted(base)
         call.say(speech)
-        call.wait_for_prompt("closed")
+        call.wait_for_prompt("callback_offer")
+        call.say(speech)  # no callback, thanks
+        call.wait_for_prompt("anything_else")
         call.say(speech)
         assert call.after_stream().find("Hangup") is not None
         assert outcome(services, call) == ("transferred", "closed")
