@@ -4,15 +4,15 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run serve test lint system-deps setup clean
+.PHONY: run serve test lint system-deps test-system-deps setup clean
 
 run: setup  ## Talk to the bot in the terminal (embedded Redis, no Twilio needed)
 	$(BIN)/voicebot chat
 
-serve: setup  ## The phone service (needs PUBLIC_BASE_URL, TWILIO_AUTH_TOKEN; espeak-ng)
+serve: setup system-deps  ## The phone service (needs PUBLIC_BASE_URL, TWILIO_AUTH_TOKEN)
 	$(BIN)/voicebot serve
 
-test: setup system-deps  ## Everything the tests need, then the tests and the linter
+test: setup test-system-deps  ## Everything the tests need, then the tests and the linter
 	$(BIN)/ruff check app tests
 	$(BIN)/python -m pytest
 
@@ -24,15 +24,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-# Debian packages: espeak-ng is pyttsx3's speech engine on Linux; the tests also drive the agents'
-# page in Debian's Chromium (Playwright never downloads a browser here). Installed once.
-SYSTEM_PACKAGES := espeak-ng chromium
-system-deps:
-	@missing=""; for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+# Debian packages, installed once (as root, or through sudo): espeak-ng is pyttsx3's speech engine
+# on Linux; the tests also drive the agents' page in Debian's Chromium (Playwright is pointed at
+# it and never downloads a browser).
+define apt_install
+	@missing=""; for p in $(1); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
+endef
+
+system-deps:
+	$(call apt_install,espeak-ng)
+
+test-system-deps:
+	$(call apt_install,espeak-ng chromium)
 
 lint: setup
 	$(BIN)/ruff check app tests

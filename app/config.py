@@ -52,6 +52,10 @@ class Settings:
     """Staff accounts (agents, admins) with hashed passwords; `voicebot accounts add` writes it."""
     api_token: str | None = None
     """Bearer token for `GET /api/handoffs/<call_sid>` (contact-centre software); unset: API off."""
+    sms_from: str | None = None
+    """Twilio number (or messaging service) that sends callback receipts; unset: no SMS."""
+    twilio_api_base_url: str = "https://api.twilio.com"
+    """Twilio's REST API (changed only to point tests at a local server)."""
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
     """Signs and verifies every Twilio webhook; required by `voicebot serve`."""

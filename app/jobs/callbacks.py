@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from redis import Redis
 from rq import Queue, Retry, get_current_job
 
+from ..config import Settings
 from ..dialogue.call import RequestCallback
 from ..routing.callbacks import Callback, CallbackStore
 from ..routing.handoff import HandoffStore
@@ -32,6 +33,12 @@ def create_callback(
     )
     created = CallbackStore(redis).create(callback)
     log.info("callback request call_id=%s created=%s", call_sid, created)
+    if created and Settings.from_env().sms_from:
+        from .receipts import send_receipt
+
+        Queue(QUEUE_NAME, connection=redis).enqueue(
+            send_receipt, call_sid, job_id=f"receipt-{call_sid}", retry=Retry(max=3, interval=30)
+        )
     return created
 
 
