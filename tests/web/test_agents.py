@@ -49,17 +49,18 @@ def log_in(page, base, password="kode-1234"):
 
 def handoff(sid, summary):
     return Handoff(
-        sid,
-        "+4512345678",
-        "borgerservice",
-        "requested",
-        "koerekort",
-        ["koerekort"],
-        ["koerekort"],
-        summary,
-        0,
-        ["mit cpr er [CPR]"],
-        datetime.now(UTC).isoformat(),
+        call_sid=sid,
+        caller="+4512345678",
+        queue="borgerservice",
+        reason="requested",
+        topic="koerekort",
+        intents=["koerekort"],
+        answered=["koerekort"],
+        summary=summary,
+        about="dit kørekort",
+        tries=0,
+        transcript=["mit cpr er [CPR]"],
+        created_at=datetime.now(UTC).isoformat(),
     )
 
 
