@@ -95,3 +95,12 @@ def test_after_the_time_out_one_key_makes_a_callback_request(phone):
         SimpleWorker([jobs], connection=services.redis).work(burst=True)
         (request,) = CallbackStore(services.redis).open_requests()
         assert (request.number, request.about) == ("+4512345678", "dit kørekort")
+
+
+def test_an_agent_dequeuing_the_caller_hears_the_whisper(phone):
+    with phone(ScriptedModel("jeg skal forny mit kørekort", "menneske")) as (base, _):
+        call, _ = transferred(base)
+        # Twilio fetches <Dial><Queue url> with the dequeued caller as CallSid.
+        form = {"CallSid": call.call_sid, "QueueSid": "QU1", "DequeingCallSid": "CA" + "7" * 32}
+        spoken = post(base, "/twilio/whisper", form).find("Say")
+        assert spoken.text.startswith("Borgeren spørger om dit kørekort")
