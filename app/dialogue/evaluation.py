@@ -184,6 +184,10 @@ def report(
                 "out of scope (all)", [None] * len(out_of_scope), m.match_all(out_of_scope)
             ).line()
         )
+        everything = [*labels, *[None] * len(out_of_scope)]
+        lines.append(
+            score("tests + out of scope", everything, m.match_all([*texts, *out_of_scope])).line()
+        )
         cv_texts = [r for r in cv_rows if r[0] is not None]
         cv_top1 = sum(r[3] == r[0] for r in cv_texts) / max(1, len(cv_texts))
         lines.append(f"{'examples (5-fold CV)':<28} n={len(cv_texts):<4} top-1 {cv_top1:6.1%}")
