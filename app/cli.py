@@ -253,6 +253,35 @@ def _load(path: Path) -> IntentSet:
 
 
 @main.group()
+def privacy() -> None:
+    """Checks that no raw personal number is kept where it should not be."""
+
+
+@privacy.command("audit")
+@click.option(
+    "--log",
+    "logs",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True),
+    help="A log file to scan too (repeatable).",
+)
+def privacy_audit(logs: tuple[str, ...]) -> None:
+    """Scan Redis (and log files) for CPR- and phone-like strings; exit 1 on any finding."""
+    from .privacy import scan_logs, scan_redis
+
+    services = _services(_settings())
+    try:
+        findings = [*scan_redis(services.redis), *scan_logs(Path(p) for p in logs)]
+    finally:
+        services.close()
+    for finding in findings:
+        click.echo(finding)
+    if findings:
+        sys.exit(1)
+    click.echo("no raw personal numbers found")
+
+
+@main.group()
 def accounts() -> None:
     """Staff accounts for the agents' and admin pages."""
 

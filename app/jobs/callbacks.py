@@ -55,4 +55,6 @@ def enqueue_callback(
         queue,
         job_id=f"callback-{call_sid}",
         retry=Retry(max=3),
+        result_ttl=3600,
+        failure_ttl=7 * 24 * 3600,  # its arguments may hold a keyed-in number
     )
