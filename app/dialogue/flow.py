@@ -89,13 +89,7 @@ class Flow(CallbackSteps):
     def fixed_prompts(self) -> list[Say]:
         """Every prompt whose text does not depend on the time: what to render in advance."""
         system = [
-            self._say(
-                pid,
-                municipality=self.municipality,
-                choices=self._menu_choices(),
-                description="",
-                next_opening="",
-            )
+            self._say(pid, municipality=self.municipality, choices=self._menu_choices())
             for pid in PROMPTS
             if pid not in ("confirm", "closed", "callback_confirm")
         ]

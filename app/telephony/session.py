@@ -113,7 +113,6 @@ class CallSession:
         """Turn audio not yet given to the recogniser (it is fed 100 ms at a time)."""
         self._partial = ""
         self._tts_failed = False
-        self.barge_ins = 0
 
     @property
     def call(self) -> Call:
@@ -196,7 +195,6 @@ class CallSession:
 
     def _barge_in(self) -> None:
         log.info("barge-in call_id=%s", self.call.call_id)
-        self.barge_ins += 1
         self.sink.clear()
         self._playing.clear()
         self._outbox = deque(o for o in self._outbox if o.say is None)
