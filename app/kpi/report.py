@@ -8,11 +8,14 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from .events import CallRecord
 
 OUTCOMES = ("resolved", "transferred", "abandoned", "error")
+RECONTACT_WINDOW = timedelta(hours=24)
+"""A caller back within this long after a resolved call was not really helped (DESIGN §6)."""
 
 
 @dataclass
@@ -20,6 +23,10 @@ class Group:
     """Outcome counts for one slice of calls (a topic, an hour, a day or all)."""
 
     outcomes: Counter[str] = field(default_factory=Counter)
+    recontacted: int = 0
+    """Resolved calls after which the same caller called again within 24 h."""
+    in_hours: int = 0
+    """Calls that came while the contact centre was open."""
 
     @property
     def calls(self) -> int:
@@ -32,6 +39,13 @@ class Group:
         return self.outcomes["resolved"] / self.calls if self.calls else None
 
     @property
+    def resolution_without_recontact(self) -> float | None:
+        """Resolution that does not count a call the caller had to make again within 24 h."""
+        if not self.calls:
+            return None
+        return (self.outcomes["resolved"] - self.recontacted) / self.calls
+
+    @property
     def containment(self) -> float | None:
         """1 − transferred ÷ all calls."""
         return 1 - self.outcomes["transferred"] / self.calls if self.calls else None
@@ -42,7 +56,10 @@ class Group:
             "calls": self.calls,
             **{o: self.outcomes[o] for o in OUTCOMES},
             "resolution": _round(self.resolution),
+            "resolution_without_recontact": _round(self.resolution_without_recontact),
+            "recontacted": self.recontacted,
             "containment": _round(self.containment),
+            "in_opening_hours": self.in_hours,
         }
 
 
@@ -61,6 +78,7 @@ class Summary:
     topics: dict[str, Group] = field(default_factory=lambda: defaultdict(Group))
     hours: dict[int, Group] = field(default_factory=lambda: defaultdict(Group))
     days: dict[str, Group] = field(default_factory=lambda: defaultdict(Group))
+    months: dict[str, Group] = field(default_factory=lambda: defaultdict(Group))
 
     def as_dict(self) -> dict[str, object]:
         """Nested JSON-ready form."""
@@ -73,6 +91,7 @@ class Summary:
             "topics": {k: g.as_dict() for k, g in sorted(self.topics.items())},
             "hours": {f"{h:02d}": g.as_dict() for h, g in sorted(self.hours.items())},
             "days": {d: g.as_dict() for d, g in sorted(self.days.items())},
+            "months": {m: g.as_dict() for m, g in sorted(self.months.items())},
         }
 
 
@@ -80,6 +99,8 @@ def summarise(records: Iterable[CallRecord], timezone: str = "Europe/Copenhagen"
     """Count outcomes overall and by topic, local hour of the call's start and local day."""
     tz = ZoneInfo(timezone)
     summary = Summary()
+    records = sorted(records, key=lambda r: r.started_at)
+    recontacted = _recontacted(records)
     for r in records:
         local = r.started_at.astimezone(tz)
         for group in (
@@ -87,8 +108,11 @@ def summarise(records: Iterable[CallRecord], timezone: str = "Europe/Copenhagen"
             summary.topics[r.topic],
             summary.hours[local.hour],
             summary.days[local.date().isoformat()],
+            summary.months[local.strftime("%Y-%m")],
         ):
             group.outcomes[r.outcome] += 1
+            group.recontacted += r.call_id in recontacted
+            group.in_hours += r.in_hours
         if r.outcome == "transferred" and r.reason:
             summary.reasons[r.reason] += 1
         if r.outcome == "transferred" and r.queue and r.reason != "closed":
@@ -96,6 +120,21 @@ def summarise(records: Iterable[CallRecord], timezone: str = "Europe/Copenhagen"
         if r.queue_result:
             summary.queue_results[r.queue_result] += 1
     return summary
+
+
+def _recontacted(records: list[CallRecord]) -> set[str]:
+    """Resolved calls whose caller (hashed) called again within RECONTACT_WINDOW of the end."""
+    by_caller: dict[str, list[CallRecord]] = defaultdict(list)
+    for r in records:
+        if r.caller:
+            by_caller[r.caller].append(r)
+    found = set()
+    for calls in by_caller.values():
+        for earlier, later in zip(calls, calls[1:], strict=False):
+            gap = later.started_at - earlier.ended_at
+            if earlier.outcome == "resolved" and gap <= RECONTACT_WINDOW:
+                found.add(earlier.call_id)
+    return found
 
 
 def add_callbacks(summary: Summary, daily_counters: Iterable[Mapping[str, int]]) -> Summary:
@@ -120,6 +159,8 @@ def _table(s: Summary, labels: Mapping[str, str]) -> str:
     lines = [
         f"calls                      {t.calls}",
         f"resolved without transfer  {_pct(t.resolution)}",
+        f"  … not called back in 24h {_pct(t.resolution_without_recontact)}"
+        f"  ({t.recontacted} re-contacts)",
         f"containment                {_pct(t.containment)}",
         "",
         "outcome       calls",

@@ -72,3 +72,41 @@ def test_transfers_by_queue_queue_results_and_callbacks():
     assert data["queue_results"] == {"abandoned_in_queue": 1}
     assert data["callbacks"] == {"created": 2, "completed": 1}
     assert "callbacks            2 created, 1 completed" in render(s)
+
+
+def call(i, start, outcome="resolved", caller=None, minutes=4, topic="koerekort"):
+    return CallRecord(f"C{i}", "phone", start, start + timedelta(minutes=minutes), outcome,
+                      "requested" if outcome == "transferred" else None, topic, (), None, True,
+                      caller)
+
+
+def utc(*args):
+    return datetime(*args, tzinfo=UTC)
+
+
+def test_a_month_with_recontacts_midnight_and_the_dst_switch():
+    month = [
+        call(1, utc(2026, 10, 5, 8, 0), caller="A"),  # resolved ...
+        call(2, utc(2026, 10, 5, 18, 0), caller="A"),  # ... but A is back 10 h later
+        call(3, utc(2026, 10, 6, 8, 0), caller="B"),  # resolved; B is back after two days
+        call(4, utc(2026, 10, 8, 8, 0), caller="B", outcome="transferred"),
+        call(5, utc(2026, 10, 7, 8, 0), caller="C", outcome="transferred"),  # only resolved counts
+        call(6, utc(2026, 10, 7, 9, 0), caller="C"),
+        call(7, utc(2026, 10, 10, 21, 59), minutes=8),  # 23:59 local, ends after midnight
+        call(8, utc(2026, 10, 25, 0, 30)),  # 02:30 summer time ...
+        call(9, utc(2026, 10, 25, 1, 30)),  # ... and 02:30 winter time, an hour later
+        call(10, utc(2026, 11, 2, 9, 0), outcome="abandoned"),
+    ]
+    s = summarise(month)
+    assert s.total.calls == 10
+    assert s.total.outcomes["resolved"] == 7
+    assert s.total.resolution == 0.7
+    assert s.total.recontacted == 1  # only call 1
+    assert s.total.resolution_without_recontact == 0.6
+    assert s.days["2026-10-10"].calls == 1 and "2026-10-11" not in s.days  # day of the start
+    assert s.hours[23].calls == 1
+    assert s.hours[2].calls == 2  # the repeated hour of the autumn switch
+    assert {m: g.calls for m, g in s.months.items()} == {"2026-10": 9, "2026-11": 1}
+    data = json.loads(render(s, "json"))
+    assert data["total"]["resolution_without_recontact"] == 0.6
+    assert "re-contacts" in render(s)
