@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response
+from flask import Flask
 from flask_sock import Sock
 from redis.exceptions import RedisError
 
@@ -44,11 +44,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     from .telephony.twilio_views import blueprint
     from .web.agents import bp as agents_bp
     from .web.api import bp as api_bp
+    from .web.health import bp as health_bp
 
     app.register_blueprint(blueprint(sock), url_prefix="/twilio")
     app.register_blueprint(api_bp, url_prefix="/api")
     app.register_blueprint(agents_bp, url_prefix="/agent")
-    app.add_url_rule("/healthz", "healthz", lambda: Response("ok\n", mimetype="text/plain"))
+    app.register_blueprint(health_bp)
     return app
 
 

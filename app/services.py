@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -34,6 +36,34 @@ REDIS_TIMEOUT_SECONDS = 1.0
 """A webhook waiting on Redis must still answer Twilio well within its 15 s limit."""
 
 Meta = dict[str, object]
+
+
+@dataclass
+class LiveFigures:
+    """This process's live figures for /metrics (a lock, as every call has its own thread)."""
+
+    active: int = 0
+    recognitions: int = 0
+    recognition_seconds: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def call_started(self) -> None:
+        """A media stream began."""
+        with self.lock:
+            self.active += 1
+
+    def call_ended(self) -> None:
+        """A media stream ended."""
+        with self.lock:
+            self.active -= 1
+
+    def recognised(self, seconds: float) -> None:
+        """A final transcript took this long after the turn ended."""
+        with self.lock:
+            self.recognitions += 1
+            self.recognition_seconds += seconds
+
+
 """What the KPI record needs besides the flow's state: channel, start, hours, hashed caller."""
 
 
@@ -56,6 +86,7 @@ class Services:
         self.on_new_intent_set: Callable[[Flow], None] | None = None
         """Called when a new intent set is first used (e.g. to render its prompts)."""
         self._flows: dict[str, Flow] = {}
+        self.live = LiveFigures()
         self._embedded: EmbeddedRedis | None = None
         self._redis: Redis | None = None
 

@@ -8,6 +8,7 @@ gives it an `AudioSink` to play into. Time is counted in received frames (Twilio
 from __future__ import annotations
 
 import logging
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
@@ -80,6 +81,7 @@ class CallSession:
         executor: where missing prompt audio is synthesised, off the receive loop.
         on_step: called with the call after every event (to keep its state in Redis).
         on_callback: makes a callback request the flow asked for.
+        on_recognised: told how long each final transcript took (for /metrics).
         make_turns: the turn detector (VAD) for this call.
     """
 
@@ -93,6 +95,7 @@ class CallSession:
         on_step: Callable[[Call], None],
         make_turns: Callable[[], TurnDetector],
         on_callback: Callable[[RequestCallback], None] = lambda request: None,
+        on_recognised: Callable[[float], None] = lambda seconds: None,
     ) -> None:
         self.conversation = conversation
         self.recognizer = recognizer
@@ -101,6 +104,7 @@ class CallSession:
         self.executor = executor
         self.on_step = on_step
         self.on_callback = on_callback
+        self.on_recognised = on_recognised
         self.turns = make_turns()
         self._outbox: deque[_Outgoing] = deque()
         self._playing: dict[str, Say] = {}
@@ -181,7 +185,9 @@ class CallSession:
             self._barge_in()
         if ended:
             self.turns.cut()
+            started = time.perf_counter()
             text, self._partial = self.recognizer.finish(), ""
+            self.on_recognised(time.perf_counter() - started)
             if text:  # noise that made no words is not a turn
                 self._handle(Heard(text))
 

@@ -48,6 +48,15 @@ class TwilioSink:
 
 def stream(ws: Any) -> None:
     """One call's stream, until it stops or the session ends it."""
+    live = services().live
+    live.call_started()
+    try:
+        _serve_stream(ws)
+    finally:
+        live.call_ended()
+
+
+def _serve_stream(ws: Any) -> None:
     sink = TwilioSink(ws)
     session: CallSession | None = None
     call_sid = "-"
@@ -108,6 +117,7 @@ def _start(event: StreamStarted, sink: TwilioSink) -> CallSession | None:
         svc.executor,
         on_step=lambda call: calls.save(call, convo.meta),
         make_turns=lambda: TurnDetector(WebRtcVad()),
+        on_recognised=svc.live.recognised,
         on_callback=lambda request: enqueue_callback(
             svc.redis, event.call_sid, request, convo.call.queue or convo.flow.intents.default_queue
         ),

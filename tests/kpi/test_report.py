@@ -75,9 +75,19 @@ def test_transfers_by_queue_queue_results_and_callbacks():
 
 
 def call(i, start, outcome="resolved", caller=None, minutes=4, topic="koerekort"):
-    return CallRecord(f"C{i}", "phone", start, start + timedelta(minutes=minutes), outcome,
-                      "requested" if outcome == "transferred" else None, topic, (), None, True,
-                      caller)
+    return CallRecord(
+        f"C{i}",
+        "phone",
+        start,
+        start + timedelta(minutes=minutes),
+        outcome,
+        "requested" if outcome == "transferred" else None,
+        topic,
+        (),
+        None,
+        True,
+        caller,
+    )
 
 
 def utc(*args):

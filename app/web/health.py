@@ -1,0 +1,91 @@
+"""Liveness, readiness and Prometheus metrics for operations."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify
+from redis.exceptions import RedisError
+from rq import Queue
+from rq.registry import FailedJobRegistry
+
+from ..jobs import QUEUE_NAME
+
+bp = Blueprint("health", __name__)
+
+
+def _services() -> Any:
+    return current_app.extensions["voicebot"]
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """The process answers."""
+    return Response("ok\n", mimetype="text/plain")
+
+
+@bp.get("/readyz")
+def readyz() -> tuple[Response, int]:
+    """Ready for calls: Redis answers, an intent set is loaded, the model loaded if one is set."""
+    svc = _services()
+    checks: dict[str, bool] = {}
+    try:
+        checks["redis"] = bool(svc.redis.ping())
+    except RedisError:
+        checks["redis"] = False
+    checks["intents"] = bool(svc.library.current().intents)
+    checks["speech_model"] = not svc.settings.vosk_model_path or svc.speech_model is not None
+    return jsonify(checks), 200 if all(checks.values()) else 503
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    """Prometheus text format: totals from Redis, live figures from this process."""
+    svc = _services()
+    lines = [
+        "# HELP voicebot_active_calls Calls on this process's media streams now.",
+        "# TYPE voicebot_active_calls gauge",
+        f"voicebot_active_calls {svc.live.active}",
+        "# HELP voicebot_recognizer_seconds Time to the final transcript after a turn ended.",
+        "# TYPE voicebot_recognizer_seconds summary",
+        f"voicebot_recognizer_seconds_count {svc.live.recognitions}",
+        f"voicebot_recognizer_seconds_sum {svc.live.recognition_seconds:.6f}",
+    ]
+    try:
+        totals = _totals(svc.redis)
+        failed = FailedJobRegistry(queue=Queue(QUEUE_NAME, connection=svc.redis)).count
+    except RedisError:
+        return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")
+    lines += _family("voicebot_calls_total", "Calls by outcome.", "outcome", totals, "outcome:")
+    lines += _family(
+        "voicebot_transfers_total", "Transfers by reason.", "reason", totals, "reason:"
+    )
+    lines += _family(
+        "voicebot_transfers_by_queue_total", "Transfers by queue.", "queue", totals, "queue:"
+    )
+    lines += _family(
+        "voicebot_callbacks_total", "Callback requests.", "state", totals, "callbacks:"
+    )
+    lines += [
+        "# HELP voicebot_job_failures Background jobs that failed (kept for inspection).",
+        "# TYPE voicebot_job_failures gauge",
+        f"voicebot_job_failures {failed}",
+    ]
+    return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")
+
+
+def _totals(redis: Any) -> Counter[str]:
+    totals: Counter[str] = Counter()
+    for key in redis.scan_iter(match="kpi:counters:*", count=500):
+        for field, value in redis.hgetall(key).items():
+            totals[field.decode()] += int(value)
+    return totals
+
+
+def _family(name: str, help_text: str, label: str, totals: Counter[str], prefix: str) -> list[str]:
+    lines = [f"# HELP {name} {help_text}", f"# TYPE {name} counter"]
+    for field, value in sorted(totals.items()):
+        if field.startswith(prefix) and field.count(":") == prefix.count(":"):
+            lines.append(f'{name}{{{label}="{field[len(prefix) :]}"}} {value}')
+    return lines

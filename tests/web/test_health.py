@@ -1,0 +1,41 @@
+import requests
+
+from tests.telephony.conftest import ScriptedModel, TwilioCall
+
+
+def test_metrics_count_outcomes_transfers_and_live_calls(phone):
+    with phone(ScriptedModel("kørekort", "menneske")) as (base, services):
+        call = TwilioCall(base)
+        call.dial()
+        call.wait_for_prompt("ask")
+        live = requests.get(base + "/metrics", timeout=5).text
+        assert "voicebot_active_calls 1" in live
+        call.audio(b"\x00" * 8000)
+        call.silence(1)
+        call.wait_for_prompt("anything_else")
+        call.audio(b"\x00" * 8000)
+        call.silence(1)
+        call.after_stream()
+        call.wait_for(lambda: "voicebot_active_calls 0" in requests.get(base + "/metrics").text)
+        text = requests.get(base + "/metrics", timeout=5).text
+        assert 'voicebot_calls_total{outcome="transferred"} 1' in text
+        assert 'voicebot_transfers_total{reason="requested"} 1' in text
+        assert 'voicebot_transfers_by_queue_total{queue="borgerservice"} 1' in text
+        counts = [
+            ln for ln in text.splitlines() if ln.startswith("voicebot_recognizer_seconds_count")
+        ]
+        assert counts and int(counts[0].split()[1]) >= 2, counts
+        assert "voicebot_job_failures 0" in text
+
+
+def test_ready_when_redis_intents_and_model_are(phone, phone_settings):
+    with phone(ScriptedModel()) as (base, _):
+        ready = requests.get(base + "/readyz", timeout=5)
+        assert ready.status_code == 200
+        assert ready.json() == {"redis": True, "intents": True, "speech_model": True}
+    broken = phone_settings.with_(vosk_model_path="/nonexistent/model")
+    with phone(None, settings=broken) as (base, _):
+        not_ready = requests.get(base + "/readyz", timeout=5)
+        assert not_ready.status_code == 503
+        assert not_ready.json()["speech_model"] is False
+        assert requests.get(base + "/healthz", timeout=5).status_code == 200
