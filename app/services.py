@@ -27,6 +27,7 @@ from .errors import ConfigError
 from .kpi.events import CallRecord
 from .kpi.store import KpiStore
 from .redis_server import EmbeddedRedis
+from .review.store import ReviewStore, missed_turns
 from .speech.prompts import PromptLibrary
 from .speech.stt import SpeechModel, vocabulary_of
 
@@ -148,6 +149,7 @@ class Services:
             in_hours=bool(meta["in_hours"]),
             caller=meta.get("caller"),  # type: ignore[arg-type]
         )
+        self._keep_missed(call, record.ended_at)
         if self.kpi.record(record):
             log.info(
                 "call ended call_id=%s outcome=%s reason=%s topic=%s",
@@ -156,6 +158,22 @@ class Services:
                 record.reason,
                 record.topic,
             )
+
+    def review(self) -> ReviewStore:
+        """Missed utterances, grouped by their content words under the current intent set."""
+        lexicon = self.flow().matcher.lexicon
+        return ReviewStore(
+            self.redis,
+            self.settings.transcript_retention_days,
+            lambda text: " ".join(sorted(set(lexicon.analyse(text)))),
+        )
+
+    def _keep_missed(self, call: Call, at: datetime) -> None:
+        missed = missed_turns(call)
+        if missed and not self.kpi.is_recorded(call.call_id):  # once per call
+            review = self.review()
+            for text, reason, guess in missed:
+                review.add(text, reason, guess, at)
 
     def caller_hash(self, number: str) -> str:
         """Keyed hash of a phone number: re-contact can be counted, the number is not kept."""

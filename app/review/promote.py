@@ -1,0 +1,75 @@
+"""Adding a reviewed utterance to an intent file: validated first, comments kept, who is logged.
+
+Edits are serialised by a lock file next to the intents, so two admins promoting at once both
+land; the whole set is validated on a copy before the real file is replaced atomically.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from redis import Redis
+from ruamel.yaml import YAML
+
+from ..dialogue.intents import load_intents
+from ..errors import IntentSetError
+
+CHANGES_KEY = "intents:changes"
+"""Redis list of JSON change records, newest first (who, what, when)."""
+FIELDS = ("examples", "tests")
+
+
+def promote(
+    intents_dir: Path, intent_id: str, text: str, field: str, who: str, redis: Redis | None = None
+) -> None:
+    """Append `text` to an intent's `examples` or `tests`.
+
+    Raises:
+        IntentSetError: the set would not be valid (nothing is written), with `path:line` lines.
+        ValueError: unknown intent or field.
+    """
+    if field not in FIELDS:
+        raise ValueError(f"field must be one of {', '.join(FIELDS)}")
+    path = intents_dir / f"{intent_id}.yaml"
+    if not path.exists():
+        raise ValueError(f"no intent {intent_id!r}")
+    with open(intents_dir / ".edit.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yaml = YAML()
+        yaml.preserve_quotes = True
+        yaml.width = 4096
+        yaml.indent(mapping=2, sequence=4, offset=2)  # the layout the shipped files use
+        data = yaml.load(path.read_text(encoding="utf-8"))
+        if field not in data:
+            data[field] = []
+        data[field].append(text)
+        with tempfile.TemporaryDirectory(prefix="intents-") as tmp:
+            copy = Path(tmp) / intents_dir.name
+            shutil.copytree(intents_dir, copy, ignore=shutil.ignore_patterns(".edit.lock"))
+            shutil.copy(intents_dir.parent / "index.yaml", Path(tmp) / "index.yaml")
+            with (copy / path.name).open("w", encoding="utf-8") as out:
+                yaml.dump(data, out)
+            try:
+                load_intents(copy)
+            except IntentSetError as exc:
+                problems = [p.replace(str(copy), str(intents_dir)) for p in exc.problems]
+                raise IntentSetError(problems) from None
+            staged = path.with_suffix(".yaml.tmp")
+            shutil.copy(copy / path.name, staged)
+        os.replace(staged, path)
+    if redis is not None:
+        change = {
+            "at": datetime.now(UTC).isoformat(),
+            "who": who,
+            "intent": intent_id,
+            "field": field,
+            "text": text,
+        }
+        redis.lpush(CHANGES_KEY, json.dumps(change, ensure_ascii=False))
+        redis.ltrim(CHANGES_KEY, 0, 9999)
