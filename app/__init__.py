@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     sock = Sock(app)
 
     from .telephony.twilio_views import blueprint
+    from .web.admin import bp as admin_bp
     from .web.agents import bp as agents_bp
     from .web.api import bp as api_bp
     from .web.health import bp as health_bp
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.register_blueprint(blueprint(sock), url_prefix="/twilio")
     app.register_blueprint(api_bp, url_prefix="/api")
     app.register_blueprint(agents_bp, url_prefix="/agent")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(health_bp)
     return app
 

@@ -336,9 +336,10 @@ def _check_phrases(
         if example_at is None:
             continue
         norm = " ".join(tokens(item))
-        if norm in example_at and example_at[norm][0] != path.stem:
-            other = example_at[norm][1]
-            problems.append(f"{path}:{line}: example '{item}' is also an example in {other}")
+        if norm in example_at:
+            owner, other = example_at[norm]
+            where = "given twice" if owner == path.stem else f"also an example in {other}"
+            problems.append(f"{path}:{line}: example '{item}' is {where}")
         example_at.setdefault(norm, (path.stem, f"{path}:{line}"))
 
 

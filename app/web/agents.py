@@ -63,8 +63,14 @@ def login() -> Any:
             session.clear()
             session["agent"] = account.username
             session["name"] = account.name
+            session["role"] = account.role
             session["csrf"] = secrets.token_urlsafe(24)
-            return redirect(url_for("agents.page"))
+            target = request.args.get("next", "")
+            return redirect(
+                target
+                if target.startswith("/") and not target.startswith("//")
+                else url_for("agents.page")
+            )
         error = "Forkert brugernavn eller adgangskode."
     return render_template("login.html", error=error), 401 if error else 200
 

@@ -1,6 +1,5 @@
 """The agents' page in a real headless browser (Debian's Chromium, driven by Playwright)."""
 
-import shutil
 from datetime import UTC, datetime
 
 import pytest
@@ -10,8 +9,7 @@ from app.routing.callbacks import Callback, CallbackStore
 from app.routing.handoff import Handoff, HandoffStore
 from app.web.accounts import save_account
 from tests.telephony.conftest import ScriptedModel, TwilioCall
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+from tests.web.conftest import log_in
 
 
 @pytest.fixture
@@ -19,32 +17,6 @@ def staff_settings(phone_settings, tmp_path):
     accounts = tmp_path / "accounts.yaml"
     save_account(accounts, "anna", "kode-1234", "Anna Agent", "agent")
     return phone_settings.with_(accounts_file=accounts)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-def log_in(page, base, password="kode-1234"):
-    page.goto(base.replace("127.0.0.1", "localhost") + "/agent/login")
-    page.fill("input[name=username]", "anna")
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
 
 
 def handoff(sid, summary):

@@ -1,0 +1,73 @@
+"""The review → promote → the bot understands loop, clicked through in headless Chromium."""
+
+import shutil
+
+import pytest
+import requests
+
+from app.web.accounts import save_account
+from tests.conftest import INTENTS_DIR
+from tests.telephony.conftest import ScriptedModel, TwilioCall
+from tests.web.conftest import log_in
+
+
+@pytest.fixture
+def admin_settings(phone_settings, tmp_path):
+    shutil.copytree(INTENTS_DIR.parent, tmp_path / "intents")
+    accounts = tmp_path / "accounts.yaml"
+    save_account(accounts, "anna", "kode-1234", "Anna Admin", "admin")
+    save_account(accounts, "bo", "kode-5678", "Bo Agent", "agent")
+    return phone_settings.with_(accounts_file=accounts, intents_dir=tmp_path / "intents" / "da")
+
+
+def missed_call(base, said):
+    call = TwilioCall(base)
+    call.dial()
+    call.wait_for_prompt("ask")
+    call.audio(b"\x00" * 8000)
+    call.silence(1)
+    call.wait_for_prompt("rephrase")
+    call.hang_up()
+    return call
+
+
+def test_agents_cannot_open_the_admin_pages(phone, admin_settings, browser):
+    with phone(ScriptedModel(), settings=admin_settings) as (base, _):
+        page = browser.new_page()
+        log_in(page, base, user="bo", password="kode-5678")
+        assert page.goto(base.replace("127.0.0.1", "localhost") + "/admin/review").status == 403
+        page.close()
+        anonymous = requests.get(base + "/admin/review", allow_redirects=False, timeout=5)
+        assert anonymous.status_code == 302 and "/agent/login" in anonymous.headers["Location"]
+
+
+def test_review_promote_and_the_bot_understands_seconds_later(phone, admin_settings, browser):
+    phrase = "hvad med min friplads i vuggestuen"
+    with phone(ScriptedModel(phrase), settings=admin_settings) as (base, services):
+        call = missed_call(base, phrase)
+        call.wait_for(lambda: services.review().items())
+        assert services.flow().matcher.match(phrase).intent is None
+
+        page = browser.new_page()
+        log_in(page, base)
+        response = page.goto(base.replace("127.0.0.1", "localhost") + "/admin/review")
+        assert response.status == 200, page.content()[:2000]
+        row = page.locator("tr.item").first
+        assert phrase in row.inner_text()
+
+        # A wrong target is refused with the file and line, and nothing is written.
+        row.locator("select[name=intent]").select_option("pas")
+        row.locator("input[name=text]").fill("jeg skal forny mit kørekort")
+        row.locator("form.promote button").click()
+        alert = page.locator("[role=alert]").inner_text()
+        assert "Ændringen blev ikke gemt" in alert
+        assert "pas.yaml:" in alert and "is also an example in" in alert
+
+        row = page.locator("tr.item").first
+        row.locator("select[name=intent]").select_option("kontanthjaelp")
+        row.locator("form.promote button").click()
+        page.wait_for_selector("text=er tilføjet til kontanthjaelp")
+        assert page.locator("tr.item").count() == 0
+        assert services.flow().matcher.match(phrase).intent == "kontanthjaelp"
+        assert phrase in (admin_settings.intents_dir / "kontanthjaelp.yaml").read_text()
+        page.close()
