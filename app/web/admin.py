@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     redirect,
@@ -16,6 +19,8 @@ from flask import (
 )
 
 from ..errors import IntentSetError
+from ..kpi import charts
+from ..kpi.report import Summary, summarise
 from ..review.promote import promote
 
 bp = Blueprint("admin", __name__, template_folder="templates")
@@ -35,6 +40,68 @@ def require_admin() -> Any:
     if request.method == "POST" and request.form.get("csrf") != session.get("csrf"):
         abort(403)
     return None
+
+
+CHARTS = ("days", "hours", "topics")
+
+
+@bp.get("/")
+def dashboard() -> str:
+    """The KPI for a period (default: the last 30 days) with charts."""
+    since, until = _period()
+    summary, charts = _charts(since, until)
+    return render_template(
+        "dashboard.html",
+        summary=summary,
+        charts=charts,
+        since=since.date().isoformat(),
+        until=until.date().isoformat(),
+    )
+
+
+@bp.get("/charts/<name>.svg")
+def chart(name: str) -> Response:
+    """One chart as an SVG file, to download into a report."""
+    if name not in CHARTS:
+        abort(404)
+    since, until = _period()
+    svg = _charts(since, until)[1][name]
+    filename = f"voicebot-{name}-{since.date()}-{until.date()}.svg"
+    return Response(
+        svg,
+        mimetype="image/svg+xml",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _period() -> tuple[datetime, datetime]:
+    tz = ZoneInfo(_services().settings.timezone)
+    until = _day(request.args.get("until"), tz) or datetime.now(tz) + timedelta(days=1)
+    since = _day(request.args.get("since"), tz) or until - timedelta(days=31)
+    return since, until
+
+
+def _day(value: str | None, tz: ZoneInfo) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value).replace(tzinfo=tz) if value else None
+    except ValueError:
+        abort(400)
+
+
+def _charts(since: datetime, until: datetime) -> tuple[Summary, dict[str, str]]:
+    svc = _services()
+    summary = summarise(svc.kpi.records(since, until), svc.settings.timezone)
+    labels = {t.id: t.label for t in svc.library.current().topics.values()}
+    weekdays = [w for day in range(5) for w in svc.hours.weekly.get(day, ())]
+    open_hours = {
+        h: any(o.hour <= h < c.hour or (o.hour == h and c.hour == h) for o, c in weekdays)
+        for h in range(24)
+    }
+    return summary, {
+        "days": charts.resolution_by_day(summary),
+        "hours": charts.calls_by_hour(summary, open_hours),
+        "topics": charts.topics(summary, labels),
+    }
 
 
 @bp.get("/review")

@@ -71,3 +71,51 @@ def test_review_promote_and_the_bot_understands_seconds_later(phone, admin_setti
         assert services.flow().matcher.match(phrase).intent == "kontanthjaelp"
         assert phrase in (admin_settings.intents_dir / "kontanthjaelp.yaml").read_text()
         page.close()
+
+
+def test_dashboard_shows_the_kpi_and_charts_that_download_as_svg(phone, admin_settings, browser):
+    from datetime import UTC, datetime, timedelta
+    from xml.etree import ElementTree
+
+    from app.kpi.events import CallRecord
+    from app.kpi.store import KpiStore
+
+    with phone(ScriptedModel(), settings=admin_settings) as (base, services):
+        store = KpiStore(services.redis)
+        start = datetime.now(UTC).replace(hour=9, minute=0) - timedelta(days=2)
+        for i, (outcome, topic) in enumerate(
+            [
+                ("resolved", "koerekort"),
+                ("resolved", "mitid"),
+                ("transferred", "mitid"),
+                ("abandoned", "other"),
+            ]
+        ):
+            at = start + timedelta(hours=i)
+            store.record(
+                CallRecord(
+                    f"CA{i}",
+                    "phone",
+                    at,
+                    at,
+                    outcome,
+                    "requested" if outcome == "transferred" else None,
+                    topic,
+                    (),
+                    None,
+                    True,
+                )
+            )
+        page = browser.new_page()
+        log_in(page, base)
+        page.goto(base.replace("127.0.0.1", "localhost") + "/admin/")
+        assert page.locator("#calls").inner_text().startswith("4")
+        assert page.locator("#resolution").inner_text().startswith("50.0 %")
+        for name in ("days", "hours", "topics"):
+            assert page.locator(f"#chart-{name} svg rect.bar").count() > 0
+        assert page.locator("#chart-hours svg rect.closed").count() == 17  # open 10–16
+        with page.expect_download() as download:
+            page.locator("#chart-topics a").click()
+        svg = ElementTree.parse(download.value.path()).getroot()
+        assert svg.tag == "{http://www.w3.org/2000/svg}svg"
+        page.close()
