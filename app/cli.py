@@ -97,13 +97,15 @@ def serve(host: str, port: int, threads: int | None) -> None:
 
 @main.command()
 def worker() -> None:
-    """Run background jobs (prompt rendering, clean-up) from the configured Redis."""
-    from rq import Worker
+    """Run background jobs (prompts, callbacks, SMS, hourly retention) from the configured Redis."""
+    from rq import Queue, Worker
 
     from .jobs import QUEUE_NAME
+    from .jobs.retention import schedule
 
     services = _services(_settings())
     try:
+        schedule(Queue(QUEUE_NAME, connection=services.redis))
         Worker([QUEUE_NAME], connection=services.redis).work(with_scheduler=True)
     finally:
         services.close()
@@ -216,7 +218,7 @@ def intents_check(directory: str | None) -> None:
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 def intents_test(directory: str | None) -> None:
     """Run every intent's `tests:` through the matcher; exit 1 listing each miss."""
-    from .dialogue.evaluation import misses
+    from .dialogue.evaluation import confusable_pairs, misses
 
     settings = _settings()
     intent_set = _load(_intents_dir(directory, settings))
@@ -225,6 +227,11 @@ def intents_test(directory: str | None) -> None:
         click.echo(miss)
     total = sum(len(i.tests) for i in intent_set.intents.values())
     click.echo(f"{total - len(found)} of {total} test utterances matched their intent")
+    pairs = confusable_pairs(intent_set, settings.thresholds())
+    if pairs:
+        click.echo("confusable (held-out examples taken for another intent):")
+        for own, taken_for, count in pairs[:15]:
+            click.echo(f"  {own} → {taken_for}: {count}")
     if found:
         sys.exit(1)
 

@@ -104,6 +104,7 @@ def test_intents_check_prints_path_line_problem_and_exits_1(voicebot, tmp_path):
     assert line.startswith(f"{broken}:") and line.endswith("unknown key 'anwser'")
 
 
-def test_intents_test_runs_the_regression_suite(voicebot):
+def test_intents_test_runs_the_regression_suite_and_names_confusable_pairs(voicebot):
     done = voicebot("intents", "test")
     assert "test utterances matched their intent" in done.stdout
+    assert "confusable (held-out examples taken for another intent):" in done.stdout

@@ -211,3 +211,17 @@ def misses(intents: IntentSet, thresholds: Thresholds) -> list[str]:
             if m.intent == intent.id:
                 out.append(f"{intent.id}: near miss '{text}' matched ({m.decision.value})")
     return out
+
+
+def confusable_pairs(intents: IntentSet, thresholds: Thresholds) -> list[tuple[str, str, int]]:
+    """(intent, taken for, how many) over examples held out by cross-validation, worst first.
+
+    An example that, left out of training, scores highest for another intent marks two intents
+    an editor should tell apart better.
+    """
+    counts: dict[tuple[str, str], int] = {}
+    for train, texts, labels in folds(intents):
+        for own, _, _, best in ranked_rows(Matcher(train, thresholds), texts, labels):
+            if best and best != own:
+                counts[(str(own), best)] = counts.get((str(own), best), 0) + 1
+    return sorted(((a, b, n) for (a, b), n in counts.items()), key=lambda t: (-t[2], t[0]))

@@ -33,3 +33,21 @@ def test_a_keyed_number_wins_over_the_calling_number(redis):
         inline=True,
     )
     assert CallbackStore(redis).get("CA2").number == "23456789"
+
+
+def test_retention_job_deletes_exactly_what_is_past_retention(redis, monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    from app.jobs.retention import purge
+    from app.review.store import ReviewStore
+
+    monkeypatch.setenv("TRANSCRIPT_RETENTION_DAYS", "30")
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    store = ReviewStore(redis, 30, str)
+    old = store.add(
+        "mit cpr er [CPR] gammel sag", "none", None, now - timedelta(days=30, seconds=1)
+    )
+    kept = store.add("ny sag", "none", None, now - timedelta(days=29, hours=23))
+    job = Queue(QUEUE_NAME, connection=redis, is_async=False).enqueue(purge, now.isoformat())
+    assert job.return_value() == 1
+    assert store.get(old) is None and store.get(kept) is not None
