@@ -17,7 +17,9 @@ from pathlib import Path
 from redis import Redis
 from ruamel.yaml import YAML
 
+from ..dialogue.evaluation import misses
 from ..dialogue.intents import load_intents
+from ..dialogue.matcher import Thresholds
 from ..errors import IntentSetError
 
 CHANGES_KEY = "intents:changes"
@@ -25,13 +27,31 @@ CHANGES_KEY = "intents:changes"
 FIELDS = ("examples", "tests")
 
 
+class RegressionWarning(Exception):  # noqa: N818 - a verdict for the admin, not a fault
+    """The change is valid but makes test utterances miss that matched before."""
+
+    def __init__(self, new_misses: list[str]) -> None:
+        super().__init__("\n".join(new_misses))
+        self.new_misses = new_misses
+
+
 def promote(
-    intents_dir: Path, intent_id: str, text: str, field: str, who: str, redis: Redis | None = None
+    intents_dir: Path,
+    intent_id: str,
+    text: str,
+    field: str,
+    who: str,
+    redis: Redis | None = None,
+    thresholds: Thresholds | None = None,
 ) -> None:
     """Append `text` to an intent's `examples` or `tests`.
 
+    With `thresholds`, the regression suite runs on the changed set first, and a change that
+    makes a test utterance miss is held back (RegressionWarning) for the admin to confirm.
+
     Raises:
         IntentSetError: the set would not be valid (nothing is written), with `path:line` lines.
+        RegressionWarning: only with `thresholds`; nothing is written.
         ValueError: unknown intent or field.
     """
     if field not in FIELDS:
@@ -56,10 +76,19 @@ def promote(
             with (copy / path.name).open("w", encoding="utf-8") as out:
                 yaml.dump(data, out)
             try:
-                load_intents(copy)
+                changed = load_intents(copy)
             except IntentSetError as exc:
                 problems = [p.replace(str(copy), str(intents_dir)) for p in exc.problems]
                 raise IntentSetError(problems) from None
+            if thresholds is not None:
+
+                def key(miss: str) -> str:  # without the score, which any change moves
+                    return miss.rsplit(" (", 1)[0]
+
+                before = {key(m) for m in misses(load_intents(intents_dir), thresholds)}
+                new = [m for m in misses(changed, thresholds) if key(m) not in before]
+                if new:
+                    raise RegressionWarning(new)
             staged = path.with_suffix(".yaml.tmp")
             shutil.copy(copy / path.name, staged)
         os.replace(staged, path)

@@ -21,7 +21,7 @@ from flask import (
 from ..errors import IntentSetError
 from ..kpi import charts
 from ..kpi.report import Summary, summarise
-from ..review.promote import promote
+from ..review.promote import RegressionWarning, promote
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 
@@ -114,6 +114,7 @@ def review() -> str:
         items=svc.review().items(),
         intents=sorted(intents.intents.values(), key=lambda i: i.id),
         problems=session.pop("problems", []),
+        pending=session.pop("pending", None),
         done=session.pop("done", ""),
         csrf=session["csrf"],
     )
@@ -128,15 +129,19 @@ def promote_item(item_id: str) -> Any:
     if item is None:
         abort(404)
     text = request.form.get("text", item.text).strip()
+    intent, field = request.form.get("intent", ""), request.form.get("field", "examples")
+    checked = None if request.form.get("confirmed") else svc.settings.thresholds()
     try:
-        promote(
-            svc.settings.intents_dir,
-            request.form.get("intent", ""),
-            text,
-            request.form.get("field", "examples"),
-            session["agent"],
-            svc.redis,
-        )
+        promote(svc.settings.intents_dir, intent, text, field, session["agent"], svc.redis, checked)
+    except RegressionWarning as warning:
+        session["pending"] = {
+            "id": item_id,
+            "text": text,
+            "intent": intent,
+            "field": field,
+            "misses": warning.new_misses,
+        }
+        return redirect(url_for("admin.review"))
     except (IntentSetError, ValueError) as exc:
         session["problems"] = getattr(exc, "problems", [str(exc)])
         return redirect(url_for("admin.review"))

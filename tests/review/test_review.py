@@ -117,3 +117,24 @@ def test_a_promoted_phrase_is_understood_by_another_process(intents_copy, tmp_pa
     assert '"intent": "pas"' not in match()
     promote(intents_copy, "pas", phrase, "examples", "anna")
     assert '"intent": "pas"' in match()
+
+
+def test_a_change_that_makes_tests_miss_is_held_back_until_confirmed(intents_copy):
+    from app.config import Settings
+    from app.review.promote import RegressionWarning
+
+    before = (intents_copy / "pas.yaml").read_text(encoding="utf-8")
+    with pytest.raises(RegressionWarning) as held:
+        promote(
+            intents_copy,
+            "pas",
+            "mit kørekort skal fornyes",
+            "examples",
+            "anna",
+            None,
+            Settings().thresholds(),
+        )
+    assert held.value.new_misses[0].startswith("koerekort: ")
+    assert (intents_copy / "pas.yaml").read_text(encoding="utf-8") == before
+    promote(intents_copy, "pas", "mit kørekort skal fornyes", "examples", "anna")  # confirmed
+    assert "mit kørekort skal fornyes" in (intents_copy / "pas.yaml").read_text(encoding="utf-8")
