@@ -178,7 +178,7 @@ def _table(s: Summary, labels: Mapping[str, str]) -> str:
         f"{'topic':<24} {'calls':>5} {'resolved':>9} {'resolution':>11}",
     ]
     for topic, g in sorted(s.topics.items(), key=lambda kv: -kv[1].calls):
-        name = labels.get(topic, topic)
+        name = labels.get(topic, "Andet" if topic == "other" else topic)
         lines.append(
             f"{name:<24} {g.calls:>5} {g.outcomes['resolved']:>9} {_pct(g.resolution):>11}"
         )
@@ -192,7 +192,17 @@ def _table(s: Summary, labels: Mapping[str, str]) -> str:
 def _csv(s: Summary) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["group", "key", "calls", *OUTCOMES, "resolution", "containment"])
+    writer.writerow(
+        [
+            "group",
+            "key",
+            "calls",
+            *OUTCOMES,
+            "resolution",
+            "resolution_without_recontact",
+            "containment",
+        ]
+    )
     rows = [("total", "all", s.total)]
     rows += [("topic", k, g) for k, g in sorted(s.topics.items())]
     rows += [("hour", f"{h:02d}", g) for h, g in sorted(s.hours.items())]
@@ -203,7 +213,7 @@ def _csv(s: Summary) -> str:
             [group, key, d["calls"], *(d[o] for o in OUTCOMES), d["resolution"], d["containment"]]
         )
     for reason, n in sorted(s.reasons.items()):
-        writer.writerow(["transfer_reason", reason, n, "", "", "", "", "", ""])
+        writer.writerow(["transfer_reason", reason, n, "", "", "", "", "", "", ""])
     return out.getvalue()
 
 
