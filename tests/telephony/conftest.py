@@ -237,6 +237,11 @@ class TwilioCall:
     def silence(self, seconds, pace=0.0):
         self.audio(SILENCE * int(seconds * 50), pace)
 
+    def turn(self):
+        """A loud second and a pause: enough for the VAD to see one caller turn end."""
+        self.audio(b"\x00" * 8000)
+        self.silence(1)
+
     def say(self, ulaw, pace=0.0):
         """Speak, then pause long enough for the end of the turn."""
         self.audio(ulaw, pace)
@@ -285,3 +290,14 @@ class TwilioCall:
 
     def status(self, status="completed"):
         return self.post("/twilio/status", {"CallStatus": status, "CallDuration": "42"})
+
+
+def handed_over(base):
+    """A call that asks a question, then for a person: the call and the after-stream TwiML."""
+    call = TwilioCall(base)
+    call.dial()
+    call.wait_for_prompt("ask")
+    call.turn()
+    call.wait_for_prompt("anything_else")
+    call.turn()
+    return call, call.after_stream()

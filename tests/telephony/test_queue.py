@@ -8,7 +8,7 @@ from rq import Queue, SimpleWorker
 from app.jobs import QUEUE_NAME
 from app.kpi.store import KpiStore
 from app.routing.callbacks import CallbackStore
-from tests.telephony.conftest import PUBLIC_BASE, ScriptedModel, TwilioCall, sign
+from tests.telephony.conftest import PUBLIC_BASE, ScriptedModel, handed_over, sign
 
 
 def post(base, path, form, query=""):
@@ -20,21 +20,9 @@ def post(base, path, form, query=""):
     return ElementTree.fromstring(response.content)
 
 
-def transferred(base):
-    call = TwilioCall(base)
-    call.dial()
-    call.wait_for_prompt("ask")
-    call.audio(b"\x00" * 8000)
-    call.silence(1)
-    call.wait_for_prompt("anything_else")
-    call.audio(b"\x00" * 8000)
-    call.silence(1)
-    return call, call.after_stream()
-
-
 def test_the_queue_tells_its_wait_and_result_urls(phone):
     with phone(ScriptedModel("kørekort", "menneske")) as (base, _):
-        _, doc = transferred(base)
+        _, doc = handed_over(base)
         enqueue = doc.find("Enqueue")
         assert enqueue.attrib["waitUrl"] == PUBLIC_BASE + "/twilio/wait"
         assert enqueue.attrib["action"] == PUBLIC_BASE + "/twilio/queue-result?queue=borgerservice"
@@ -52,7 +40,7 @@ def test_waiting_callers_hear_their_place_then_leave_after_the_time_out(phone, p
 
 def test_hanging_up_in_the_queue_is_counted_once(phone):
     with phone(ScriptedModel("kørekort", "menneske")) as (base, services):
-        call, _ = transferred(base)
+        call, _ = handed_over(base)
         form = {"CallSid": call.call_sid, "QueueResult": "hangup", "QueueTime": "95"}
         assert (
             post(base, "/twilio/queue-result", form, "queue=borgerservice").find("Hangup")
@@ -70,7 +58,7 @@ def test_after_the_time_out_one_key_makes_a_callback_request(phone):
     with phone(ScriptedModel("jeg skal forny mit kørekort", "menneske")) as (base, services):
         jobs = Queue(QUEUE_NAME, connection=services.redis)
         jobs.empty()
-        call, _ = transferred(base)
+        call, _ = handed_over(base)
         left = {"CallSid": call.call_sid, "QueueResult": "leave", "QueueTime": "601"}
         offer = post(base, "/twilio/queue-result", left, "queue=borgerservice")
         gather = offer.find("Gather")
@@ -99,7 +87,7 @@ def test_after_the_time_out_one_key_makes_a_callback_request(phone):
 
 def test_an_agent_dequeuing_the_caller_hears_the_whisper(phone):
     with phone(ScriptedModel("jeg skal forny mit kørekort", "menneske")) as (base, _):
-        call, _ = transferred(base)
+        call, _ = handed_over(base)
         # Twilio fetches <Dial><Queue url> with the dequeued caller as CallSid.
         form = {"CallSid": call.call_sid, "QueueSid": "QU1", "DequeingCallSid": "CA" + "7" * 32}
         spoken = post(base, "/twilio/whisper", form).find("Say")

@@ -4,7 +4,7 @@ import json
 
 import requests
 
-from tests.telephony.conftest import PUBLIC_BASE, ScriptedModel, TwilioCall, sign
+from tests.telephony.conftest import PUBLIC_BASE, ScriptedModel, TwilioCall, handed_over, sign
 
 
 def transfer(phone, settings, said="jeg skal forny mit kørekort"):
@@ -12,15 +12,8 @@ def transfer(phone, settings, said="jeg skal forny mit kørekort"):
         base,
         _,
     ):
-        call = TwilioCall(base)
-        call.dial()
-        call.wait_for_prompt("ask")
-        call.audio(b"\x00" * 8000)
-        call.silence(1)
-        call.wait_for_prompt("anything_else")
-        call.audio(b"\x00" * 8000)
-        call.silence(1)
-        return call.after_stream(), call, base
+        call, doc = handed_over(base)
+        return doc, call, base
 
 
 def test_plain_queue_mode_enqueues_by_name(phone, phone_settings):
@@ -50,11 +43,9 @@ def test_dial_mode_whispers_the_summary_to_whoever_answers(phone, phone_settings
         call = TwilioCall(base)
         call.dial()
         call.wait_for_prompt("ask")
-        call.audio(b"\x00" * 8000)
-        call.silence(1)
+        call.turn()
         call.wait_for_prompt("anything_else")
-        call.audio(b"\x00" * 8000)
-        call.silence(1)
+        call.turn()
         number = call.after_stream().find("./Dial/Number")
         assert number.text == "+4543353000"
         assert number.attrib["url"] == PUBLIC_BASE + "/twilio/whisper"

@@ -24,8 +24,7 @@ def missed_call(base, said):
     call = TwilioCall(base)
     call.dial()
     call.wait_for_prompt("ask")
-    call.audio(b"\x00" * 8000)
-    call.silence(1)
+    call.turn()
     call.wait_for_prompt("rephrase")
     call.hang_up()
     return call

@@ -9,8 +9,7 @@ def test_handoff_api_needs_the_right_token_and_returns_the_context(phone, phone_
         call = TwilioCall(base)
         call.dial()
         call.wait_for_prompt("ask")
-        call.audio(b"\x00" * 8000)
-        call.silence(1)
+        call.turn()
         call.after_stream()
         url = f"{base}/api/handoffs/{call.call_sid}"
         assert requests.get(url, timeout=5).status_code == 401

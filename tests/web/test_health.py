@@ -10,11 +10,9 @@ def test_metrics_count_outcomes_transfers_and_live_calls(phone):
         call.wait_for_prompt("ask")
         live = requests.get(base + "/metrics", timeout=5).text
         assert "voicebot_active_calls 1" in live
-        call.audio(b"\x00" * 8000)
-        call.silence(1)
+        call.turn()
         call.wait_for_prompt("anything_else")
-        call.audio(b"\x00" * 8000)
-        call.silence(1)
+        call.turn()
         call.after_stream()
         call.wait_for(lambda: "voicebot_active_calls 0" in requests.get(base + "/metrics").text)
         text = requests.get(base + "/metrics", timeout=5).text
