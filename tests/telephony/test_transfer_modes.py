@@ -4,7 +4,7 @@ import json
 
 import requests
 
-from tests.telephony.conftest import PUBLIC_BASE, ScriptedModel, TwilioCall, handed_over, sign
+from tests.telephony.conftest import PUBLIC_BASE, ScriptedModel, handed_over, sign
 
 
 def transfer(phone, settings, said="jeg skal forny mit kørekort"):
@@ -40,13 +40,8 @@ def test_taskrouter_mode_passes_the_handoff_as_task_attributes(phone, phone_sett
 def test_dial_mode_whispers_the_summary_to_whoever_answers(phone, phone_settings):
     settings = phone_settings.with_(transfer_mode="dial", transfer_number="+4543353000")
     with phone(ScriptedModel("kørekort", "menneske"), settings=settings) as (base, _):
-        call = TwilioCall(base)
-        call.dial()
-        call.wait_for_prompt("ask")
-        call.turn()
-        call.wait_for_prompt("anything_else")
-        call.turn()
-        number = call.after_stream().find("./Dial/Number")
+        call, doc = handed_over(base)
+        number = doc.find("./Dial/Number")
         assert number.text == "+4543353000"
         assert number.attrib["url"] == PUBLIC_BASE + "/twilio/whisper"
 
