@@ -48,10 +48,11 @@ def parse_weekly(spec: str) -> dict[int, tuple[Window, ...]]:
         first, _, last = m["days"].partition("-")
         if first not in DAYS or (last and last not in DAYS):
             raise ConfigError(f"OPENING_HOURS: unknown day in {part!r} (use {', '.join(DAYS)})")
-        opens, closes = (
-            time.fromisoformat(m["open"].zfill(5)),
-            time.fromisoformat(m["close"].zfill(5)),
-        )
+        try:
+            opens = time.fromisoformat(m["open"].zfill(5))
+            closes = time.fromisoformat(m["close"].zfill(5))
+        except ValueError as exc:
+            raise ConfigError(f"OPENING_HOURS: {part!r}: {exc}") from None
         if closes <= opens:
             raise ConfigError(f"OPENING_HOURS: {part!r} closes before it opens")
         for day in range(DAYS.index(first), DAYS.index(last or first) + 1):

@@ -103,7 +103,9 @@ def test_clock_reading():
     assert say_clock(datetime(2026, 1, 1, 14, 30).time()) == "14.30"
 
 
-@pytest.mark.parametrize("spec", ["mon 10-14", "xyz 10:00-11:00", "mon 14:00-10:00"])
+@pytest.mark.parametrize(
+    "spec", ["mon 10-14", "xyz 10:00-11:00", "mon 14:00-10:00", "mon 25:00-26:00"]
+)
 def test_malformed_hours_fail_at_start_up(spec):
     with pytest.raises(ConfigError, match="OPENING_HOURS"):
         parse_weekly(spec)
