@@ -113,11 +113,14 @@ def folds(intents: IntentSet, k: int = 5) -> Iterable[tuple[IntentSet, list[str]
 
 
 def choose_thresholds(
-    ranked: Sequence[tuple[str | None, float, float, str | None]], max_wrong: float = 0.04
+    ranked: Sequence[tuple[str | None, float, float, str | None]],
+    fallback: Thresholds,
+    max_wrong: float = 0.04,
 ) -> Thresholds:
     """The cut-offs that answer most often while wrong answers stay under `max_wrong`.
 
-    `ranked` holds (expected intent or None, best score, runner-up score, best intent).
+    `ranked` holds (expected intent or None, best score, runner-up score, best intent);
+    `fallback` is kept when no cut-offs meet the limits.
     """
     best: tuple[float, Thresholds] | None = None
     for answer in [x / 100 for x in range(40, 96, 2)]:
@@ -134,7 +137,7 @@ def choose_thresholds(
                 value = good + 0.5 * sum(d is Decision.CONFIRM and b == e for e, d, b in decisions)
                 if best is None or value > best[0]:
                     best = (value, t)
-    return best[1] if best else Thresholds()
+    return best[1] if best else fallback
 
 
 def ranked_rows(matcher: Matcher, texts: Sequence[str], labels: Sequence[str | None]) -> list:
@@ -162,7 +165,7 @@ def report(
     for train, held_texts, held_labels in folds(intents):
         cv_rows += ranked_rows(Matcher(train, thresholds), held_texts, held_labels)
     cv_rows += ranked_rows(matcher, tune_oos, [None] * len(tune_oos))
-    suggested = choose_thresholds(cv_rows)
+    suggested = choose_thresholds(cv_rows, thresholds)
 
     lines = [
         f"intent set {intents.version}: {len(intents.intents)} intents, "

@@ -36,11 +36,11 @@ class Decision(StrEnum):
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Decision cut-offs on the 0–1 confidence; from settings, chosen by `intents eval`."""
+    """Decision cut-offs on the 0–1 confidence; defaults live in `Settings` (MATCH_*)."""
 
-    answer: float = 0.44
-    confirm: float = 0.44
-    margin: float = 0.14
+    answer: float
+    confirm: float
+    margin: float
 
     def decide(self, best: float, runner_up: float) -> Decision:
         """Answer when sure and clear of the runner-up, confirm when plausible, else none."""
@@ -76,9 +76,9 @@ class Match:
 class Matcher:
     """Scores every intent of one `IntentSet`; built once per set, then read-only."""
 
-    def __init__(self, intents: IntentSet, thresholds: Thresholds | None = None) -> None:
+    def __init__(self, intents: IntentSet, thresholds: Thresholds) -> None:
         self.intents = intents
-        self.thresholds = thresholds or Thresholds()
+        self.thresholds = thresholds
         examples = [(i.id, e) for i in intents.intents.values() for e in i.examples]
         self.lexicon = Lexicon([e for _, e in examples], intents.synonyms())
         self._examples: list[tuple[str, frozenset[str]]] = []
