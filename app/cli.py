@@ -224,7 +224,7 @@ def intents_test(directory: str | None) -> None:
     intent_set = _load(_intents_dir(directory, settings))
     found = misses(intent_set, settings.thresholds())
     for miss in found:
-        click.echo(miss)
+        click.echo(miss.line)
     total = sum(len(i.tests) for i in intent_set.intents.values())
     click.echo(f"{total - len(found)} of {total} test utterances matched their intent")
     pairs = confusable_pairs(intent_set, settings.thresholds())

@@ -81,7 +81,7 @@ class Scores:
 def score(name: str, expected: Sequence[str | None], matches: Sequence[Match]) -> Scores:
     """Top-1 (best intent right, whatever the decision), answer and wrong-answer rates."""
     n = len(matches)
-    best = [m.intent or (m.alternatives[0][0] if m.alternatives else None) for m in matches]
+    best = [m.nearest for m in matches]
     top1 = sum(b == e for b, e in zip(best, expected, strict=True))
     answered = [m for m in matches if m.decision is Decision.ANSWER]
     wrong = sum(
@@ -197,22 +197,34 @@ def report(
     return "\n".join(lines)
 
 
-def misses(intents: IntentSet, thresholds: Thresholds) -> list[str]:
+@dataclass(frozen=True)
+class Miss:
+    """A regression failure: a `tests:` utterance taken for another intent, or a `not:` hit."""
+
+    intent: str
+    text: str
+    found: str | None
+    line: str
+    """As printed: `koerekort: 'kørekortet skal fornyes' → pas (answer 0.61)`."""
+
+
+def misses(intents: IntentSet, thresholds: Thresholds) -> list[Miss]:
     """Each `tests:` utterance whose best intent is not its own, and each `not:` that matches."""
     matcher = Matcher(intents, thresholds)
     out = []
     for intent in intents.intents.values():
         for text in intent.tests:
             m = matcher.match(text)
-            best = m.intent or (m.alternatives[0][0] if m.alternatives else None)
-            if best != intent.id:
-                out.append(
-                    f"{intent.id}: '{text}' → {best} ({m.decision.value} {m.confidence:.2f})"
+            if m.nearest != intent.id:
+                line = (
+                    f"{intent.id}: '{text}' → {m.nearest} ({m.decision.value} {m.confidence:.2f})"
                 )
+                out.append(Miss(intent.id, text, m.nearest, line))
         for text in intent.near_misses:
             m = matcher.match(text)
             if m.intent == intent.id:
-                out.append(f"{intent.id}: near miss '{text}' matched ({m.decision.value})")
+                line = f"{intent.id}: near miss '{text}' matched ({m.decision.value})"
+                out.append(Miss(intent.id, text, m.intent, line))
     return out
 
 

@@ -62,6 +62,11 @@ class Match:
     alternatives: tuple[tuple[str, float], ...]
     """Runner-up intents, best first, each with its confidence."""
 
+    @property
+    def nearest(self) -> str | None:
+        """The top-scoring intent whatever the decision (a `none` keeps it as first alternative)."""
+        return self.intent or (self.alternatives[0][0] if self.alternatives else None)
+
     def as_dict(self) -> dict[str, object]:
         """The JSON-lines contract of DESIGN.md §3."""
         return {

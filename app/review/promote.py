@@ -81,12 +81,15 @@ def promote(
                 problems = [p.replace(str(copy), str(intents_dir)) for p in exc.problems]
                 raise IntentSetError(problems) from None
             if thresholds is not None:
-
-                def key(miss: str) -> str:  # without the score, which any change moves
-                    return miss.rsplit(" (", 1)[0]
-
-                before = {key(m) for m in misses(load_intents(intents_dir), thresholds)}
-                new = [m for m in misses(changed, thresholds) if key(m) not in before]
+                before = {
+                    (m.intent, m.text, m.found)
+                    for m in misses(load_intents(intents_dir), thresholds)
+                }
+                new = [
+                    m.line
+                    for m in misses(changed, thresholds)
+                    if (m.intent, m.text, m.found) not in before
+                ]
                 if new:
                     raise RegressionWarning(new)
             staged = path.with_suffix(".yaml.tmp")
