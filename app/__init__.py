@@ -30,7 +30,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     app = Flask(__name__)
     app.config.from_mapping(
-        SECRET_KEY=settings.secret_key,
+        SECRET_KEY=services.keys.session,
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),

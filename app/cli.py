@@ -33,6 +33,7 @@ from .errors import ConfigError, IntentSetError
 if TYPE_CHECKING:
     from .dialogue.intents import IntentSet
     from .services import Services
+    from .supervisor import Supervisor
 
 
 def _settings() -> Settings:
@@ -64,35 +65,53 @@ def main(verbose: bool) -> None:
 def serve(host: str, port: int, threads: int | None) -> None:
     """The phone service: Twilio webhooks and Media Streams under gunicorn.
 
-    Without REDIS_URL an embedded redis-server and a `voicebot worker` are started alongside.
+    Without REDIS_URL an embedded redis-server and a `voicebot worker` are started alongside,
+    watched by gunicorn's master and started again if they die.
     """
     import os
-    import subprocess
 
     from . import create_app
-    from .redis_server import EmbeddedRedis
+    from .keys import load_keys
     from .serving import THREADS, GunicornServer, gunicorn_options
 
     settings = _settings()
     try:
         settings.check_phone()
+        load_keys(settings.secret_key, settings.data_dir)  # refuse a weak one; create before fork
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
-    embedded, worker = None, None
+    master = os.getpid()
+    supervisor = None
     if not settings.redis_url:
-        embedded = EmbeddedRedis(settings.data_dir / "redis")
-        settings = settings.with_(redis_url=embedded.start())
-        env = {**os.environ, "REDIS_URL": str(settings.redis_url)}
-        worker = subprocess.Popen([sys.executable, "-m", "app", "worker"], env=env)
+        settings, supervisor = _embedded_helpers(settings)
+        supervisor.start()
     try:
         options = gunicorn_options(host, port, threads or THREADS)
         GunicornServer(lambda: create_app(settings), options).run()
     finally:
-        if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=30)
-        if embedded is not None:
-            embedded.stop()
+        # gunicorn's workers are forks that leave through here too: only the master owns helpers.
+        if supervisor is not None and os.getpid() == master:
+            supervisor.stop()
+
+
+def _embedded_helpers(settings: Settings) -> tuple[Settings, Supervisor]:
+    """An embedded Redis and a worker on it, supervised; settings pointed at that Redis."""
+    import os
+
+    from .redis_server import EmbeddedRedis
+    from .supervisor import ChildProcess, Helper, Supervisor
+
+    redis = EmbeddedRedis(settings.data_dir / "redis")
+    settings = settings.with_(redis_url=redis.url)
+    worker = ChildProcess(
+        [sys.executable, "-m", "app", "worker"], {**os.environ, "REDIS_URL": redis.url}
+    )
+    return settings, Supervisor(
+        [
+            Helper("redis-server", redis.start, redis.running, redis.stop),
+            Helper("worker", worker.start, worker.running, worker.stop),
+        ]
+    )
 
 
 @main.command()
@@ -100,13 +119,14 @@ def worker() -> None:
     """Run background jobs (prompts, callbacks, SMS, hourly retention) from the configured Redis."""
     from rq import Queue, Worker
 
-    from .jobs import QUEUE_NAME
+    from .jobs import QUEUE_NAME, WORKER_TTL_SECONDS
     from .jobs.retention import schedule
 
     services = _services(_settings())
     try:
         schedule(Queue(QUEUE_NAME, connection=services.redis))
-        Worker([QUEUE_NAME], connection=services.redis).work(with_scheduler=True)
+        worker = Worker([QUEUE_NAME], connection=services.redis, worker_ttl=WORKER_TTL_SECONDS)
+        worker.work(with_scheduler=True)
     finally:
         services.close()
 
@@ -303,8 +323,23 @@ def accounts_add(username: str, name: str | None, role: str, password: str) -> N
     from .web.accounts import save_account
 
     settings = _settings()
-    save_account(settings.accounts_file, username, password, name or username, role)
+    try:
+        save_account(settings.accounts_file, username, password, name or username, role)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"{settings.accounts_file}: {username} ({role}) saved")
+
+
+@accounts.command("delete")
+@click.argument("username")
+def accounts_delete(username: str) -> None:
+    """Remove an account; its open sessions stop working at their next request."""
+    from .web.accounts import delete_account
+
+    settings = _settings()
+    if not delete_account(settings.accounts_file, username):
+        raise click.ClickException(f"no account {username!r}")
+    click.echo(f"{settings.accounts_file}: {username} deleted")
 
 
 @main.group()

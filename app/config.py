@@ -73,7 +73,10 @@ class Settings:
     """Confidence from which the bot asks "Mente du ...?" rather than "say it again"."""
     match_margin: float = 0.14
     """An answer also needs this lead over the runner-up intent; closer calls are confirmed."""
-    secret_key: str = field(default="dev-only-not-secret", repr=False)
+    secret_key: str | None = field(default=None, repr=False)
+    """Keys staff sessions and the caller hash; unset: a random one made once under DATA_DIR."""
+    max_request_bytes: int = 64 * 1024
+    """Largest request body accepted; Twilio's webhook forms are a few kilobytes."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -53,7 +53,8 @@ class EmbeddedRedis:
 
     def start(self) -> str:
         """Start (or find running) and return the URL."""
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.dir.chmod(0o700)  # the AOF holds personal data until it expires and is rewritten
         with open(self.dir / "start.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             if self._alive():
@@ -83,6 +84,7 @@ class EmbeddedRedis:
                 ],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
+                umask=0o077,
             )
             deadline = time.monotonic() + START_TIMEOUT_SECONDS
             while not self._alive():
@@ -94,15 +96,22 @@ class EmbeddedRedis:
             log.info("embedded redis started socket=%s", self.socket)
             return self.url
 
+    def running(self) -> bool:
+        """True while the server we started answers (a supervisor restarts it otherwise)."""
+        if self._process is not None:
+            return self._process.poll() is None
+        return self._alive()
+
     def stop(self) -> None:
         """Shut down the server if we started it; its data stays in the AOF."""
         if self._process is None:
             return
-        try:
-            Redis(unix_socket_path=str(self.socket)).shutdown(nosave=False)
-        except RedisConnectionError:
-            pass  # shutdown closes the connection under us
-        self._process.wait(timeout=10)
+        if self._process.poll() is None:
+            try:
+                Redis(unix_socket_path=str(self.socket)).shutdown(nosave=False)
+            except (RedisConnectionError, OSError):
+                pass  # shutdown closes the connection under us
+            self._process.wait(timeout=10)
         self._process = None
 
     def _alive(self) -> bool:

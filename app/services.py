@@ -8,15 +8,17 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from redis import Redis
+from redis.exceptions import RedisError
 
 from .config import Settings
-from .dialogue.call import Call
+from .dialogue.call import Call, RequestCallback
 from .dialogue.conversation import Conversation
 from .dialogue.flow import Flow
 from .dialogue.hours import OpeningHours
@@ -24,15 +26,22 @@ from .dialogue.intents import IntentLibrary, IntentSet
 from .dialogue.matcher import Matcher
 from .dialogue.normalise import FILLER_WORDS
 from .errors import ConfigError
+from .keys import Keys, load_keys
 from .kpi.events import CallRecord
 from .kpi.store import KpiStore
 from .redis_server import EmbeddedRedis
 from .review.store import ReviewStore, missed_turns
 from .speech.prompts import PromptLibrary
 from .speech.stt import SpeechModel, vocabulary_of
+from .spool import Spool
+
+if TYPE_CHECKING:
+    from .web.accounts import AccountBook
 
 log = logging.getLogger(__name__)
 
+SPOOL_REPLAY_SECONDS = 1.0
+"""How often a process looks for spooled writes to replay (cheap: a stat when there are none)."""
 REDIS_TIMEOUT_SECONDS = 1.0
 """A webhook waiting on Redis must still answer Twilio well within its 15 s limit."""
 
@@ -90,6 +99,7 @@ class Services:
         self.live = LiveFigures()
         self._embedded: EmbeddedRedis | None = None
         self._redis: Redis | None = None
+        self._stopping = threading.Event()
 
     @property
     def redis(self) -> Redis:
@@ -138,19 +148,29 @@ class Services:
             self.flow(), call_id, lambda call: self.record(call, meta), keypad_only, meta
         )
 
-    def record(self, call: Call, meta: Meta) -> None:
-        """Write a finished call's KPI record (once, however often it is asked)."""
+    def record(self, call: Call, meta: Meta, ended_at: datetime | None = None) -> None:
+        """Write a finished call's KPI record (once, however often it is asked).
+
+        With Redis away the record is spooled to disk and written when it returns.
+        """
+        ended_at = ended_at or self.clock().astimezone(UTC)
         record = CallRecord.from_call(
             call,
             self.flow().intents,
             channel=str(meta["channel"]),
             started_at=datetime.fromisoformat(str(meta["started_at"])),
-            ended_at=self.clock().astimezone(UTC),
+            ended_at=ended_at,
             in_hours=bool(meta["in_hours"]),
             caller=meta.get("caller"),  # type: ignore[arg-type]
         )
-        self._keep_missed(call, record.ended_at)
-        if self.kpi.record(record):
+        try:
+            self._keep_missed(call, record.ended_at)
+            recorded = self.kpi.record(record)
+        except RedisError:
+            payload = {"call": call.to_dict(), "meta": meta, "ended_at": ended_at.isoformat()}
+            self.spool.add("record", payload)
+            return
+        if recorded:
             log.info(
                 "call ended call_id=%s outcome=%s reason=%s topic=%s",
                 call.call_id,
@@ -158,6 +178,55 @@ class Services:
                 record.reason,
                 record.topic,
             )
+
+    def request_callback(self, call_id: str, request: RequestCallback, queue: str) -> None:
+        """Queue the callback job; with Redis away, keep the request on disk until it returns."""
+        from .jobs.callbacks import enqueue_callback
+
+        try:
+            enqueue_callback(self.redis, call_id, request, queue)
+        except RedisError:
+            self.spool.add("callback", {"call_id": call_id, **asdict(request), "queue": queue})
+
+    @cached_property
+    def spool(self) -> Spool:
+        """Writes kept on disk while Redis is away."""
+        return Spool(self.settings.data_dir / "spool")
+
+    def replay_spool(self) -> int:
+        """Write spooled records and callback requests now that Redis answers."""
+        from .jobs.callbacks import enqueue_callback
+        from .kpi.store import KpiStore
+
+        def record(p: dict) -> None:
+            self.record(Call.from_dict(p["call"]), p["meta"], datetime.fromisoformat(p["ended_at"]))
+
+        def callback(p: dict) -> None:
+            request = RequestCallback(p["to"], p["intent"], p["about"])
+            enqueue_callback(self.redis, p["call_id"], request, p["queue"])
+
+        def queue_result(p: dict) -> None:
+            KpiStore(self.redis).mark_queue_result(p["call_id"], p["result"])
+
+        if not self.spool.pending():
+            return 0
+        self.redis.ping()  # raises while Redis is still away: nothing is touched
+        handlers = {"record": record, "callback": callback, "queue_result": queue_result}
+        return self.spool.replay(handlers)
+
+    def start_spool_replayer(self, every_seconds: float = SPOOL_REPLAY_SECONDS) -> None:
+        """A daemon thread that replays the spool whenever Redis is back."""
+
+        def loop() -> None:
+            while not self._stopping.wait(every_seconds):
+                try:
+                    self.replay_spool()
+                except RedisError:
+                    continue
+                except Exception:  # noqa: BLE001 - the replayer must outlive any one failure
+                    log.exception("spool replay failed")
+
+        threading.Thread(target=loop, name="spool-replayer", daemon=True).start()
 
     def review(self) -> ReviewStore:
         """Missed utterances, grouped by their content words under the current intent set."""
@@ -175,9 +244,21 @@ class Services:
             for text, reason, guess in missed:
                 review.add(text, reason, guess, at)
 
+    @cached_property
+    def accounts(self) -> AccountBook:
+        """Staff accounts, re-read when ACCOUNTS_FILE changes."""
+        from .web.accounts import AccountBook
+
+        return AccountBook(self.settings.accounts_file)
+
+    @cached_property
+    def keys(self) -> Keys:
+        """Session and caller-hash keys from SECRET_KEY, or from the secret under DATA_DIR."""
+        return load_keys(self.settings.secret_key, self.settings.data_dir)
+
     def caller_hash(self, number: str) -> str:
         """Keyed hash of a phone number: re-contact can be counted, the number is not kept."""
-        digest = hmac.new(self.settings.secret_key.encode(), number.encode(), hashlib.sha256)
+        digest = hmac.new(self.keys.caller_hash, number.encode(), hashlib.sha256)
         return digest.hexdigest()[:32]
 
     # --- speech ---------------------------------------------------------------------------
@@ -225,6 +306,7 @@ class Services:
 
     def close(self) -> None:
         """Close connections and stop an embedded Redis we started."""
+        self._stopping.set()
         if "executor" in self.__dict__:
             self.executor.shutdown(wait=False, cancel_futures=True)
         if self._redis is not None:

@@ -17,12 +17,15 @@ from . import QUEUE_NAME
 log = logging.getLogger(__name__)
 
 
-def create_callback(
-    call_sid: str, number: str | None, about: str, intent: str | None, queue: str
-) -> bool:
-    """Store the request; `number` None means the number the caller called from."""
+def create_callback(call_sid: str, about: str, intent: str | None, queue: str) -> bool:
+    """Store the request, to the number the caller keyed in, else the one they called from.
+
+    Takes ids only: the numbers wait in expiring hand-off keys, never in job arguments, which
+    RQ logs and keeps.
+    """
     redis = get_current_job().connection
-    number = number or HandoffStore(redis).caller(call_sid)
+    handoffs = HandoffStore(redis)
+    number = handoffs.callback_number(call_sid) or handoffs.caller(call_sid)
     callback = Callback(
         id=call_sid,
         number=number,
@@ -46,15 +49,16 @@ def enqueue_callback(
     redis: Redis, call_sid: str, request: RequestCallback, queue: str, inline: bool = False
 ) -> None:
     """Queue the job (`inline`: run it now, for channels without a worker, like the chat)."""
+    if request.to:
+        HandoffStore(redis).remember_callback_number(call_sid, request.to)
     Queue(QUEUE_NAME, connection=redis, is_async=not inline).enqueue(
         create_callback,
         call_sid,
-        request.to,
         request.about,
         request.intent,
         queue,
         job_id=f"callback-{call_sid}",
         retry=Retry(max=3),
         result_ttl=3600,
-        failure_ttl=7 * 24 * 3600,  # its arguments may hold a keyed-in number
+        failure_ttl=7 * 24 * 3600,
     )

@@ -1,7 +1,8 @@
 """Adding a reviewed utterance to an intent file: validated first, comments kept, who is logged.
 
-Edits are serialised by a lock file next to the intents, so two admins promoting at once both
-land; the whole set is validated on a copy before the real file is replaced atomically.
+Edits are serialised by a lock file (under DATA_DIR, not in the work tree), so two admins
+promoting at once both land; the whole set is validated on a copy before the real file is
+replaced atomically. Only ids of the loaded set are accepted, never a path.
 """
 
 from __future__ import annotations
@@ -11,15 +12,19 @@ import json
 import os
 import shutil
 import tempfile
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
+import yaml as pyyaml
 from redis import Redis
 from ruamel.yaml import YAML
+from ruamel.yaml.scalarstring import SingleQuotedScalarString
 
 from ..dialogue.evaluation import misses
-from ..dialogue.intents import load_intents
+from ..dialogue.intents import ID_PATTERN, load_intents
 from ..dialogue.matcher import Thresholds
+from ..dialogue.redact import redact
 from ..errors import IntentSetError
 
 CHANGES_KEY = "intents:changes"
@@ -43,6 +48,7 @@ def promote(
     who: str,
     redis: Redis | None = None,
     thresholds: Thresholds | None = None,
+    lock_path: Path | None = None,
 ) -> None:
     """Append `text` to an intent's `examples` or `tests`.
 
@@ -52,26 +58,27 @@ def promote(
     Raises:
         IntentSetError: the set would not be valid (nothing is written), with `path:line` lines.
         RegressionWarning: only with `thresholds`; nothing is written.
-        ValueError: unknown intent or field.
+        ValueError: unknown intent or field, or text an admin should write again.
     """
     if field not in FIELDS:
         raise ValueError(f"field must be one of {', '.join(FIELDS)}")
-    path = intents_dir / f"{intent_id}.yaml"
-    if not path.exists():
-        raise ValueError(f"no intent {intent_id!r}")
-    with open(intents_dir / ".edit.lock", "w") as lock:
+    check_text(text)
+    lock_path = lock_path or Path(tempfile.gettempdir()) / "voicebot-intents.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yaml = YAML()
         yaml.preserve_quotes = True
         yaml.width = 4096
         yaml.indent(mapping=2, sequence=4, offset=2)  # the layout the shipped files use
+        path = _intent_path(intents_dir, intent_id)
         data = yaml.load(path.read_text(encoding="utf-8"))
         if field not in data:
             data[field] = []
-        data[field].append(text)
+        data[field].append(plain_or_quoted(text))
         with tempfile.TemporaryDirectory(prefix="intents-") as tmp:
             copy = Path(tmp) / intents_dir.name
-            shutil.copytree(intents_dir, copy, ignore=shutil.ignore_patterns(".edit.lock"))
+            shutil.copytree(intents_dir, copy)
             shutil.copy(intents_dir.parent / "index.yaml", Path(tmp) / "index.yaml")
             with (copy / path.name).open("w", encoding="utf-8") as out:
                 yaml.dump(data, out)
@@ -105,3 +112,36 @@ def promote(
         }
         redis.lpush(CHANGES_KEY, json.dumps(change, ensure_ascii=False))
         redis.ltrim(CHANGES_KEY, 0, 9999)
+
+
+def check_text(text: str) -> None:
+    """Refuse text that would not read back as written: control and invisible format characters.
+
+    Raises:
+        ValueError: with a sentence an admin understands.
+    """
+    if not text.strip():
+        raise ValueError("Teksten er tom.")
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in text):
+        raise ValueError(
+            "Teksten indeholder usynlige styretegn (fx retningsmarkeringer eller linjeskift). "
+            "Skriv den igen uden dem."
+        )
+    if redact(text) != text:
+        raise ValueError("Teksten indeholder et CPR- eller telefonnummer; fjern det først.")
+
+
+def plain_or_quoted(text: str) -> str:
+    """`text`, quoted when YAML would read it as something else ("yes", "no", "~", "12:30")."""
+    try:
+        read_back = pyyaml.safe_load(text)
+    except pyyaml.YAMLError:
+        read_back = None
+    return text if read_back == text else SingleQuotedScalarString(text)
+
+
+def _intent_path(intents_dir: Path, intent_id: str) -> Path:
+    """The file of a loaded intent; anything else (a path, an unknown id) is refused."""
+    if not ID_PATTERN.match(intent_id) or intent_id not in load_intents(intents_dir).intents:
+        raise ValueError(f"no intent {intent_id!r}")
+    return intents_dir / f"{intent_id}.yaml"

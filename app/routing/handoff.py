@@ -21,6 +21,7 @@ CALLER_TTL_SECONDS = 3 * 3600
 """The raw caller number waits this long for a hand-off (a call lasts minutes, not hours)."""
 HANDOFF_KEY = "handoff:{sid}"
 CALLER_KEY = "handoff:{sid}:caller"
+CALLBACK_NUMBER_KEY = "handoff:{sid}:callback-to"
 RECENT_KEY = "handoffs"
 """Sorted set of call sids by hand-off time, for the agents' list."""
 
@@ -130,6 +131,15 @@ class HandoffStore:
     def caller(self, call_sid: str) -> str | None:
         """The caller's number, if still kept."""
         raw = self.redis.get(CALLER_KEY.format(sid=call_sid))
+        return raw.decode() if raw else None
+
+    def remember_callback_number(self, call_sid: str, number: str) -> None:
+        """Keep a keyed-in callback number for the job that makes the request."""
+        self.redis.set(CALLBACK_NUMBER_KEY.format(sid=call_sid), number, ex=CALLER_TTL_SECONDS)
+
+    def callback_number(self, call_sid: str) -> str | None:
+        """The keyed-in callback number, if one was given and is still kept."""
+        raw = self.redis.get(CALLBACK_NUMBER_KEY.format(sid=call_sid))
         return raw.decode() if raw else None
 
     def save(self, handoff: Handoff) -> None:

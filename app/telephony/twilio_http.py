@@ -9,6 +9,7 @@ from flask import Response, abort, current_app, request
 
 from ..services import Services
 from . import twiml
+from .twilio_stream import is_call_sid
 
 
 def services() -> Services:
@@ -33,12 +34,22 @@ def xml(body: str) -> Response:
     return Response(body, mimetype="text/xml")
 
 
-def form_call_sid() -> str:
-    """The request's CallSid; 400 when it is missing or not one."""
-    sid = request.form.get("CallSid", "")
-    if not sid.startswith("CA") or len(sid) > 64:
-        abort(400, "missing or malformed CallSid")
+def form_call_sid(name: str = "CallSid") -> str:
+    """The request's CallSid (or another call sid field); 400 when it is missing or not one."""
+    sid = request.form.get(name, "")
+    if not is_call_sid(sid):
+        abort(400, f"missing or malformed {name}")
     return sid
+
+
+def form_int(name: str, default: int) -> int:
+    """A whole-number form field (Twilio's QueueTime, QueuePosition); 400 when it is not one."""
+    raw = request.form.get(name, "")
+    if raw == "":
+        return default
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        abort(400, f"{name} must be a whole number")
+    return int(raw)
 
 
 def transfer_twiml(queue: str, context: dict[str, Any]) -> str:

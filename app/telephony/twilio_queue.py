@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 
 from flask import Response, request
+from redis.exceptions import RedisError
 
 from ..dialogue.call import RequestCallback
-from ..jobs.callbacks import enqueue_callback
 from ..kpi.store import KpiStore
 from ..routing.handoff import HandoffStore
 from . import twiml
-from .twilio_http import form_call_sid, public_url, services, transfer_twiml, xml
+from .twilio_http import form_call_sid, form_int, public_url, services, transfer_twiml, xml
 
 log = logging.getLogger(__name__)
 
@@ -34,18 +34,17 @@ CALLBACK_TEXT = "Tak. En medarbejder ringer dig op hurtigst muligt. Farvel."
 def wait() -> Response:
     """One round of waiting: the caller's place in the queue, or out after the time-out."""
     settings = services().settings
-    if int(request.form.get("QueueTime", "0") or 0) >= settings.queue_timeout_seconds:
+    if form_int("QueueTime", 0) >= settings.queue_timeout_seconds:
         return xml(twiml.leave_queue())
-    position = request.form.get("QueuePosition", "1")
+    position = form_int("QueuePosition", 1)
     return xml(twiml.hold(WAIT_TEXT.format(position=position)))
 
 
 def queue_result() -> Response:
     """How the wait ended: a hang-up is counted, a time-out gets the callback offer."""
     sid, result = form_call_sid(), request.form.get("QueueResult", "")
-    svc = services()
     if result == "hangup":
-        KpiStore(svc.redis).mark_queue_result(sid, ABANDONED_IN_QUEUE)
+        _mark(sid, ABANDONED_IN_QUEUE)
         return xml(twiml.hangup())
     if result in ("leave", "queue-full"):
         offer = public_url("/twilio/callback-offer")
@@ -58,13 +57,32 @@ def callback_offer() -> Response:
     """1: a callback request (made by a job, once per call); anything else: back in the queue."""
     sid = form_call_sid()
     svc = services()
-    queue = request.args.get("queue") or svc.flow().intents.default_queue
-    handoff = HandoffStore(svc.redis).load(sid)
+    queue = _known_queue(request.args.get("queue"))
+    try:
+        handoff = HandoffStore(svc.redis).load(sid)
+    except RedisError:
+        handoff = None
     if request.form.get("Digits") == "1":
         about = handoff.about if handoff else "dit spørgsmål"
         intent = handoff.intents[-1] if handoff and handoff.intents else None
-        enqueue_callback(svc.redis, sid, RequestCallback(None, intent, about), queue)
-        KpiStore(svc.redis).mark_queue_result(sid, CALLBACK_FROM_QUEUE)
+        svc.request_callback(sid, RequestCallback(None, intent, about), queue)
+        _mark(sid, CALLBACK_FROM_QUEUE)
         return xml(twiml.hangup(CALLBACK_TEXT))
     context = handoff.task_attributes() if handoff else {"call_sid": sid}
     return xml(transfer_twiml(queue, context))
+
+
+def _known_queue(name: str | None) -> str:
+    """The queue named in our own action URL, if it is one we route to; else the default."""
+    intents = services().flow().intents
+    known = {t.queue for t in intents.topics.values()} | {intents.default_queue}
+    known |= {i.queue for i in intents.intents.values() if i.queue}
+    return name if name in known else intents.default_queue
+
+
+def _mark(call_sid: str, result: str) -> None:
+    """Count how a wait ended; kept on disk while Redis is away."""
+    try:
+        KpiStore(services().redis).mark_queue_result(call_sid, result)
+    except RedisError:
+        services().spool.add("queue_result", {"call_id": call_sid, "result": result})

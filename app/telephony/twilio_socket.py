@@ -7,7 +7,9 @@ import threading
 import time
 from typing import Any
 
-from ..jobs.callbacks import enqueue_callback
+from redis.exceptions import RedisError
+
+from ..dialogue.call import Call
 from ..speech.turns import TurnDetector, WebRtcVad
 from . import twilio_stream
 from .call_store import CallStore
@@ -115,16 +117,24 @@ def _start(event: StreamStarted, sink: TwilioSink) -> CallSession | None:
         svc.prompts,
         sink,
         svc.executor,
-        on_step=lambda call: calls.save(call, convo.meta),
+        on_step=lambda call: _save(calls, call, convo.meta),
         make_turns=lambda: TurnDetector(WebRtcVad()),
         on_recognised=svc.live.recognised,
-        on_callback=lambda request: enqueue_callback(
-            svc.redis, event.call_sid, request, convo.call.queue or convo.flow.intents.default_queue
+        on_callback=lambda request: svc.request_callback(
+            event.call_sid, request, convo.call.queue or convo.flow.intents.default_queue
         ),
     )
     log.info("stream started call_sid=%s keypad_only=%s", event.call_sid, keypad_only)
     session.start()
     return session
+
+
+def _save(calls: CallStore, call: Call, meta: dict[str, object]) -> None:
+    """Keep the call's state for the webhooks; with Redis away the call goes on from memory."""
+    try:
+        calls.save(call, meta)
+    except RedisError:
+        log.warning("call state not saved, redis unavailable call_sid=%s", call.call_id)
 
 
 def _dispatch(session: CallSession, event: object) -> None:

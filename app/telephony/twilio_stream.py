@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass, field
 
 MAX_MESSAGE_BYTES = 64 * 1024
@@ -61,6 +62,15 @@ class StreamStopped:
 TwilioEvent = StreamStarted | AudioIn | DtmfIn | MarkIn | StreamStopped
 
 
+CALL_SID = re.compile(r"CA[0-9a-f]{32}")
+"""Twilio call sids: "CA" and 32 hex digits. Only a valid one is ever stored or logged."""
+
+
+def is_call_sid(value: str) -> bool:
+    """True for a well-formed Twilio call sid."""
+    return CALL_SID.fullmatch(value) is not None
+
+
 def parse(message: str | bytes) -> TwilioEvent | None:
     """One message → an event; None for messages we ignore (`connected`, unknown events).
 
@@ -74,6 +84,8 @@ def parse(message: str | bytes) -> TwilioEvent | None:
         match data.get("event"):
             case "start":
                 start = data["start"]
+                if not is_call_sid(str(start["callSid"])):
+                    raise ValueError("malformed callSid")
                 return StreamStarted(
                     stream_sid=str(start["streamSid"]),
                     call_sid=str(start["callSid"]),

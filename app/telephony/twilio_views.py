@@ -30,6 +30,7 @@ def blueprint(sock: Sock) -> Blueprint:
 
     bp = Blueprint("twilio", __name__)
     bp.before_request(verify_signature)
+    bp.register_error_handler(RedisError, redis_unavailable)
     bp.post("/voice")(voice)
     bp.post("/after-stream")(after_stream)
     bp.post("/status")(status)
@@ -45,19 +46,26 @@ def verify_signature() -> None:
     """403 unless Twilio signed this exact public URL and form."""
     token = str(services().settings.twilio_auth_token)
     sent = request.headers.get("X-Twilio-Signature", "")
-    if request.headers.get("Upgrade", "").lower() == "websocket":
+    if _is_websocket_upgrade():
         urls = [requested_url(websocket=True), requested_url()]
         params: dict[str, list[str]] = {}
     else:
         urls = [requested_url()]
         params = request.form.to_dict(flat=False) if request.method == "POST" else {}
     if not any(signature.is_valid(token, url, params, sent) for url in urls):
-        log.warning(
-            "rejected unsigned request path=%s call_sid=%s",
-            request.path,
-            request.form.get("CallSid", "-"),
-        )
+        # Only validated identifiers are logged: a form value may forge lines or carry a number.
+        log.warning("rejected unsigned request endpoint=%s", request.endpoint or "-")
         abort(403)
+
+
+def _is_websocket_upgrade() -> bool:
+    """A real upgrade (a GET asking for one): only that may be signed without a form body."""
+    connection = {t.strip().lower() for t in request.headers.get("Connection", "").split(",")}
+    return (
+        request.method == "GET"
+        and request.headers.get("Upgrade", "").lower() == "websocket"
+        and "upgrade" in connection
+    )
 
 
 def voice() -> Response:
@@ -115,8 +123,11 @@ def whisper() -> Response:
     Twilio requests it for `<Dial><Number url>` (the caller is the ParentCallSid) and for an
     agent's `<Dial><Queue url>` (the dequeued caller is the CallSid).
     """
-    sid = request.form.get("ParentCallSid") or form_call_sid()
-    handoff = HandoffStore(services().redis).load(sid)
+    sid = form_call_sid("ParentCallSid" if request.form.get("ParentCallSid") else "CallSid")
+    try:
+        handoff = HandoffStore(services().redis).load(sid)
+    except RedisError:
+        handoff = None
     text = handoff.summary if handoff else "Der er ingen oplysninger om opkaldet."
     return xml(twiml.say(text))
 
@@ -131,11 +142,23 @@ def status() -> Response:
         return Response(status=204)
     svc = services()
     store = CallStore(svc.redis)
-    saved = store.load(call_sid)
-    if saved is not None:
-        call, meta = saved
-        if call.state is not State.ENDED:
-            call = svc.flow().step(call, HungUp()).call
-            store.save(call, meta)
-        svc.record(call, meta)
+    try:
+        saved = store.load(call_sid)
+        if saved is not None:
+            call, meta = saved
+            if call.state is not State.ENDED:
+                call = svc.flow().step(call, HungUp()).call
+                store.save(call, meta)
+            svc.record(call, meta)
+    except RedisError:
+        # The stream's own end already recorded (or spooled) the outcome of a connected call.
+        log.warning("status not applied, redis unavailable call_sid=%s", call_sid)
     return Response(status=204)
+
+
+def redis_unavailable(error: RedisError) -> Response:
+    """Last line of defence: a caller whose webhook hit a Redis failure goes to a person."""
+    log.error("redis unavailable endpoint=%s", request.endpoint or "-")
+    if request.endpoint == "twilio.status":
+        return Response(status=204)
+    return xml(transfer_twiml(services().flow().intents.default_queue, {}))

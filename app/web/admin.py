@@ -22,6 +22,7 @@ from ..errors import IntentSetError
 from ..kpi import charts
 from ..kpi.report import Summary, summarise
 from ..review.promote import RegressionWarning, promote
+from .agents import current_staff
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 
@@ -33,9 +34,11 @@ def _services() -> Any:
 @bp.before_request
 def require_admin() -> Any:
     """Admins only: others are sent to log in, agents get 403."""
-    if "agent" not in session:
+    staff = current_staff()
+    if staff is None:
+        session.clear()
         return redirect(url_for("agents.login", next=request.path))
-    if session.get("role") != "admin":
+    if staff.account.role != "admin":
         abort(403)
     if request.method == "POST" and request.form.get("csrf") != session.get("csrf"):
         abort(403)
@@ -132,7 +135,16 @@ def promote_item(item_id: str) -> Any:
     intent, field = request.form.get("intent", ""), request.form.get("field", "examples")
     checked = None if request.form.get("confirmed") else svc.settings.thresholds()
     try:
-        promote(svc.settings.intents_dir, intent, text, field, session["agent"], svc.redis, checked)
+        promote(
+            svc.settings.intents_dir,
+            intent,
+            text,
+            field,
+            current_staff().account.username,  # type: ignore[union-attr]
+            svc.redis,
+            checked,
+            lock_path=svc.settings.data_dir / "intents.lock",
+        )
     except RegressionWarning as warning:
         session["pending"] = {
             "id": item_id,

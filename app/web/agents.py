@@ -13,6 +13,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -23,7 +24,7 @@ from flask import (
 
 from ..routing.callbacks import CallbackStore
 from ..routing.handoff import RECENT_KEY, HandoffStore
-from .accounts import authenticate
+from .auth import Staff, StaffSessions, Throttled, safe_return_path
 
 bp = Blueprint("agents", __name__, template_folder="templates")
 
@@ -35,12 +36,26 @@ def _services() -> Any:
     return current_app.extensions["voicebot"]
 
 
+def current_staff() -> Staff | None:
+    """The signed-in member of staff for this request, checked against Redis and the file."""
+    if "staff" not in g:
+        g.staff = staff_sessions().current(session.get("sid"))
+    return g.staff
+
+
+def staff_sessions() -> StaffSessions:
+    """Sessions and throttling on the app's Redis and accounts file."""
+    svc = _services()
+    return StaffSessions(svc.redis, svc.accounts)
+
+
 def login_required(view: Any) -> Any:
     """Staff only; the JSON endpoints answer 401 rather than redirect."""
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if "agent" not in session:
+        if current_staff() is None:
+            session.clear()
             if request.path.endswith(".json") or request.method != "GET":
                 abort(401)
             return redirect(url_for("agents.login"))
@@ -52,33 +67,31 @@ def login_required(view: Any) -> Any:
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     """Username and password; a wrong pair says so without saying which."""
-    error = None
-    if request.method == "POST":
-        account = authenticate(
-            _services().settings.accounts_file,
+    if request.method == "GET":
+        return render_template("login.html", error=None)
+    try:
+        staff = staff_sessions().sign_in(
             request.form.get("username", ""),
             request.form.get("password", ""),
+            request.remote_addr or "-",
         )
-        if account is not None:
-            session.clear()
-            session["agent"] = account.username
-            session["name"] = account.name
-            session["role"] = account.role
-            session["csrf"] = secrets.token_urlsafe(24)
-            target = request.args.get("next", "")
-            return redirect(
-                target
-                if target.startswith("/") and not target.startswith("//")
-                else url_for("agents.page")
-            )
+    except Throttled:
+        error = "For mange forkerte forsøg. Prøv igen om et kvarter."
+        return render_template("login.html", error=error), 429
+    if staff is None:
         error = "Forkert brugernavn eller adgangskode."
-    return render_template("login.html", error=error), 401 if error else 200
+        return render_template("login.html", error=error), 401
+    session.clear()
+    session["sid"] = staff.session_id
+    session["csrf"] = secrets.token_urlsafe(24)
+    return redirect(safe_return_path(request.args.get("next")) or url_for("agents.page"))
 
 
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
-    """End the session."""
+    """End the session, here and on the server."""
+    staff_sessions().sign_out(session["sid"])
     session.clear()
     return redirect(url_for("agents.login"))
 
@@ -87,7 +100,7 @@ def logout() -> Response:
 @login_required
 def page() -> str:
     """The page; it refreshes its lists itself from `state.json`."""
-    return render_template("agent.html", name=session["name"], csrf=session["csrf"])
+    return render_template("agent.html", name=current_staff().account.name, csrf=session["csrf"])
 
 
 @bp.get("/state.json")
@@ -113,6 +126,7 @@ def callback_done(callback_id: str) -> Response:
     """Mark a callback request done (the page sends its CSRF token)."""
     if request.headers.get("X-CSRF-Token") != session.get("csrf"):
         abort(403)
-    if not CallbackStore(_services().redis).mark_done(callback_id, session["agent"]):
+    who = current_staff().account.username  # type: ignore[union-attr]
+    if not CallbackStore(_services().redis).mark_done(callback_id, who):
         abort(404)
     return Response(status=204)

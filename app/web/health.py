@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
 from redis.exceptions import RedisError
-from rq import Queue
+from rq import Queue, Worker
 from rq.registry import FailedJobRegistry
 
-from ..jobs import QUEUE_NAME
+from ..jobs import QUEUE_NAME, WORKER_STALE_SECONDS
 
 bp = Blueprint("health", __name__)
 
@@ -35,6 +36,7 @@ def readyz() -> tuple[Response, int]:
     except RedisError:
         checks["redis"] = False
     checks["intents"] = bool(svc.library.current().intents)
+    checks["worker"] = _worker_age(svc.redis) <= WORKER_STALE_SECONDS
     checks["speech_model"] = not svc.settings.vosk_model_path or svc.speech_model is not None
     return jsonify(checks), 200 if all(checks.values()) else 503
 
@@ -55,6 +57,7 @@ def metrics() -> Response:
     try:
         totals = _totals(svc.redis)
         failed = FailedJobRegistry(queue=Queue(QUEUE_NAME, connection=svc.redis)).count
+        worker_age = _worker_age(svc.redis)
     except RedisError:
         return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")
     lines += _family("voicebot_calls_total", "Calls by outcome.", "outcome", totals, "outcome:")
@@ -71,8 +74,24 @@ def metrics() -> Response:
         "# HELP voicebot_job_failures Background jobs that failed (kept for inspection).",
         "# TYPE voicebot_job_failures gauge",
         f"voicebot_job_failures {failed}",
+        "# HELP voicebot_worker_heartbeat_age_seconds Since the freshest worker heartbeat.",
+        "# TYPE voicebot_worker_heartbeat_age_seconds gauge",
+        f"voicebot_worker_heartbeat_age_seconds {min(worker_age, 1e9):.1f}",
+        "# HELP voicebot_spool_pending Outcomes and callbacks kept on disk while Redis was away.",
+        "# TYPE voicebot_spool_pending gauge",
+        f"voicebot_spool_pending {svc.spool.pending()}",
     ]
     return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")
+
+
+def _worker_age(redis: Any) -> float:
+    """Seconds since any RQ worker's last heartbeat (infinite when none is registered)."""
+    now = datetime.now(UTC)
+    beats = [w.last_heartbeat for w in Worker.all(connection=redis) if w.last_heartbeat]
+    return min(
+        ((now - b.replace(tzinfo=b.tzinfo or UTC)).total_seconds() for b in beats),
+        default=float("inf"),
+    )
 
 
 def _totals(redis: Any) -> Counter[str]:

@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import threading
 import time
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from xml.etree import ElementTree
@@ -140,11 +141,11 @@ def hang_up_test_calls():
 class TwilioCall:
     """One call as Twilio places it: /voice, the stream, /after-stream, /status."""
 
-    def __init__(self, base, call_sid="CA" + "0" * 30, caller="+4512345678"):
+    def __init__(self, base, call_sid=None, caller="+4512345678"):
         OPEN_CALLS.append(self)
         self.base = base
-        self.call_sid = call_sid
-        self.form = {"CallSid": call_sid, "From": caller, "To": "+4543353000", "AccountSid": "AC1"}
+        self.call_sid = call_sid or "CA" + uuid.uuid4().hex
+        self.form = {"CallSid": self.call_sid, "From": caller, "To": "+4543353000", "AccountSid": "AC1"}
         self.inbox = queue.Queue()
         self.prompts = []  # (mark name, audio bytes) in the order the bot played them
         self.cleared = 0

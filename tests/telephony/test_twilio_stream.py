@@ -21,7 +21,7 @@ START = {
     "start": {
         "streamSid": "MZ1",
         "accountSid": "AC1",
-        "callSid": "CA1",
+        "callSid": "CA" + "1" * 32,
         "tracks": ["inbound"],
         "customParameters": {"token": "t"},
         "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
@@ -32,7 +32,8 @@ START = {
 def test_parse_every_message_twilio_sends():
     assert parse(json.dumps({"event": "connected", "protocol": "Call", "version": "1.0.0"})) is None
     started = parse(json.dumps(START))
-    assert started == StreamStarted("MZ1", "CA1", {"token": "t"}, START["start"]["mediaFormat"])
+    media_format = START["start"]["mediaFormat"]
+    assert started == StreamStarted("MZ1", "CA" + "1" * 32, {"token": "t"}, media_format)
     payload = base64.b64encode(b"\xff" * 160).decode()
     assert parse(json.dumps({"event": "media", "media": {"payload": payload}})) == AudioIn(
         b"\xff" * 160

@@ -15,8 +15,8 @@ from tests.web.conftest import log_in
 def admin_settings(phone_settings, tmp_path):
     shutil.copytree(INTENTS_DIR.parent, tmp_path / "intents")
     accounts = tmp_path / "accounts.yaml"
-    save_account(accounts, "anna", "kode-1234", "Anna Admin", "admin")
-    save_account(accounts, "bo", "kode-5678", "Bo Agent", "agent")
+    save_account(accounts, "anna", "kode-1234-lang", "Anna Admin", "admin")
+    save_account(accounts, "bo", "kode-5678-lang", "Bo Agent", "agent")
     return phone_settings.with_(accounts_file=accounts, intents_dir=tmp_path / "intents" / "da")
 
 
@@ -33,7 +33,7 @@ def missed_call(base, said):
 def test_agents_cannot_open_the_admin_pages(phone, admin_settings, browser):
     with phone(ScriptedModel(), settings=admin_settings) as (base, _):
         page = browser.new_page()
-        log_in(page, base, user="bo", password="kode-5678")
+        log_in(page, base, user="bo", password="kode-5678-lang")
         assert page.goto(base.replace("127.0.0.1", "localhost") + "/admin/review").status == 403
         page.close()
         anonymous = requests.get(base + "/admin/review", allow_redirects=False, timeout=5)

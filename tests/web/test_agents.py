@@ -15,7 +15,7 @@ from tests.web.conftest import log_in
 @pytest.fixture
 def staff_settings(phone_settings, tmp_path):
     accounts = tmp_path / "accounts.yaml"
-    save_account(accounts, "anna", "kode-1234", "Anna Agent", "agent")
+    save_account(accounts, "anna", "kode-1234-lang", "Anna Agent", "agent")
     return phone_settings.with_(accounts_file=accounts)
 
 
@@ -50,7 +50,7 @@ def test_pages_and_their_data_need_a_login(phone, staff_settings):
 
 def test_passwords_are_stored_only_as_hashes(staff_settings):
     text = staff_settings.accounts_file.read_text()
-    assert "kode-1234" not in text and "password_hash" in text
+    assert "kode-1234-lang" not in text and "password_hash" in text
 
 
 def test_a_transferred_call_appears_live_with_its_redacted_context(phone, staff_settings, browser):

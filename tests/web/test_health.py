@@ -1,4 +1,7 @@
 import requests
+from rq import Worker
+
+from app.jobs import QUEUE_NAME, WORKER_TTL_SECONDS
 
 from tests.telephony.conftest import ScriptedModel, TwilioCall
 
@@ -26,11 +29,30 @@ def test_metrics_count_outcomes_transfers_and_live_calls(phone):
         assert "voicebot_job_failures 0" in text
 
 
-def test_ready_when_redis_intents_and_model_are(phone, phone_settings):
+def beating_worker(redis):
+    """A worker registered as `voicebot worker` registers itself, with a fresh heartbeat."""
+    worker = Worker([QUEUE_NAME], connection=redis, worker_ttl=WORKER_TTL_SECONDS)
+    worker.register_birth()
+    worker.heartbeat()
+    return worker
+
+
+def test_ready_when_redis_intents_model_and_a_worker_are(phone, phone_settings, redis):
     with phone(ScriptedModel()) as (base, _):
+        assert requests.get(base + "/readyz", timeout=5).json()["worker"] is False
+        worker = beating_worker(redis)
         ready = requests.get(base + "/readyz", timeout=5)
         assert ready.status_code == 200
-        assert ready.json() == {"redis": True, "intents": True, "speech_model": True}
+        assert ready.json() == {
+            "redis": True,
+            "intents": True,
+            "speech_model": True,
+            "worker": True,
+        }
+        assert "voicebot_worker_heartbeat_age_seconds 0" in requests.get(base + "/metrics").text
+        worker.register_death()
+        gone = requests.get(base + "/readyz", timeout=5)
+        assert gone.status_code == 503 and gone.json()["worker"] is False
     broken = phone_settings.with_(vosk_model_path="/nonexistent/model")
     with phone(None, settings=broken) as (base, _):
         not_ready = requests.get(base + "/readyz", timeout=5)
