@@ -282,7 +282,10 @@ class Flow(CallbackSteps):
     def _end(self, call: Call, outcome: Outcome, reason: TransferReason | None = None) -> Call:
         if outcome is Outcome.TRANSFERRED and reason is None:
             reason = TransferReason.CLOSED
-        return dataclasses.replace(call, state=State.ENDED, outcome=outcome, reason=reason)
+        # A keyed-in number has done its work (or was abandoned): it must not outlive the call.
+        return dataclasses.replace(
+            call, state=State.ENDED, outcome=outcome, reason=reason, keyed="", callback_to=None
+        )
 
     def _last_intent(self, call: Call) -> Intent | None:
         for turn in reversed(call.turns):

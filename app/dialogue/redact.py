@@ -2,17 +2,22 @@
 
 A CPR number is a valid date DDMMYY and four digits, with or without a dash or spaces; callers
 also say it as Danish number words ("et to nul tre otte fem ..."), which recognisers write out.
-Everything stored or shown after a call passes through `redact` first.
+Everything stored or shown after a call passes through `redact` first. Text is normalised
+before it is searched (compatibility forms, every Unicode dash and space, invisible characters
+removed), so a non-breaking hyphen or a zero-width space cannot hide a number; digits glued to
+letters ("cpr0102031234") count as well.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 
 CPR_MASK = "[CPR]"
 PHONE_MASK = "[telefon]"
 EMAIL_MASK = "[e-mail]"
+MASKS = (CPR_MASK, PHONE_MASK, EMAIL_MASK)
 
 _UNITS = {
     "nul": 0,
@@ -59,13 +64,20 @@ NUMBER_WORDS.update(
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _SPOKEN_EMAIL = re.compile(r"\S+\s+(snabel a|snabela|at)\s+\S+(\s+(punktum|dot)\s+\S+)+", re.I)
-_DIGIT_RUN = re.compile(r"(?<![\w])\+?\d[\d\s\-.]*\d(?![\w])")
+_DIGIT_RUN = re.compile(r"(?<!\d)\+?\d[\d\s\-.]*\d(?!\d)")
+_DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+CPR_GROUPS = frozenset({(10,), (6, 4), (2, 2, 2, 4), (2, 2, 2, 2, 2)})
+"""How a CPR number is written or read out: whole, 6-4, or in pairs."""
+PHONE_GROUPS = frozenset({(8,), (4, 4), (2, 2, 2, 2)})
+"""How a Danish number is written (after an optional 45 / +45 / 0045)."""
 _MIN_SPOKEN_RUN = 4
 """Shorter runs of number words ("et nyt pas", "to børn") are ordinary speech."""
 
 
 def redact(text: str) -> str:
-    """The text with CPR numbers, phone numbers and e-mail addresses masked."""
+    """The text (normalised) with CPR numbers, phone numbers and e-mail addresses masked."""
+    text = normalise(text)
     text = _EMAIL.sub(EMAIL_MASK, text)
     text = _SPOKEN_EMAIL.sub(EMAIL_MASK, text)
     text = _DIGIT_RUN.sub(lambda m: _mask_digits(m.group()), text)
@@ -92,22 +104,33 @@ def is_phone(digits: str) -> bool:
     return len(digits) == 8
 
 
+def normalise(text: str) -> str:
+    """Compatibility forms folded, dashes made "-", spaces " ", invisible characters dropped."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub("", _DASHES.sub("-", text))
+    return "".join(" " if c.isspace() else c for c in text)
+
+
 def _mask_digits(run: str) -> str:
-    digits = re.sub(r"\D", "", run)
-    if is_cpr(digits):
+    """Mask a run of digits written as a CPR or phone number is; a price or a date is left."""
+    if "." in run:
+        return run  # "12.500.000", "1.295": amounts
+    groups = tuple(g for g in re.split(r"[\s\-]+", run.lstrip("+")) if g)
+    shape = tuple(len(g) for g in groups)
+    digits = "".join(groups)
+    if shape in CPR_GROUPS and is_cpr(digits):
         return CPR_MASK
-    if is_phone(digits) and (run.startswith("+") or _grouped_like_phone(run, digits)):
+    if groups and groups[0] in ("45", "0045") and len(groups) > 1:
+        shape = shape[1:]  # "+45 12 34 56 78"
+    elif len(groups) == 1 and len(digits) in (10, 12):
+        shape = (8,)  # "+4512345678", "004512345678"
+    if shape in PHONE_GROUPS and is_phone(digits):
         return PHONE_MASK
     return run
 
 
-def _grouped_like_phone(run: str, digits: str) -> bool:
-    """Eight digits together or in pairs/fours, not a price like "12.500.000"."""
-    return "." not in run and len(digits) in (8, 10, 12)
-
-
 def _mask_spoken(text: str) -> str:
-    words = text.split(" ")
+    words = text.split()
     out: list[str] = []
     i = 0
     while i < len(words):

@@ -62,6 +62,8 @@ class StreamStopped:
 TwilioEvent = StreamStarted | AudioIn | DtmfIn | MarkIn | StreamStopped
 
 
+DTMF_DIGITS = "0123456789*#ABCD"
+"""What a keypad can send (RFC 4733 events 0-15)."""
 CALL_SID = re.compile(r"CA[0-9a-f]{32}")
 """Twilio call sids: "CA" and 32 hex digits. Only a valid one is ever stored or logged."""
 
@@ -97,7 +99,10 @@ def parse(message: str | bytes) -> TwilioEvent | None:
             case "media":
                 return AudioIn(base64.b64decode(data["media"]["payload"], validate=True))
             case "dtmf":
-                return DtmfIn(str(data["dtmf"]["digit"]))
+                digit = str(data["dtmf"]["digit"])
+                if len(digit) != 1 or digit not in DTMF_DIGITS:
+                    raise ValueError("not a DTMF digit")
+                return DtmfIn(digit)
             case "mark":
                 return MarkIn(str(data["mark"]["name"]))
             case "stop":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -84,11 +84,20 @@ def _period() -> tuple[datetime, datetime]:
     return since, until
 
 
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 1, 1)
+"""Periods the dashboard accepts; outside them date arithmetic overflows and means nothing."""
+
+
 def _day(value: str | None, tz: ZoneInfo) -> datetime | None:
+    if not value:
+        return None
     try:
-        return datetime.fromisoformat(value).replace(tzinfo=tz) if value else None
+        day = date.fromisoformat(value)
     except ValueError:
-        abort(400)
+        abort(400, "Datoen skal skrives som ÅÅÅÅ-MM-DD.")
+    if not EARLIEST <= day < LATEST:
+        abort(400, "Datoen skal ligge mellem år 2000 og 2099.")
+    return datetime.combine(day, time(), tzinfo=tz)
 
 
 def _charts(since: datetime, until: datetime) -> tuple[Summary, dict[str, str]]:

@@ -30,6 +30,27 @@ def test_personal_numbers_are_masked(said, stored):
 
 
 @pytest.mark.parametrize(
+    ("said", "stored"),
+    [
+        ("cpr 010203\u20111234", "cpr [CPR]"),  # non-breaking hyphen
+        ("cpr 010203\u20131234", "cpr [CPR]"),  # en dash
+        ("cpr 010203\u22121234", "cpr [CPR]"),  # minus sign
+        ("cpr 010203\u00a01234", "cpr [CPR]"),  # non-breaking space
+        ("cpr 0102\u200b031234", "cpr [CPR]"),  # zero-width space inside
+        ("cpr ０１０２０３１２３４", "cpr [CPR]"),  # full-width digits
+        ("cpr0102031234", "cpr[CPR]"),  # glued to letters before
+        ("0102031234abc", "[CPR]abc"),  # and after
+        ("ring 12\u00a034\u00a056\u00a078", "ring [telefon]"),
+        ("et  to  nul  tre  otte  fem  et  to  tre  fire", "[CPR]"),  # double spaces
+        ("12  03  85  12  34", "[CPR]"),
+        ("tlf:12345678.", "tlf:[telefon]."),
+    ],
+)
+def test_disguised_numbers_are_masked_too(said, stored):
+    assert redact(said) == stored
+
+
+@pytest.mark.parametrize(
     "said",
     [
         "sagsnummer 3213851234",  # ten digits, but the 32nd is no date
@@ -40,6 +61,8 @@ def test_personal_numbers_are_masked(said, stored):
         "jeg har to børn og et hus",  # number words in ordinary speech
         "jeg skal forny mit kørekort",
         "postnummer 2630",
+        "mødet er 2026-11-26 klokken 10",  # an ISO date is not a phone number
+        "started 2026-11-26T10:00:00.123456+00:00",
     ],
 )
 def test_look_alikes_are_left_alone(said):

@@ -145,7 +145,12 @@ class TwilioCall:
         OPEN_CALLS.append(self)
         self.base = base
         self.call_sid = call_sid or "CA" + uuid.uuid4().hex
-        self.form = {"CallSid": self.call_sid, "From": caller, "To": "+4543353000", "AccountSid": "AC1"}
+        self.form = {
+            "CallSid": self.call_sid,
+            "From": caller,
+            "To": "+4543353000",
+            "AccountSid": "AC1",
+        }
         self.inbox = queue.Queue()
         self.prompts = []  # (mark name, audio bytes) in the order the bot played them
         self.cleared = 0

@@ -2,7 +2,6 @@ import requests
 from rq import Worker
 
 from app.jobs import QUEUE_NAME, WORKER_TTL_SECONDS
-
 from tests.telephony.conftest import ScriptedModel, TwilioCall
 
 
