@@ -10,13 +10,17 @@ import time
 from pathlib import Path
 
 from redis import Redis
+from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.retry import Retry
 
 from .errors import ConfigError
 
 log = logging.getLogger(__name__)
 
 START_TIMEOUT_SECONDS = 10.0
+NO_RETRY = Retry(NoBackoff(), 0)
+"""redis-py retries with seconds of back-off by default: asking "is it up?" must not wait."""
 
 
 def redis_server_binary() -> str:
@@ -118,6 +122,7 @@ class EmbeddedRedis:
         if not self.socket.exists():
             return False
         try:
-            return bool(Redis(unix_socket_path=str(self.socket), socket_timeout=1).ping())
+            probe = Redis(unix_socket_path=str(self.socket), socket_timeout=1, retry=NO_RETRY)
+            return bool(probe.ping())
         except (RedisConnectionError, OSError):
             return False

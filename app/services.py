@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from redis import Redis
+from redis.backoff import ConstantBackoff
 from redis.exceptions import RedisError
+from redis.retry import Retry
 
 from .config import Settings
 from .dialogue.call import Call, RequestCallback
@@ -43,7 +45,8 @@ log = logging.getLogger(__name__)
 SPOOL_REPLAY_SECONDS = 1.0
 """How often a process looks for spooled writes to replay (cheap: a stat when there are none)."""
 REDIS_TIMEOUT_SECONDS = 1.0
-"""A webhook waiting on Redis must still answer Twilio well within its 15 s limit."""
+"""A webhook waiting on Redis must still answer Twilio well within its 15 s limit; one quick retry
+reconnects a pooled connection after a Redis restart (redis-py's default backs off for seconds)."""
 
 Meta = dict[str, object]
 
@@ -113,6 +116,7 @@ class Services:
                 url,
                 socket_timeout=REDIS_TIMEOUT_SECONDS,
                 socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                retry=Retry(ConstantBackoff(0.05), 1),
             )
         return self._redis
 

@@ -8,6 +8,8 @@ little; `stop` ends the worker before Redis, so nothing complains on the way dow
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import subprocess
 import threading
 import time
@@ -94,7 +96,11 @@ class Supervisor:
 
 
 class ChildProcess:
-    """A command run as a child process, started again by the supervisor when it exits."""
+    """A command run as a child in its own process group, started again when it exits.
+
+    The group matters: RQ's worker forks a scheduler and job processes, which would be
+    orphaned (and outlive Redis) when the worker itself is killed.
+    """
 
     def __init__(self, command: list[str], env: dict[str, str]) -> None:
         self.command = command
@@ -102,20 +108,32 @@ class ChildProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        """Start the command."""
-        self.process = subprocess.Popen(self.command, env=self.env, umask=0o077)
+        """Clear what is left of an earlier run, then start the command."""
+        self._signal_group(signal.SIGKILL)
+        self.process = subprocess.Popen(
+            self.command, env=self.env, umask=0o077, start_new_session=True
+        )
 
     def running(self) -> bool:
         """True while the child has not exited."""
         return self.process is not None and self.process.poll() is None
 
     def stop(self) -> None:
-        """SIGTERM (a worker finishes its job), then SIGKILL if it takes too long."""
-        if self.process is None or self.process.poll() is not None:
+        """SIGTERM to the group (a worker finishes its job), SIGKILL if it takes too long."""
+        if self.process is None:
             return
-        self.process.terminate()
+        self._signal_group(signal.SIGTERM)
         try:
             self.process.wait(timeout=WORKER_STOP_SECONDS)
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+            pass
+        self._signal_group(signal.SIGKILL)
+        self.process.wait()
+
+    def _signal_group(self, sig: signal.Signals) -> None:
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, sig)
+        except ProcessLookupError:
+            pass  # the whole group is gone

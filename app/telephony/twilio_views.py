@@ -13,6 +13,7 @@ from flask_sock import Sock
 from redis.exceptions import RedisError
 
 from ..dialogue.call import Failed, HungUp, Outcome, State, TransferReason
+from ..dialogue.texts import PROMPTS
 from ..routing.handoff import HandoffStore
 from ..routing.handoff import build as handoff_for
 from . import signature, twilio_queue, twiml
@@ -92,7 +93,11 @@ def voice() -> Response:
 
 
 def after_stream() -> Response:
-    """The stream closed: transfer or hang up as the conversation decided."""
+    """The stream closed: transfer or hang up as the conversation decided.
+
+    A stream that broke before the flow finished (a crashed process, a lost connection) is a
+    failure: the caller hears an apology here, then the transfer or goodbye the flow decides.
+    """
     call_sid = form_call_sid()
     svc = services()
     try:
@@ -102,19 +107,22 @@ def after_stream() -> Response:
             log.warning("no call state after stream, transferring call_sid=%s", call_sid)
             return xml(transfer_twiml(svc.flow().intents.default_queue, {"call_sid": call_sid}))
         call, meta = saved
-        if call.state is not State.ENDED:  # the stream broke before the flow finished
+        broke = call.state is not State.ENDED
+        if broke:
+            log.warning("stream broke before the call ended call_sid=%s", call_sid)
             call = svc.flow().step(call, Failed("stream closed")).call
             store.save(call, meta)
             svc.record(call, meta)
     except RedisError:
         log.exception("redis unavailable after stream, transferring call_sid=%s", call_sid)
         return xml(transfer_twiml(svc.flow().intents.default_queue, {"call_sid": call_sid}))
+    document = twiml.hangup()
     if call.outcome is Outcome.TRANSFERRED and call.reason is not TransferReason.CLOSED:
         handoffs = HandoffStore(svc.redis)
         handoff = handoff_for(call, svc.flow().intents, handoffs.caller(call_sid))
         handoffs.save(handoff)
-        return xml(transfer_twiml(handoff.queue, handoff.task_attributes()))
-    return xml(twiml.hangup())
+        document = transfer_twiml(handoff.queue, handoff.task_attributes())
+    return xml(twiml.prefaced(document, PROMPTS["error"]) if broke else document)
 
 
 def whisper() -> Response:

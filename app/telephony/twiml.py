@@ -105,3 +105,12 @@ def hangup(say: str | None = None, language: str = "da-DK") -> str:
         ET.SubElement(response, "Say", language=language).text = say
     ET.SubElement(response, "Hangup")
     return _doc(response)
+
+
+def prefaced(document: str, say: str, language: str = "da-DK") -> str:
+    """The same TwiML with a sentence said first (an apology before a transfer, say)."""
+    response = ET.fromstring(document)
+    first = ET.Element("Say", language=language)
+    first.text = say
+    response.insert(0, first)
+    return _doc(response)

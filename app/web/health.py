@@ -33,10 +33,10 @@ def readyz() -> tuple[Response, int]:
     checks: dict[str, bool] = {}
     try:
         checks["redis"] = bool(svc.redis.ping())
+        checks["worker"] = _worker_age(svc.redis) <= WORKER_STALE_SECONDS
     except RedisError:
-        checks["redis"] = False
+        checks["redis"] = checks["worker"] = False
     checks["intents"] = bool(svc.library.current().intents)
-    checks["worker"] = _worker_age(svc.redis) <= WORKER_STALE_SECONDS
     checks["speech_model"] = not svc.settings.vosk_model_path or svc.speech_model is not None
     return jsonify(checks), 200 if all(checks.values()) else 503
 
