@@ -32,7 +32,7 @@ class CallStore:
     def redeem_token(self, call_sid: str, token: str) -> bool:
         """True once for the token issued to this call; False for anything else, or again."""
         issued = self.redis.getdel(TOKEN_KEY.format(sid=call_sid))
-        return issued is not None and secrets.compare_digest(issued.decode(), token)
+        return issued is not None and secrets.compare_digest(issued, token.encode(errors="replace"))
 
     def save(self, call: Call, meta: dict[str, object]) -> None:
         """Store the call's flow state (transcripts in it are already redacted) and its meta."""

@@ -21,7 +21,7 @@ def require_token() -> None:
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not given:
         abort(401)
-    if not hmac.compare_digest(given, expected):
+    if not hmac.compare_digest(given.encode(errors="replace"), expected.encode()):
         abort(403)
 
 
