@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
@@ -29,6 +30,7 @@ from .dialogue.call import (
 )
 from .dialogue.conversation import Conversation
 from .errors import ConfigError, IntentSetError
+from .routing.handoff import HandoffStore
 
 if TYPE_CHECKING:
     from .dialogue.intents import IntentSet
@@ -133,10 +135,13 @@ def worker() -> None:
 
 @main.command()
 @click.option("--at", "at", help="Pretend it is this local time (ISO, e.g. 2026-11-27T11:00).")
-def chat(at: str | None) -> None:
+@click.option("--caller", help="Pretend to call from this number (for callbacks and hand-offs).")
+def chat(at: str | None, caller: str | None) -> None:
     """Talk to the bot in the terminal, through the same flow as a phone call.
 
     Type what you would say. An empty line is silence; a lone digit is a key press (0: a person).
+    Hand-offs and callback requests are made as a phone call makes them: they reach the agents'
+    page and the KPI.
     """
     settings = _settings()
     clock = None
@@ -147,14 +152,20 @@ def chat(at: str | None) -> None:
     services = _services(settings, clock)
     interactive = sys.stdin.isatty()
     try:
-        convo = services.conversation(f"chat-{uuid.uuid4().hex[:12]}", channel="chat")
-        _perform(convo, convo.opening)
+        call_id = f"chat-{uuid.uuid4().hex[:12]}"
+        caller_hash = None
+        if caller:
+            HandoffStore(services.redis).remember_caller(call_id, caller)
+            caller_hash = services.caller_hash(caller)
+        convo = services.conversation(call_id, channel="chat", caller=caller_hash)
+        perform = functools.partial(_perform, services, convo)
+        perform(convo.opening)
         while not convo.ended:
             if interactive:
                 click.echo("du> ", nl=False)
             line = sys.stdin.readline()
             if not line:
-                _perform(convo, convo.handle(HungUp()))
+                perform(convo.handle(HungUp()))
                 break
             text = line.strip()
             if not interactive:
@@ -165,7 +176,7 @@ def chat(at: str | None) -> None:
                 event = Keypad(text)
             else:
                 event = Heard(text)
-            _perform(convo, convo.handle(event))
+            perform(convo.handle(event))
         call = convo.call
         topics = ", ".join(call.answered) or "-"
         reason = f" ({call.reason.value})" if call.reason else ""
@@ -176,18 +187,21 @@ def chat(at: str | None) -> None:
         services.close()
 
 
-def _perform(convo: Conversation, actions: tuple[Action, ...]) -> None:
-    """Print what the bot does; a printed prompt has been "played" in full."""
+def _perform(services: Services, convo: Conversation, actions: tuple[Action, ...]) -> None:
+    """Do what the bot asks, as the phone does; a printed prompt has been "played" in full."""
     for action in actions:
         match action:
             case Say(prompt_id=prompt_id, text=text):
                 click.echo(f"bot> {text}")
                 convo.handle(Played(prompt_id))
             case Transfer(queue=queue, reason=reason):
+                services.hand_off(convo.call)
                 click.echo(f"-- transfer to queue '{queue}' (reason: {reason.value})")
             case Hangup():
                 click.echo("-- the bot hangs up")
             case RequestCallback(to=to, about=about):
+                queue = convo.call.queue or convo.flow.intents.default_queue
+                services.request_callback(convo.call.call_id, action, queue, inline=True)
                 click.echo(f"-- callback requested to {to or 'the calling number'} about {about}")
 
 

@@ -33,6 +33,8 @@ from .kpi.events import CallRecord
 from .kpi.store import KpiStore
 from .redis_server import EmbeddedRedis
 from .review.store import ReviewStore, missed_turns
+from .routing.handoff import Handoff, HandoffStore
+from .routing.handoff import build as build_handoff
 from .speech.prompts import PromptLibrary
 from .speech.stt import SpeechModel, vocabulary_of
 from .spool import Spool
@@ -183,14 +185,26 @@ class Services:
                 record.topic,
             )
 
-    def request_callback(self, call_id: str, request: RequestCallback, queue: str) -> None:
-        """Queue the callback job; with Redis away, keep the request on disk until it returns."""
+    def request_callback(
+        self, call_id: str, request: RequestCallback, queue: str, inline: bool = False
+    ) -> None:
+        """Queue the callback job (`inline`: run it now, for channels without a worker).
+
+        With Redis away the request is kept on disk until it returns.
+        """
         from .jobs.callbacks import enqueue_callback
 
         try:
-            enqueue_callback(self.redis, call_id, request, queue)
+            enqueue_callback(self.redis, call_id, request, queue, inline=inline)
         except RedisError:
             self.spool.add("callback", {"call_id": call_id, **asdict(request), "queue": queue})
+
+    def hand_off(self, call: Call) -> Handoff:
+        """Store the context an agent receives with a transferred call, and return it."""
+        handoffs = HandoffStore(self.redis)
+        handoff = build_handoff(call, self.flow().intents, handoffs.caller(call.call_id))
+        handoffs.save(handoff)
+        return handoff
 
     @cached_property
     def spool(self) -> Spool:

@@ -15,6 +15,8 @@ class State(StrEnum):
 
     LISTENING = "listening"
     CONFIRMING = "confirming"
+    OFFERING = "offering"
+    """After an answer: "Vil du stilles videre?" or "Du nævnte også …; vil du høre om det?"."""
     MENU = "menu"
     CALLBACK_OFFER = "callback_offer"
     CALLBACK_NUMBER = "callback_number"
@@ -28,6 +30,9 @@ class Outcome(StrEnum):
     RESOLVED = "resolved"
     TRANSFERRED = "transferred"
     ABANDONED = "abandoned"
+    """The caller left before any answer."""
+    NO_INPUT = "no_input"
+    """The bot ended the call after silence, before any answer."""
     ERROR = "error"
 
 
@@ -35,6 +40,8 @@ class TransferReason(StrEnum):
     """Why a call went, or would have gone, to a person."""
 
     REQUESTED = "requested"
+    ACCEPTED_OFFER = "accepted_offer"
+    """An answer offered a person and the caller said yes."""
     NO_MATCH = "no_match"
     INTENT = "intent"
     ERROR = "error"
@@ -91,6 +98,8 @@ class Say:
     prompt_id: str
     text: str
     barge_in: bool = True
+    private: bool = False
+    """Holds personal data (a number read back): synthesised for this call, never cached."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +172,14 @@ class Call:
     """Digits of a callback number being keyed in; cleared once the callback is requested."""
     callback_to: str | None = None
     """The callback number the caller chose ("" for the number they call from)."""
+    offer: str | None = None
+    """In OFFERING: PERSON_OFFER, or the id of another intent the caller also asked about."""
+    also: str | None = None
+    """A second request heard in the same turn, offered once the first is answered."""
+    wrong_keys: int = 0
+    """Keys pressed that mean nothing where the call stands."""
+    small_talk: int = 0
+    """Greetings and thanks acknowledged so far; only the first is free of the no-match count."""
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready dict."""
@@ -192,6 +209,9 @@ class Step:
     call: Call
     actions: tuple[Action, ...] = field(default_factory=tuple)
 
+
+PERSON_OFFER = "person"
+"""`Call.offer` when the caller is asked whether they want a person."""
 
 CALLBACK_STATES = frozenset({State.CALLBACK_OFFER, State.CALLBACK_NUMBER, State.CALLBACK_CONFIRM})
 """While a callback is being arranged, "ja", "nej" and digits mean something else."""

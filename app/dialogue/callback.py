@@ -1,10 +1,14 @@
 """Arranging a callback when the contact centre is closed, instead of a dead queue.
 
-  offer ─ja/1→ which number? ─ja (this one) or digits + #→ "about X, right?" ─ja/1→ request
-    └nej/2→ anything else?      └nej→ "key the number"     └nej/2→ anything else?
+  offer ─ja/1→ which number? ─ja (this one), digits + #, or spoken digits→ "on 20 12 34 56
+    │                │                        about X, right?" ─ja/1→ request
+    └nej/2→ anything else?  └nej→ "key the number" ─nej→ anything else?  └nej/2→ anything else?
 
-Part of the pure flow (a mixin of `Flow`, using its helpers); the number the caller calls from
-stays with the channel, so the request says None for it.
+Every step also takes farvel (goodbye), * (repeat), silence (asked once more, then goodbye)
+and, where a yes/no is wanted, anything unclear once before it counts as a no. At the number
+step the keys are the number, so 0 is a digit there. Part of the pure flow (a mixin of `Flow`,
+using its helpers); the number the caller calls from stays with the channel, so the request
+says None for it.
 """
 
 from __future__ import annotations
@@ -14,10 +18,14 @@ import re
 
 from .call import Call, Hangup, RequestCallback, State, Step, TransferReason
 from .matcher import Match
+from .redact import NUMBER_WORDS
+from .texts import say_number
 
 NUMBER = re.compile(r"^(?:0045|45)?(\d{8})$")
 """A Danish number: eight digits, optionally after the country code."""
-YES_KEY, NO_KEY, END_KEY = "1", "2", "#"
+YES_KEY, NO_KEY, END_KEY, REPEAT_KEY = "1", "2", "#", "*"
+MAX_KEYED = 16
+"""Digits past this without a # are not a phone number: the entry is checked as it stands."""
 
 
 class CallbackSteps:
@@ -36,25 +44,41 @@ class CallbackSteps:
         )
         return Step(call, (closed, offer))
 
-    def _callback_heard(self, call: Call, match: Match) -> Step:
+    def _callback_heard(self, call: Call, match: Match, text: str) -> Step:
+        if call.state is State.CALLBACK_NUMBER and (digits := spoken_digits(text)):
+            return self._number_given(call, digits)
         if match.intent == "ja":
             return self._callback_yes(call)
-        if match.intent in ("nej", "farvel"):
+        if match.intent in ("nej", "tak"):
             return self._callback_no(call)
         if match.intent == "gentag":
             return Step(call, call.last_said)
-        return Step(call, (self._say("callback_yes_no"),))
+        if match.intent == "menneske":  # already on the way to a person: say how again
+            return Step(call, call.last_said)
+        return self._callback_unclear(call)
 
     def _callback_key(self, call: Call, digit: str) -> Step:
+        if digit == REPEAT_KEY:
+            return Step(dataclasses.replace(call, keyed=""), call.last_said)
         if call.state is State.CALLBACK_NUMBER:
             return self._keyed_digit(call, digit)
         if digit == YES_KEY:
             return self._callback_yes(call)
         if digit == NO_KEY:
             return self._callback_no(call)
-        return Step(call, (self._say("callback_yes_no"),))
+        if digit == "0":  # the way to a person while closed is this offer: say it again
+            return Step(call, call.last_said)
+        return self._callback_unclear(call)
+
+    def _callback_unclear(self, call: Call) -> Step:
+        """Not a yes or a no: ask once more, then leave the callback dialogue."""
+        if call.no_match >= 1:
+            return self._leave_callback(call)
+        ask = self._say("callback_yes_no")
+        return Step(dataclasses.replace(call, no_match=call.no_match + 1), (ask,))
 
     def _callback_yes(self, call: Call) -> Step:
+        call = dataclasses.replace(call, no_match=0)
         if call.state is State.CALLBACK_OFFER:
             ask = self._say("callback_number")
             call = dataclasses.replace(call, state=State.CALLBACK_NUMBER, last_said=(ask,))
@@ -64,26 +88,50 @@ class CallbackSteps:
         return self._request_callback(call)
 
     def _callback_no(self, call: Call) -> Step:
-        if call.state is State.CALLBACK_NUMBER:
+        asked_to_key = call.last_said and call.last_said[-1].prompt_id == "callback_key_number"
+        if call.state is State.CALLBACK_NUMBER and not asked_to_key:
             ask = self._say("callback_key_number")
             return Step(dataclasses.replace(call, keyed="", last_said=(ask,)), (ask,))
+        return self._leave_callback(call)
+
+    def _leave_callback(self, call: Call) -> Step:
         ask = self._say("anything_else")
         call = dataclasses.replace(
-            call, state=State.LISTENING, keyed="", callback_to=None, last_said=(ask,)
+            call,
+            state=State.LISTENING,
+            keyed="",
+            callback_to=None,
+            no_match=0,
+            last_said=(ask,),
         )
         return Step(call, (ask,))
 
     def _keyed_digit(self, call: Call, digit: str) -> Step:
-        if digit != END_KEY:
+        if digit != END_KEY and len(call.keyed) < MAX_KEYED:
             return Step(dataclasses.replace(call, keyed=call.keyed + digit))
-        number = NUMBER.match(call.keyed)
+        keyed = call.keyed + (digit if digit.isdigit() else "")
+        return self._number_given(dataclasses.replace(call, keyed=""), keyed)
+
+    def _number_given(self, call: Call, digits: str) -> Step:
+        """Check a keyed or spoken number; read a good one back in pairs, refuse a bad one."""
+        number = NUMBER.match(digits)
         if not number:
-            ask = self._say("callback_bad_number")
+            why = f"det har {len(digits)} cifre" if digits else "jeg fik ingen cifre"
+            if len(digits) == 8:
+                why = "det er ikke et dansk nummer"
+            ask = self._say("callback_bad_number", why=why)
             return Step(dataclasses.replace(call, keyed="", last_said=(ask,)), (ask,))
-        return self._confirm_callback(dataclasses.replace(call, keyed="", callback_to=number[1]))
+        return self._confirm_callback(dataclasses.replace(call, callback_to=number[1]))
 
     def _confirm_callback(self, call: Call) -> Step:
-        prompt = self._say("callback_confirm", about=self._callback_about(call))
+        about = self._callback_about(call)
+        if call.callback_to:
+            prompt = self._say(
+                "callback_confirm_number", number=say_number(call.callback_to), about=about
+            )
+            prompt = dataclasses.replace(prompt, private=True)
+        else:
+            prompt = self._say("callback_confirm", about=about)
         call = dataclasses.replace(call, state=State.CALLBACK_CONFIRM, last_said=(prompt,))
         return Step(call, (prompt,))
 
@@ -98,3 +146,19 @@ class CallbackSteps:
     def _callback_about(self, call: Call) -> str:
         intent = self._last_intent(call)
         return intent.description if intent and intent.description else "dit spørgsmål"
+
+
+def spoken_digits(text: str) -> str:
+    """The digits in what a caller said, written or as Danish number words; "" if there are none.
+
+    "tyve tolv fireogtredive seksoghalvtreds" → "20123456"; words between are ignored only when
+    the rest is a number ("mit nummer er 20 12 34 56").
+    """
+    digits = []
+    for word in re.findall(r"\w+", text.lower()):
+        if word.isdigit():
+            digits.append(word)
+        elif word in NUMBER_WORDS and word not in ("en", "et"):
+            digits.append(NUMBER_WORDS[word])
+    joined = "".join(digits)
+    return joined if len(joined) >= 4 else ""

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from .call import (
     CALLBACK_STATES,
+    PERSON_OFFER,
     Action,
     Call,
     Event,
@@ -30,16 +31,18 @@ from .call import (
     TransferReason,
     Turn,
 )
-from .callback import CallbackSteps
+from .callback import NO_KEY, YES_KEY, CallbackSteps
 from .hours import OpeningHours
 from .intents import SYSTEM_TOPIC, Intent, IntentSet
 from .matcher import Decision, Match, Matcher
 from .redact import redact
-from .texts import OPEN_NOW, PROMPTS, menu_choices
+from .texts import DYNAMIC_PROMPTS, OPEN_NOW, PROMPTS, menu_choices
 
 MAX_NO_MATCH = 2
 """The second misunderstanding leads to the keypad menu; a third in the menu leads to a person."""
 MAX_SILENCES = 2
+MAX_WRONG_KEYS = 3
+"""Keys that mean nothing where they are pressed, before the caller is given a person."""
 """The first silence is reprompted, the second ends the call."""
 REPEAT_KEY = "*"
 PERSON_KEY = "0"
@@ -74,12 +77,15 @@ class Flow(CallbackSteps):
     def start(self, call_id: str, keypad_only: bool = False) -> Step:
         """Greet: the automated-assistant notice cannot be interrupted, the question can.
 
-        With `keypad_only` (no speech recognition) the caller gets the keypad menu at once.
+        The greeting says once how to reach a person (0); when the contact centre is closed,
+        that 0 leads to a callback. With `keypad_only` (no speech recognition) the caller
+        gets the keypad menu at once.
         """
         call = Call(call_id, intents_version=self.intents.version, keypad_only=keypad_only)
-        greeting = self._say("greeting", barge_in=False, municipality=self.municipality)
+        greeting_id = "greeting" if self.hours.is_open(self.clock()) else "greeting_closed"
+        greeting = self._say(greeting_id, barge_in=False)
         if keypad_only and self._menu:
-            menu = self._say("menu_only", choices=self._menu_choices())
+            menu = self._say("menu_only")
             return Step(
                 dataclasses.replace(call, state=State.MENU, last_said=(menu,)), (greeting, menu)
             )
@@ -87,12 +93,8 @@ class Flow(CallbackSteps):
         return Step(dataclasses.replace(call, last_said=(ask,)), (greeting, ask))
 
     def fixed_prompts(self) -> list[Say]:
-        """Every prompt whose text does not depend on the time: what to render in advance."""
-        system = [
-            self._say(pid, municipality=self.municipality, choices=self._menu_choices())
-            for pid in PROMPTS
-            if pid not in ("confirm", "closed", "callback_confirm")
-        ]
+        """Every prompt whose text does not depend on the call or the time: render in advance."""
+        system = [self._say(pid) for pid in PROMPTS if pid not in DYNAMIC_PROMPTS]
         confirms = [
             Say(f"confirm.{i.id}", PROMPTS["confirm"].format(description=i.description))
             for i in self.intents.intents.values()
@@ -135,12 +137,17 @@ class Flow(CallbackSteps):
         match = self.matcher.match(text)
         turn = Turn(redact(text), match.intent, match.decision.value, round(match.confidence, 3))
         call = dataclasses.replace(call, turns=(*call.turns, turn), silences=0, unheard=None)
+        if match.intent == "farvel":  # a goodbye ends the call from any state
+            return self._goodbye(call)
         if call.state in CALLBACK_STATES:
-            return self._callback_heard(call, match)
+            return self._callback_heard(call, match, text)
         if call.state is State.CONFIRMING:
             return self._confirming(call, match)
+        if call.state is State.OFFERING:
+            return self._offering(call, match)
         if match.decision is Decision.ANSWER and match.intent:
-            return self._dispatch(call, self.intents.intents[match.intent])
+            also = self.matcher.also_asked(text, match.intent)
+            return self._dispatch(call, self.intents.intents[match.intent], also)
         intent = self.intents.intents.get(match.intent or "")
         if match.decision is Decision.CONFIRM and intent and intent.description:
             text = PROMPTS["confirm"].format(description=intent.description)
@@ -164,17 +171,51 @@ class Flow(CallbackSteps):
             return self._dispatch(call, self.intents.intents[match.intent])
         return self._no_match(call)
 
+    def _offering(self, call: Call, match: Match) -> Step:
+        """After "Vil du stilles videre?" or "Du nævnte også …": ja, nej, or something new."""
+        if match.intent == "ja":
+            return self._accept_offer(call)
+        if match.intent in ("nej", "tak"):
+            return self._decline_offer(call)
+        if match.intent == "gentag":
+            return self._repeat(call)
+        if match.decision is Decision.ANSWER and match.intent:
+            call = dataclasses.replace(call, state=State.LISTENING, offer=None)
+            return self._dispatch(call, self.intents.intents[match.intent])
+        return self._unclear_yes_no(call)
+
+    def _accept_offer(self, call: Call) -> Step:
+        offer = call.offer
+        call = dataclasses.replace(call, state=State.LISTENING, offer=None, no_match=0)
+        if offer == PERSON_OFFER:
+            return self._transfer(call, TransferReason.ACCEPTED_OFFER)
+        intent = self.intents.intents.get(offer or "")
+        return self._answer(call, intent) if intent else self._anything_else(call)
+
+    def _decline_offer(self, call: Call) -> Step:
+        call = dataclasses.replace(call, state=State.LISTENING, offer=None, no_match=0)
+        return self._anything_else(call)
+
+    def _unclear_yes_no(self, call: Call) -> Step:
+        """A yes/no question not answered: ask once more, then take it as a no."""
+        if call.no_match >= 1:
+            return self._decline_offer(call)
+        say = self._say("yes_no")
+        return Step(dataclasses.replace(call, no_match=call.no_match + 1), (say,))
+
     def _keypad(self, call: Call, digit: str) -> Step:
         if digit == PERSON_KEY:
             return self._transfer(call, TransferReason.REQUESTED)
         if digit == REPEAT_KEY:
             return self._repeat(call)
-        if call.state is not State.MENU:
-            return Step(call)
-        if not digit.isdigit() or not 1 <= int(digit) <= len(self._menu):
-            prompt = self._say("menu_invalid", choices=self._menu_choices())
-            return Step(call, (prompt,))
-        topic = self._menu[int(digit) - 1]
+        if call.state is State.OFFERING and digit in (YES_KEY, NO_KEY):
+            return self._accept_offer(call) if digit == YES_KEY else self._decline_offer(call)
+        if call.state is State.CONFIRMING and digit in (YES_KEY, NO_KEY):
+            yes_or_no = self.intents.intents["ja" if digit == YES_KEY else "nej"]
+            return self._confirming(call, self.matcher.match(yes_or_no.examples[0]))
+        if call.state is not State.MENU or not 1 <= _number(digit) <= len(self._menu):
+            return self._wrong_key(call)
+        topic = self._menu[_number(digit) - 1]
         answerable = [
             i
             for i in self.intents.intents.values()
@@ -186,13 +227,22 @@ class Flow(CallbackSteps):
         queue = self.intents.topics[topic].queue
         return self._transfer(call, TransferReason.NO_MATCH, queue=queue)
 
+    def _wrong_key(self, call: Call) -> Step:
+        """A key that means nothing here: say so with the choices; a few times, then a person."""
+        call = dataclasses.replace(call, wrong_keys=call.wrong_keys + 1)
+        if call.wrong_keys > MAX_WRONG_KEYS:
+            return self._transfer(call, TransferReason.NO_MATCH)
+        return Step(call, (self._say("menu_invalid" if call.state is State.MENU else "no_choice"),))
+
     def _silence(self, call: Call) -> Step:
         if call.keypad_only:
             return self._transfer(call, TransferReason.ERROR)
         call = dataclasses.replace(call, silences=call.silences + 1)
         if call.silences < MAX_SILENCES:
-            return Step(call, (self._say("silence"),))
-        return self._goodbye(call)
+            question = call.last_said[-1:] or (self._say("ask"),)
+            return Step(call, (self._say("still_there"), *question))
+        call = self._end(call, self._final_outcome(call, silent=True))
+        return Step(call, (self._say("no_input_goodbye", barge_in=False), Hangup()))
 
     def _failed(self, call: Call) -> Step:
         apology = self._say("error", barge_in=False)
@@ -203,7 +253,7 @@ class Flow(CallbackSteps):
 
     # --- decisions ----------------------------------------------------------------------
 
-    def _dispatch(self, call: Call, intent: Intent) -> Step:
+    def _dispatch(self, call: Call, intent: Intent, also: str | None = None) -> Step:
         if intent.id == "menneske":
             return self._transfer(call, TransferReason.REQUESTED)
         if intent.id in ("nej", "farvel"):
@@ -213,24 +263,59 @@ class Flow(CallbackSteps):
             return Step(dataclasses.replace(call, last_said=(ask,)), (ask,))
         if intent.id == "gentag":
             return self._repeat(call)
+        if intent.id in ("hilsen", "tak"):
+            return self._small_talk(call, intent.id)
         if intent.action == "transfer":
             return self._transfer(call, TransferReason.INTENT, intent=intent)
         if intent.answer:
-            return self._answer(call, intent)
+            return self._answer(dataclasses.replace(call, also=also), intent)
         return self._no_match(call)
+
+    def _small_talk(self, call: Call, kind: str) -> Step:
+        """Greetings never end a call; thanks after an answer close it politely."""
+        if kind == "tak" and call.answered:
+            return self._goodbye(call, prompt="thanks_bye")
+        if call.small_talk:  # counts now, so small talk alone cannot keep a call going
+            return self._no_match(call, prompt="ask")
+        say = self._say("hello" if kind == "hilsen" else "thanks_ask")
+        call = dataclasses.replace(call, small_talk=call.small_talk + 1, last_said=(say,))
+        return Step(call, (say,))
 
     def _answer(self, call: Call, intent: Intent) -> Step:
         answer = Say(intent.id, self._fill(intent.answer or ""))
+        also = self.intents.intents.get(call.also or "")
         call = dataclasses.replace(
             call,
             answered=(*call.answered, intent.id),
             unheard=intent.id,
             no_match=0,
+            also=None,
             last_said=(answer,),
         )
+        if intent.offer_transfer:
+            open_now = self.hours.is_open(self.clock())
+            return self._offer(
+                call, answer, PERSON_OFFER, "offer_person" if open_now else "offer_callback"
+            )
+        if also and also.description:
+            question = self._say("also", description=also.description)
+            return self._offer(call, answer, also.id, question=question)
         if not intent.follow_up:
             return self._goodbye(call, before=(answer,))
         return Step(call, (answer, self._say("anything_else")))
+
+    def _offer(
+        self, call: Call, answer: Say, offer: str, prompt: str = "", question: Say | None = None
+    ) -> Step:
+        question = question or self._say(prompt)
+        call = dataclasses.replace(
+            call, state=State.OFFERING, offer=offer, last_said=(answer, question)
+        )
+        return Step(call, (answer, question))
+
+    def _anything_else(self, call: Call) -> Step:
+        ask = self._say("anything_else")
+        return Step(dataclasses.replace(call, last_said=(ask,)), (ask,))
 
     def _no_match(self, call: Call, prompt: str = "rephrase") -> Step:
         call = dataclasses.replace(call, no_match=call.no_match + 1)
@@ -238,7 +323,7 @@ class Flow(CallbackSteps):
             say = self._say(prompt)
             return Step(dataclasses.replace(call, last_said=(say,)), (say,))
         if call.state is not State.MENU and self._menu:
-            menu = self._say("menu", choices=self._menu_choices())
+            menu = self._say("menu")
             return Step(dataclasses.replace(call, state=State.MENU, last_said=(menu,)), (menu,))
         return self._transfer(call, TransferReason.NO_MATCH)
 
@@ -266,25 +351,40 @@ class Flow(CallbackSteps):
                     Transfer(queue, reason, intent.id if intent else None),
                 ),
             )
+        if reason is TransferReason.ACCEPTED_OFFER:  # they said yes to a callback already
+            call = dataclasses.replace(
+                call, state=State.CALLBACK_OFFER, wanted_transfer=reason, queue=queue
+            )
+            return self._callback_yes(call)
         return self._offer_callback(call, reason, queue)
 
-    def _goodbye(self, call: Call, before: tuple[Action, ...] = ()) -> Step:
+    def _goodbye(
+        self, call: Call, before: tuple[Action, ...] = (), prompt: str = "goodbye"
+    ) -> Step:
         call = self._end(call, self._final_outcome(call))
-        return Step(call, (*before, self._say("goodbye", barge_in=False), Hangup()))
+        return Step(call, (*before, self._say(prompt, barge_in=False), Hangup()))
 
     # --- helpers ------------------------------------------------------------------------
 
-    def _final_outcome(self, call: Call) -> Outcome:
+    def _final_outcome(self, call: Call, silent: bool = False) -> Outcome:
         if call.wanted_transfer:
             return Outcome.TRANSFERRED
-        return Outcome.RESOLVED if call.answered else Outcome.ABANDONED
+        if call.answered:
+            return Outcome.RESOLVED
+        return Outcome.NO_INPUT if silent else Outcome.ABANDONED
 
     def _end(self, call: Call, outcome: Outcome, reason: TransferReason | None = None) -> Call:
         if outcome is Outcome.TRANSFERRED and reason is None:
             reason = TransferReason.CLOSED
         # A keyed-in number has done its work (or was abandoned): it must not outlive the call.
         return dataclasses.replace(
-            call, state=State.ENDED, outcome=outcome, reason=reason, keyed="", callback_to=None
+            call,
+            state=State.ENDED,
+            outcome=outcome,
+            reason=reason,
+            keyed="",
+            callback_to=None,
+            last_said=tuple(s for s in call.last_said if not s.private),
         )
 
     def _last_intent(self, call: Call) -> Intent | None:
@@ -309,4 +409,10 @@ class Flow(CallbackSteps):
         )
 
     def _say(self, prompt_id: str, barge_in: bool = True, **values: str) -> Say:
+        values = {"municipality": self.municipality, "choices": self._menu_choices(), **values}
         return Say(prompt_id, PROMPTS[prompt_id].format(**values), barge_in)
+
+
+def _number(digit: str) -> int:
+    """A keypad digit as a number; 0 for anything else (never a menu choice)."""
+    return int(digit) if digit.isdigit() and len(digit) == 1 else 0

@@ -128,7 +128,7 @@ class OpeningHours:
         if opening is None:
             return "senere"
         today = at.astimezone(self.timezone).date()
-        clock = f"klokken {say_clock(opening.time())}"
+        clock = say_clock(opening.time())
         days = (opening.date() - today).days
         if days == 0:
             return f"i dag {clock}"
@@ -140,7 +140,7 @@ class OpeningHours:
         return f"{weekday} den {opening.day}. {MONTH_NAMES_DA[opening.month - 1]} {clock}"
 
     def say_week(self) -> str:
-        """Danish for the weekly hours: "mandag til onsdag fra 10 til 14.30, torsdag fra ..."."""
+        """Danish for the weekly hours: "mandag til onsdag fra klokken 10 til halv tre, …"."""
         groups: list[tuple[int, int, tuple[Window, ...]]] = []
         for day in range(7):
             windows = self.weekly.get(day, ())
@@ -157,13 +157,49 @@ class OpeningHours:
                 if first == last
                 else (f"{DAY_NAMES_DA[first]} til {DAY_NAMES_DA[last]}")
             )
-            spans = " og ".join(f"fra {say_clock(o)} til {say_clock(c)}" for o, c in windows)
+            spans = " og ".join(
+                f"fra {say_clock(o)} til {say_clock(c).removeprefix('klokken ')}"
+                for o, c in windows
+            )
             parts.append(f"{days} {spans}")
         if not parts:
             return "ikke på noget tidspunkt"
         return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " og " + parts[-1]
 
 
+HOUR_WORDS_DA = (
+    "tolv",
+    "et",
+    "to",
+    "tre",
+    "fire",
+    "fem",
+    "seks",
+    "syv",
+    "otte",
+    "ni",
+    "ti",
+    "elleve",
+)
+"""Clock hours as words, 12-hour: Danes say "halv tre" for 14:30 (the half before three)."""
+
+
 def say_clock(t: time) -> str:
-    """10:00 → "10", 14:30 → "14.30": how a Dane reads a time aloud from a sign."""
-    return f"{t.hour}" if t.minute == 0 else f"{t.hour}.{t.minute:02d}"
+    """A time as a Dane says it: "klokken 10", "klokken halv tre", "kvart over to".
+
+    Whole hours keep the 24-hour number (unambiguous, and how signs read); halves and quarters
+    use the spoken 12-hour form, which is what callers hear every day. No digits with a dot or
+    colon: a speech engine reads "14.30" as "fjorten punktum tredive".
+    """
+    next_hour = HOUR_WORDS_DA[(t.hour + 1) % 12]
+    match t.minute:
+        case 0:
+            return f"klokken {t.hour}"
+        case 30:
+            return f"klokken halv {next_hour}"
+        case 15:
+            return f"kvart over {HOUR_WORDS_DA[t.hour % 12]}"
+        case 45:
+            return f"kvart i {next_hour}"
+        case _:
+            return f"klokken {t.hour} {t.minute:02d}"

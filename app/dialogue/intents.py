@@ -33,12 +33,16 @@ INTENT_KEYS: dict[str, type | tuple[type, ...]] = {
     "action": str,
     "queue": str,
     "follow_up": bool,
+    "offer_transfer": bool,
+    "agent_summary": str,
     "tests": list,
     "not": list,
 }
 REQUIRED_KEYS = ("id", "topic", "examples")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 """Ids are KPI and routing keys: plain ASCII, so æøå are written ae, oe, aa."""
+MAX_MENU_CHOICES = 5
+"""Keypad choices read out at once; more than five and callers forget the first (~25 s)."""
 PLACEHOLDERS = frozenset({"opening_hours", "open_now", "municipality"})
 """What an answer may contain in braces; filled from settings when it is said."""
 
@@ -56,6 +60,10 @@ class Intent:
     action: str = "answer"
     queue: str | None = None
     follow_up: bool = True
+    offer_transfer: bool = False
+    """After the answer, ask "Vil du stilles videre?" (or offer a callback when closed)."""
+    agent_summary: str = ""
+    """Third person, for the agent: "fornyelse eller tab af kørekort"."""
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     tests: tuple[str, ...] = ()
     """Utterances that must match this intent (regression suite, never learnt from)."""
@@ -208,7 +216,13 @@ def _load_index(path: Path, problems: list[str]) -> _Index | None:
             problems.append(
                 f"{path}:{item_node.start_mark.line + 1}: menu names unknown topic '{item}'"
             )
-    return _Index(topics, queues, str(default_queue), tuple(menu_raw or ())[:9])
+    if len(menu_raw or ()) > MAX_MENU_CHOICES:
+        line = menu_node.start_mark.line + 1 if menu_node else 1
+        problems.append(
+            f"{path}:{line}: menu has {len(menu_raw)} topics; a caller can hold at most "
+            f"{MAX_MENU_CHOICES} (group the rest, or let them say it)"
+        )
+    return _Index(topics, queues, str(default_queue), tuple(menu_raw or ()))
 
 
 def _line_of_key(node: yaml.Node | None, key: str) -> int:
@@ -265,6 +279,8 @@ def _load_intent(
         action=value.get("action", "answer"),
         queue=value.get("queue"),
         follow_up=value.get("follow_up", True),
+        offer_transfer=value.get("offer_transfer", False),
+        agent_summary=value.get("agent_summary", ""),
         synonyms={str(k): tuple(v) for k, v in (value.get("synonyms") or {}).items()},
         tests=tuple(value.get("tests", ())),
         near_misses=tuple(value.get("not", ())),
@@ -292,7 +308,7 @@ def _check_fields(
     if action not in ACTIONS:
         problems.append(f"{path}:{line['action']}: action must be one of {', '.join(ACTIONS)}")
     if action == "answer" and value["topic"] != SYSTEM_TOPIC:
-        for key in ("answer", "description"):
+        for key in ("answer", "description", "agent_summary"):
             if not str(value.get(key) or "").strip():
                 problems.append(f"{path}:{line.get(key, 1)}: missing '{key}' (needed to answer)")
     if value.get("answer"):

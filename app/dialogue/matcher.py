@@ -10,18 +10,21 @@ example uses weigh against every intent, which is what sends "hvad bliver vejret
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .intents import IntentSet
+from .intents import SYSTEM_TOPIC, IntentSet
 from .normalise import Lexicon
 
 UNKNOWN_WORD_WEIGHT = 1.0
 """An unknown word weighs this share of the rarest known word: off-topic talk, or a word we miss."""
 SUPPORT_DAMPING = 1.0
 """A word one example of an intent uses counts (1/k)^this as much as its most used word."""
+_CONJUNCTIONS = re.compile(r"\b(?:og så|og|samt|plus)\b", re.IGNORECASE)
+"""Where one turn may hold two requests."""
 COVERAGE_SHARE = 0.4
 """Blend of coverage and nearest-example closeness; chosen with `voicebot intents eval`."""
 
@@ -130,6 +133,23 @@ class Matcher:
         if decision is Decision.NONE:
             return Match(text, None, confidence, decision, ((best, confidence), *alternatives))
         return Match(text, best, confidence, decision, alternatives)
+
+    def also_asked(self, text: str, first: str) -> str | None:
+        """Another request in the same turn ("jeg skal flytte og have nyt sundhedskort")."""
+        parts = [p for p in _CONJUNCTIONS.split(text) if p.strip()]
+        if len(parts) < 2:
+            return None
+        for part in parts:
+            found = self.match(part)
+            intent = self.intents.intents.get(found.intent or "")
+            if (
+                found.decision is Decision.ANSWER
+                and intent
+                and intent.id != first
+                and intent.topic != SYSTEM_TOPIC
+            ):
+                return intent.id
+        return None
 
     def match_all(self, texts: Sequence[str]) -> list[Match]:
         """`match` over many lines (the CLI and the eval)."""

@@ -15,11 +15,16 @@ import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
 
+from .redact import NUMBER_WORDS
+
 _NON_WORD = re.compile(r"[\W_]+")
+
+HESITATIONS = frozenset("øh øhm øhh øhhm eh ehm hm hmm mm mmm".split())
+"""Sounds, not words: never what a caller means, even alone."""
 
 FILLER_WORDS = frozenset(
     "øh øhm øhh øhhm eh ehm hm hmm mm mmm altså ligesom nå nåh jamen bare lige sådan egentlig "
-    "faktisk godt vel okay ok tak".split()
+    "faktisk godt vel okay ok tak ellers".split()
 )
 """Words that carry nothing for the matcher wherever they stand ("tak" is politeness)."""
 
@@ -67,9 +72,16 @@ STOPWORDS = frozenset(
     skulle som så til ud under var vi vil ville være været hvilken hvilke gerne the jeres lidt
     selv sine thi vores jeres hen henne ned oppe nede inde ude deri
     dag morgen går uge uger måned næste sidste stadig snart altid aldrig nogle lige
+    januar februar marts april maj juni juli august september oktober november december
+    mandag tirsdag onsdag torsdag fredag lørdag søndag weekend
+    første anden andet tredje fjerde femte sjette syvende ottende niende tiende
     """.split()
-)
-"""Function and time words ("i morgen", "næste uge"); the rest is content the matcher weighs."""
+) | frozenset(NUMBER_WORDS)
+"""Function, time and number words ("i morgen", "den første december", "en to tre"): a date
+or a number the caller adds says nothing about what they want. The rest is content."""
+
+LEADING_ANSWERS = frozenset({"ja", "nej", "jo", "jamen"})
+"""A yes or no that opens a longer request ("ja jeg skal forny …") is not the request."""
 
 _stem = snowballstemmer.stemmer("danish").stemWord
 
@@ -85,6 +97,21 @@ def tokens(text: str) -> list[str]:
     return _NON_WORD.sub(" ", text.lower().replace("aa", "å")).split()
 
 
+def focus(words: list[str]) -> list[str]:
+    """The words that carry the request.
+
+    A leading ja/nej before more words is dropped ("ja jeg vil høre om vejret" is about the
+    weather, "nej tak det var alt" is a goodbye), but not before a mere "tak" ("nej tak"); and
+    so is what a caller negates before "men" ("ikke et nyt pas men et nyt kørekort").
+    """
+    if "ikke" in words and "men" in words[words.index("ikke") :]:
+        cut = words.index("ikke")
+        words = words[:cut] + words[words.index("men", cut) + 1 :]
+    rest = words[1:]
+    said_more = [w for w in rest if w not in FILLER_WORDS and w not in LEADING_ANSWERS]
+    return rest if words and words[0] in LEADING_ANSWERS and said_more else words
+
+
 def strip_fillers(words: list[str]) -> list[str]:
     """Drop filler words and opener phrases, unless nothing would be left ("hej hej" stays)."""
     out: list[str] = []
@@ -97,7 +124,11 @@ def strip_fillers(words: list[str]) -> list[str]:
             out.append(words[i])
             i += 1
     out = [w for w in out if w not in FILLER_WORDS]
-    return out or [w for w in words if w not in FILLER_WORDS]
+    return (
+        out
+        or [w for w in words if w not in FILLER_WORDS]
+        or [w for w in words if w not in HESITATIONS]  # "tak", "okay tak": that is all
+    )
 
 
 class Lexicon:
@@ -128,7 +159,7 @@ class Lexicon:
 
     def analyse(self, text: str) -> list[str]:
         """Content stems of an utterance: synonyms, compounds and typos repaired, fillers gone."""
-        words = self._apply_synonyms(strip_fillers(tokens(text)))
+        words = self._apply_synonyms(strip_fillers(focus(tokens(text))))
         repaired: list[str] = []
         for word in self._join_compounds(words):
             repaired.extend(self._repair(word))

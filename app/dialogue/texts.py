@@ -1,23 +1,45 @@
-"""What the bot says besides intent answers: Danish, short sentences, written for the ear."""
+"""What the bot says besides intent answers: Danish, short sentences, written for the ear.
+
+No digits with a dot or colon (times come from `hours.say_clock`), du-form throughout, and a
+way on (0, ja/nej, *) named where a caller would need it.
+"""
 
 from __future__ import annotations
 
 PROMPTS: dict[str, str] = {
-    "greeting": "Hej, du har ringet til {municipality}. Du taler med en automatisk assistent.",
+    "greeting": (
+        "Hej, du har ringet til {municipality}. Du taler med en automatisk assistent. "
+        "Du kan altid trykke 0 for at tale med en medarbejder."
+    ),
+    "greeting_closed": (
+        "Hej, du har ringet til {municipality}. Du taler med en automatisk assistent. "
+        "Kontaktcentret har lukket, men tryk 0, hvis du vil ringes op af en medarbejder."
+    ),
     "ask": "Hvad kan jeg hjælpe dig med?",
     "ask_again": "Hvad kan jeg ellers hjælpe dig med?",
+    "hello": "Hej. Hvad kan jeg hjælpe dig med?",
+    "thanks_ask": "Selv tak. Hvad kan jeg hjælpe dig med?",
+    "thanks_bye": "Selv tak. Farvel.",
     "anything_else": "Kan jeg hjælpe med andet?",
+    "offer_person": "Vil du stilles videre til en medarbejder? Sig ja eller nej.",
+    "offer_callback": (
+        "Kontaktcentret har lukket nu. Vil du have, at en medarbejder ringer dig op, "
+        "når vi har åbnet? Sig ja eller nej."
+    ),
+    "also": "Du nævnte også {description}. Vil du høre om det?",
+    "yes_no": "Sig ja eller nej, eller tryk 1 for ja og 2 for nej.",
     "confirm": "Mente du {description}?",
     "confirm_again": "Undskyld. Sig det gerne med andre ord.",
     "rephrase": "Det forstod jeg desværre ikke. Prøv at sige det med andre ord.",
+    "no_choice": "Det valg findes ikke. Sig, hvad du vil have hjælp til, eller tryk 0.",
     "menu": (
-        "Jeg forstod det stadig ikke. Brug tastaturet. {choices}, eller tryk 0 for en medarbejder."
+        "Jeg forstod det stadig ikke. {choices}, eller tryk 0. "
+        "Du kan også sige, hvad det drejer sig om."
     ),
     "menu_only": "{choices}, eller tryk 0 for en medarbejder.",
-    "menu_invalid": "Det tal kender jeg ikke. {choices}, eller tryk 0 for en medarbejder.",
-    "silence": (
-        "Er du der stadig? Sig, hvad du vil have hjælp til, eller tryk 0 for en medarbejder."
-    ),
+    "menu_invalid": "Det valg findes ikke. {choices}, eller tryk 0.",
+    "still_there": "Er du der stadig?",
+    "no_input_goodbye": "Jeg kan ikke høre dig, så jeg lægger på nu. Ring gerne igen. Farvel.",
     "transfer": "Et øjeblik. Jeg stiller dig videre til en medarbejder.",
     "closed": (
         "Kontaktcentret har lukket lige nu. Vi har åbent igen {next_opening}. "
@@ -31,11 +53,19 @@ PROMPTS: dict[str, str] = {
         "Skal vi ringe til det nummer, du ringer fra? Sig ja, "
         "eller tast det nummer, vi skal ringe til, og afslut med firkant."
     ),
-    "callback_key_number": "Tast det nummer, vi skal ringe til, og afslut med firkant.",
-    "callback_bad_number": (
-        "Det nummer kunne jeg ikke bruge. Tast otte cifre og afslut med firkant."
+    "callback_key_number": (
+        "Tast det nummer, vi skal ringe til, og afslut med firkant. Eller sig nej for at lade være."
     ),
-    "callback_confirm": "Du bliver ringet op om {about}. Er det rigtigt? Sig ja eller nej.",
+    "callback_bad_number": (
+        "Det nummer kunne jeg ikke bruge, for {why}. Tast de otte cifre og afslut med firkant."
+    ),
+    "callback_confirm": (
+        "Du bliver ringet op på det nummer, du ringer fra, om {about}. Er det rigtigt? "
+        "Sig ja eller nej."
+    ),
+    "callback_confirm_number": (
+        "Du bliver ringet op på {number} om {about}. Er det rigtigt? Sig ja eller nej."
+    ),
     "callback_yes_no": "Sig ja eller nej, eller tryk 1 for ja og 2 for nej.",
     "callback_done": (
         "Tak. En medarbejder ringer dig op, når vi har åbnet. Tak fordi du ringede. Farvel."
@@ -46,6 +76,18 @@ PROMPTS: dict[str, str] = {
 }
 """Prompt id → Danish text; the flow fills in `{names}`. Recorded audio may replace any id."""
 
+DYNAMIC_PROMPTS = frozenset(
+    {
+        "confirm",
+        "closed",
+        "callback_confirm",
+        "callback_confirm_number",
+        "callback_bad_number",
+        "also",
+    }
+)
+"""Prompts whose text depends on the call or the time: rendered when needed, not in advance."""
+
 OPEN_NOW = {
     True: "Lige nu har vi åbent.",
     False: "Lige nu har vi lukket, og vi åbner igen {next_opening}.",
@@ -54,6 +96,12 @@ OPEN_NOW = {
 
 
 def menu_choices(labels: list[str]) -> str:
-    """The keypad choices, e.g. "Tryk 1 for Sundhed og omsorg, 2 for Kørekort"."""
+    """The keypad choices, e.g. "Tryk 1 for sundhed og omsorg, 2 for kørekort"."""
     items = [f"{n} for {label}" for n, label in enumerate(labels, start=1)]
     return "Tryk " + ", ".join(items)
+
+
+def say_number(digits: str) -> str:
+    """A phone number read back in pairs, as Danes say it: "20 12 34 56"."""
+    national = digits[-8:]
+    return " ".join(national[i : i + 2] for i in range(0, len(national), 2))

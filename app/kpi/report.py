@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from .events import CallRecord
 
-OUTCOMES = ("resolved", "transferred", "abandoned", "error")
+OUTCOMES = ("resolved", "transferred", "abandoned", "no_input", "error")
 RECONTACT_WINDOW = timedelta(hours=24)
 """A caller back within this long after a resolved call was not really helped (DESIGN §6)."""
 
@@ -47,8 +47,13 @@ class Group:
 
     @property
     def containment(self) -> float | None:
-        """1 − transferred ÷ all calls."""
+        """1 − transferred ÷ all calls (the industry's figure: abandoned calls count as kept)."""
         return 1 - self.outcomes["transferred"] / self.calls if self.calls else None
+
+    @property
+    def abandonment(self) -> float | None:
+        """Abandoned ÷ all calls: always shown beside containment, which counts them as kept."""
+        return self.outcomes["abandoned"] / self.calls if self.calls else None
 
     def as_dict(self) -> dict[str, object]:
         """Counts and rates, JSON-ready."""
@@ -59,6 +64,7 @@ class Group:
             "resolution_without_recontact": _round(self.resolution_without_recontact),
             "recontacted": self.recontacted,
             "containment": _round(self.containment),
+            "abandonment": _round(self.abandonment),
             "in_opening_hours": self.in_hours,
         }
 
@@ -76,6 +82,7 @@ class Summary:
     callbacks: Counter[str] = field(default_factory=Counter)
     """Callback requests created and completed (from the daily counters)."""
     topics: dict[str, Group] = field(default_factory=lambda: defaultdict(Group))
+    channels: dict[str, Group] = field(default_factory=lambda: defaultdict(Group))
     hours: dict[int, Group] = field(default_factory=lambda: defaultdict(Group))
     days: dict[str, Group] = field(default_factory=lambda: defaultdict(Group))
     months: dict[str, Group] = field(default_factory=lambda: defaultdict(Group))
@@ -89,6 +96,7 @@ class Summary:
             "queue_results": dict(sorted(self.queue_results.items())),
             "callbacks": {k: self.callbacks[k] for k in ("created", "completed")},
             "topics": {k: g.as_dict() for k, g in sorted(self.topics.items())},
+            "channels": {k: g.as_dict() for k, g in sorted(self.channels.items())},
             "hours": {f"{h:02d}": g.as_dict() for h, g in sorted(self.hours.items())},
             "days": {d: g.as_dict() for d, g in sorted(self.days.items())},
             "months": {m: g.as_dict() for m, g in sorted(self.months.items())},
@@ -106,6 +114,7 @@ def summarise(records: Iterable[CallRecord], timezone: str = "Europe/Copenhagen"
         for group in (
             summary.total,
             summary.topics[r.topic],
+            summary.channels[r.channel],
             summary.hours[local.hour],
             summary.days[local.date().isoformat()],
             summary.months[local.strftime("%Y-%m")],
@@ -115,7 +124,7 @@ def summarise(records: Iterable[CallRecord], timezone: str = "Europe/Copenhagen"
             group.in_hours += r.in_hours
         if r.outcome == "transferred" and r.reason:
             summary.reasons[r.reason] += 1
-        if r.outcome == "transferred" and r.queue and r.reason != "closed":
+        if r.outcome == "transferred" and r.queue:  # closed-hours ones too: a callback is work
             summary.queues[r.queue] += 1
         if r.queue_result:
             summary.queue_results[r.queue_result] += 1
@@ -161,7 +170,8 @@ def _table(s: Summary, labels: Mapping[str, str]) -> str:
         f"resolved without transfer  {_pct(t.resolution)}",
         f"  … not called back in 24h {_pct(t.resolution_without_recontact)}"
         f"  ({t.recontacted} re-contacts)",
-        f"containment                {_pct(t.containment)}",
+        f"containment                {_pct(t.containment)}"
+        f"  (abandoned {_pct(t.abandonment)}, counted as contained)",
         "",
         "outcome       calls",
         *(f"{o:<13} {t.outcomes[o]:>5}" for o in OUTCOMES),
@@ -182,6 +192,11 @@ def _table(s: Summary, labels: Mapping[str, str]) -> str:
         lines.append(
             f"{name:<24} {g.calls:>5} {g.outcomes['resolved']:>9} {_pct(g.resolution):>11}"
         )
+    lines += ["", f"{'channel':<24} {'calls':>5} {'resolved':>9} {'resolution':>11}"]
+    lines += [
+        f"{c:<24} {g.calls:>5} {g.outcomes['resolved']:>9} {_pct(g.resolution):>11}"
+        for c, g in sorted(s.channels.items())
+    ]
     lines += ["", f"{'hour':<6} {'calls':>5} {'resolution':>11}"]
     lines += [
         f"{h:02d}:00  {g.calls:>5} {_pct(g.resolution):>11}" for h, g in sorted(s.hours.items())
@@ -201,19 +216,30 @@ def _csv(s: Summary) -> str:
             "resolution",
             "resolution_without_recontact",
             "containment",
+            "abandonment",
         ]
     )
     rows = [("total", "all", s.total)]
     rows += [("topic", k, g) for k, g in sorted(s.topics.items())]
+    rows += [("channel", k, g) for k, g in sorted(s.channels.items())]
     rows += [("hour", f"{h:02d}", g) for h, g in sorted(s.hours.items())]
     rows += [("day", d, g) for d, g in sorted(s.days.items())]
     for group, key, g in rows:
         d = g.as_dict()
         writer.writerow(
-            [group, key, d["calls"], *(d[o] for o in OUTCOMES), d["resolution"], d["containment"]]
+            [
+                group,
+                key,
+                d["calls"],
+                *(d[o] for o in OUTCOMES),
+                d["resolution"],
+                d["resolution_without_recontact"],
+                d["containment"],
+                d["abandonment"],
+            ]
         )
     for reason, n in sorted(s.reasons.items()):
-        writer.writerow(["transfer_reason", reason, n, "", "", "", "", "", "", ""])
+        writer.writerow(["transfer_reason", reason, n] + [""] * (len(OUTCOMES) + 4))
     return out.getvalue()
 
 

@@ -27,6 +27,7 @@ RECENT_KEY = "handoffs"
 
 REASONS_DA = {
     TransferReason.REQUESTED: "borgeren bad om en medarbejder",
+    TransferReason.ACCEPTED_OFFER: "borgeren sagde ja til at blive stillet videre",
     TransferReason.NO_MATCH: "botten forstod ikke spørgsmålet",
     TransferReason.INTENT: "emnet skal altid til en medarbejder",
     TransferReason.ERROR: "der skete en teknisk fejl",
@@ -91,11 +92,14 @@ def build(
 
 
 def summary_da(call: Call, intents: IntentSet) -> str:
-    """One Danish line for the agent: "Borgeren spørger om …; botten har givet svar om …; …"."""
+    """One Danish line for the agent, in the third person from each intent's `agent_summary`.
+
+    "Borgeren spørger om pas; botten har givet svar om pas; borgeren bad om en medarbejder."
+    """
 
     def about(intent_id: str) -> str:
         intent = intents.intents.get(intent_id)
-        return intent.description if intent and intent.description else intent_id
+        return intent.agent_summary if intent and intent.agent_summary else intent_id
 
     asked = [
         t.intent

@@ -43,14 +43,21 @@ class PromptLibrary:
         path = self._path(prompt_id, text)
         return path.read_bytes() if path.exists() else None
 
-    def render(self, prompt_id: str, text: str) -> bytes:
-        """The audio, synthesising and caching it if needed (slow: call off the call's loop)."""
-        found = self.cached(prompt_id, text)
+    def render(self, prompt_id: str, text: str, keep: bool = True) -> bytes:
+        """The audio, synthesising it if needed (slow: call off the call's loop).
+
+        With `keep` False (text holding personal data, like a number read back) the audio is
+        made for this call only: neither looked up nor written, since its file name would be a
+        hash of the text.
+        """
+        found = self.cached(prompt_id, text) if keep else self._recorded(prompt_id)
         if found is not None:
             return found
         if self.synthesizer is None:
             raise LookupError(f"no audio for prompt {prompt_id!r} and no synthesizer")
         audio = wav_to_ulaw(self.synthesizer.synthesize(text))
+        if not keep:
+            return audio
         _write_atomically(self._path(prompt_id, text), audio)
         log.info("prompt rendered prompt_id=%s seconds=%.1f", prompt_id, len(audio) / 8000)
         return audio

@@ -223,6 +223,8 @@ class CallSession:
         self.flush()
 
     def _audio_for(self, say: Say) -> Future[bytes]:
+        if say.private:
+            return self.executor.submit(self.prompts.render, say.prompt_id, say.text, False)
         cached = self.prompts.cached(say.prompt_id, say.text)
         if cached is not None:
             done: Future[bytes] = Future()

@@ -15,7 +15,6 @@ from redis.exceptions import RedisError
 from ..dialogue.call import Failed, HungUp, Outcome, State, TransferReason
 from ..dialogue.texts import PROMPTS
 from ..routing.handoff import HandoffStore
-from ..routing.handoff import build as handoff_for
 from . import signature, twilio_queue, twiml
 from .call_store import CallStore
 from .twilio_http import form_call_sid, public_url, requested_url, services, transfer_twiml, xml
@@ -118,9 +117,7 @@ def after_stream() -> Response:
         return xml(transfer_twiml(svc.flow().intents.default_queue, {"call_sid": call_sid}))
     document = twiml.hangup()
     if call.outcome is Outcome.TRANSFERRED and call.reason is not TransferReason.CLOSED:
-        handoffs = HandoffStore(svc.redis)
-        handoff = handoff_for(call, svc.flow().intents, handoffs.caller(call_sid))
-        handoffs.save(handoff)
+        handoff = svc.hand_off(call)
         document = transfer_twiml(handoff.queue, handoff.task_attributes())
     return xml(twiml.prefaced(document, PROMPTS["error"]) if broke else document)
 

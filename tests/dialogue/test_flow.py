@@ -96,7 +96,7 @@ def test_first_no_match_asks_to_rephrase_second_offers_keypad_menu(flow_at):
     call, steps = run(flow_at(), Heard("bla bla"), Heard("hvad bliver vejret"))
     assert ids(steps[1]) == ["rephrase"]
     assert ids(steps[2]) == ["menu"]
-    assert "Tryk 1 for Sundhed og Omsorg" in steps[2][0].text
+    assert "Tryk 1 for Sundhed og omsorg" in steps[2][0].text
     assert call.state is State.MENU
 
 
@@ -124,17 +124,24 @@ def test_unknown_menu_digit_repeats_the_choices(flow_at):
     assert call.state is State.MENU
 
 
-def test_digits_outside_the_menu_are_ignored(flow_at):
+def test_a_digit_outside_the_menu_says_there_is_no_such_choice(flow_at):
     call, steps = run(flow_at(), Keypad("5"))
-    assert steps[1] == ()
+    assert ids(steps[1]) == ["no_choice"] and "Det valg findes ikke" in steps[1][0].text
     assert call.state is State.LISTENING
+
+
+def test_wrong_keys_end_with_a_person_not_a_loop(flow_at):
+    call, steps = run(flow_at(), *[Keypad("7")] * 4)
+    assert ids(steps[4]) == ["transfer", "Transfer"]
+    assert (call.outcome, call.reason) == (Outcome.TRANSFERRED, TransferReason.NO_MATCH)
 
 
 def test_silence_reprompts_once_then_says_goodbye(flow_at):
     call, steps = run(flow_at(), Silence(), Silence())
-    assert ids(steps[1]) == ["silence"]
-    assert ids(steps[2]) == ["goodbye", "Hangup"]
-    assert call.outcome is Outcome.ABANDONED
+    assert ids(steps[1]) == ["still_there", "ask"]
+    assert ids(steps[2]) == ["no_input_goodbye", "Hangup"]
+    assert "Jeg kan ikke høre dig" in steps[2][0].text
+    assert call.outcome is Outcome.NO_INPUT
 
 
 def test_speech_resets_the_silence_count(flow_at):
@@ -211,7 +218,10 @@ def test_callback_to_the_number_calling(flow_at, moment):
     assert ids(steps[3]) == ["callback_number"]
     assert (
         steps[4][0].text
-        == "Du bliver ringet op om at melde flytning. Er det rigtigt? Sig ja eller nej."
+        == (
+        "Du bliver ringet op på det nummer, du ringer fra, om at melde flytning. "
+        "Er det rigtigt? Sig ja eller nej."
+    )
     )
     request, done, hangup = steps[5]
     assert request == RequestCallback(None, "flytning", "at melde flytning")
@@ -267,7 +277,7 @@ def test_an_admin_closing_day_offers_a_callback_too(intents, matcher):
 def test_opening_hours_answer_is_filled_from_settings(flow_at):
     _, steps = run(flow_at(OPEN), Heard("hvornår har i åbent"))
     text = steps[1][0].text
-    assert "torsdag fra 10 til 17" in text and "Lige nu har vi åbent." in text
+    assert "torsdag fra klokken 10 til 17" in text and "Lige nu har vi åbent." in text
     _, steps = run(flow_at(CLOSED), Heard("hvornår har i åbent"))
     assert "vi åbner igen i morgen, fredag, klokken 10" in steps[1][0].text
 
@@ -322,8 +332,8 @@ def test_without_speech_recognition_the_caller_gets_the_keypad_menu_at_once(flow
     step = flow_at().start("CA", keypad_only=True)
     assert ids(step.actions) == ["greeting", "menu_only"]
     assert step.call.state is State.MENU
-    call = flow_at().step(step.call, Keypad("6")).call  # 6: MitID
-    assert call.answered == ("mitid",)
+    call = flow_at().step(step.call, Keypad("5")).call  # 5: Kørekort
+    assert call.answered == ("koerekort",)
 
 
 def test_without_speech_recognition_silence_goes_to_a_person(flow_at):

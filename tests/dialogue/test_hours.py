@@ -95,12 +95,23 @@ def test_a_long_closure_names_the_date():
 
 def test_week_in_danish():
     assert HOURS.say_week() == (
-        "mandag til onsdag fra 10 til 14.30, torsdag fra 10 til 17 og fredag fra 10 til 13.30"
+        "mandag til onsdag fra klokken 10 til halv tre, torsdag fra klokken 10 til 17 "
+        "og fredag fra klokken 10 til halv to"
     )
 
 
 def test_clock_reading():
-    assert say_clock(datetime(2026, 1, 1, 14, 30).time()) == "14.30"
+    said = {
+        (14, 30): "klokken halv tre",
+        (0, 30): "klokken halv et",
+        (12, 30): "klokken halv et",
+        (10, 0): "klokken 10",
+        (8, 15): "kvart over otte",
+        (16, 45): "kvart i fem",
+        (9, 10): "klokken 9 10",
+    }
+    for (hour, minute), words in said.items():
+        assert say_clock(datetime(2026, 1, 1, hour, minute).time()) == words
 
 
 @pytest.mark.parametrize(

@@ -34,6 +34,8 @@ CATALOGUE = {
     "ja",
     "nej",
     "gentag",
+    "hilsen",
+    "tak",
 }
 
 GOOD = """\
@@ -43,6 +45,7 @@ description: dit pas
 examples:
   - jeg skal have et nyt pas
 answer: Bestil tid i Borgerservice.
+agent_summary: pas
 """
 
 
@@ -79,12 +82,12 @@ def test_a_valid_directory_has_no_problems(intent_dir):
 def test_yaml_syntax_error_names_file_and_line(intent_dir):
     path = write(intent_dir, "pas.yaml", GOOD + "examples: [unclosed\n")
     (problem,) = check_intents(intent_dir)
-    assert problem.startswith(f"{path}:8: YAML syntax")
+    assert problem.startswith(f"{path}:9: YAML syntax")
 
 
 def test_unknown_key_names_its_line(intent_dir):
     path = write(intent_dir, "pas.yaml", GOOD + "anwser: typo\n")
-    assert check_intents(intent_dir) == [f"{path}:7: unknown key 'anwser'"]
+    assert check_intents(intent_dir) == [f"{path}:8: unknown key 'anwser'"]
 
 
 def test_missing_field(intent_dir):
@@ -116,7 +119,7 @@ def test_unknown_topic(intent_dir):
 
 def test_unknown_queue(intent_dir):
     path = write(intent_dir, "pas.yaml", GOOD + "queue: nowhere\n")
-    assert check_intents(intent_dir) == [f"{path}:7: unknown queue 'nowhere'"]
+    assert check_intents(intent_dir) == [f"{path}:8: unknown queue 'nowhere'"]
 
 
 def test_empty_examples(intent_dir):
@@ -142,7 +145,7 @@ def test_example_in_two_intents(intent_dir):
 
 def test_yaml_boolean_trap_is_explained(intent_dir):
     path = write(intent_dir, "pas.yaml", GOOD + "  - yes\n".replace("  - yes", "tests:\n  - yes"))
-    assert check_intents(intent_dir) == [f"{path}:8: YAML reads 'yes' as True; quote it"]
+    assert check_intents(intent_dir) == [f"{path}:9: YAML reads 'yes' as True; quote it"]
 
 
 def test_unknown_placeholder_in_answer(intent_dir):
@@ -153,7 +156,7 @@ def test_unknown_placeholder_in_answer(intent_dir):
 
 def test_wrong_type(intent_dir):
     path = write(intent_dir, "pas.yaml", GOOD + "follow_up: maybe\n")
-    assert check_intents(intent_dir) == [f"{path}:7: 'follow_up' must be a bool"]
+    assert check_intents(intent_dir) == [f"{path}:8: 'follow_up' must be a bool"]
 
 
 def test_every_problem_is_reported_not_just_the_first(intent_dir):
@@ -177,7 +180,7 @@ def test_library_keeps_the_last_good_set_when_an_edit_is_invalid(intent_dir):
     time.sleep(0.01)
     write(intent_dir, "pas.yaml", GOOD + "bogus: 1\n")
     assert library.current().version == good_version
-    assert library.last_problems == [f"{intent_dir / 'pas.yaml'}:7: unknown key 'bogus'"]
+    assert library.last_problems == [f"{intent_dir / 'pas.yaml'}:8: unknown key 'bogus'"]
 
     write(intent_dir, "pas.yaml", GOOD.replace("nyt pas", "nyt rejsepas"))
     assert library.current().version != good_version

@@ -19,7 +19,7 @@ OUT_OF_SCOPE = read_utterances(INTENTS_DIR.parent / "out_of_scope_da.txt")
         ("jeg vil tale med et menneske", "menneske"),
         ("nej tak", "nej"),
         ("ja tak", "ja"),
-        ("hej hej", "farvel"),
+        ("hej hej", "hilsen"),  # at the start of a call, a greeting
         ("kan du sige det igen", "gentag"),
     ],
 )

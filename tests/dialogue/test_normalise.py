@@ -27,7 +27,8 @@ def test_double_a_is_read_as_aa():
     [
         ("øh ja hej jeg ringer fordi mit kørekort", ["mit", "kørekort"]),
         ("altså mit øhm kørekort", ["mit", "kørekort"]),
-        ("hej hej", ["hej", "hej"]),  # goodbye, not a greeting: nothing else is left
+        ("hej hej", ["hej", "hej"]),  # a greeting: nothing else is left
+        ("tak", ["tak"]),  # thanks alone is what was said
         ("øh", []),
     ],
 )

@@ -51,7 +51,7 @@ def test_formats():
     assert data["total"]["resolution"] == 0.4
     assert data["transfer_reasons"] == {"closed": 1, "requested": 1}
     csv_text = render(s, "csv")
-    assert csv_text.splitlines()[1].startswith("total,all,5,2,2,1,0,0.4,0.6")
+    assert csv_text.splitlines()[1].startswith("total,all,5,2,2,1,0,0,0.4,0.4,0.6,0.2")
 
 
 def test_transfers_by_queue_queue_results_and_callbacks():
@@ -64,11 +64,11 @@ def test_transfers_by_queue_queue_results_and_callbacks():
             queue="sundhed_omsorg",
             queue_result="abandoned_in_queue",
         ),
-        replace(rec(3, "transferred", "mitid", "closed"), queue="borgerservice"),  # not queued
+        replace(rec(3, "transferred", "mitid", "closed"), queue="borgerservice"),  # a callback
     ]
     s = add_callbacks(summarise(records), [{"callbacks:created": 2}, {"callbacks:completed": 1}])
     data = json.loads(render(s, "json"))
-    assert data["transfer_queues"] == {"borgerservice": 1, "sundhed_omsorg": 1}
+    assert data["transfer_queues"] == {"borgerservice": 2, "sundhed_omsorg": 1}  # closed too
     assert data["queue_results"] == {"abandoned_in_queue": 1}
     assert data["callbacks"] == {"created": 2, "completed": 1}
     assert "callbacks            2 created, 1 completed" in render(s)

@@ -19,7 +19,8 @@ def transferred(flow_at, *said):
 def test_summary_names_the_question_what_was_answered_and_why(flow_at, intents):
     call = transferred(flow_at, "jeg skal forny mit kørekort", "jeg vil tale med en medarbejder")
     assert summary_da(call, intents) == (
-        "Borgeren spørger om dit kørekort; botten har givet svar om dit kørekort; "
+        "Borgeren spørger om kørekort (fornyelse, tab, ombytning eller efter prøven); botten har "
+        "givet svar om kørekort (fornyelse, tab, ombytning eller efter prøven); "
         "borgeren bad om en medarbejder."
     )
 
