@@ -18,6 +18,7 @@ import click
 from .config import Settings
 from .dialogue.call import (
     Action,
+    Event,
     Hangup,
     Heard,
     HungUp,
@@ -170,13 +171,7 @@ def chat(at: str | None, caller: str | None) -> None:
             text = line.strip()
             if not interactive:
                 click.echo(f"du> {text}")
-            if not text:
-                event = Silence()
-            elif len(text) == 1 and text in "0123456789*#":
-                event = Keypad(text)
-            else:
-                event = Heard(text)
-            perform(convo.handle(event))
+            perform(convo.handle(event_for(text)))
         call = convo.call
         topics = ", ".join(call.answered) or "-"
         reason = f" ({call.reason.value})" if call.reason else ""
@@ -185,6 +180,15 @@ def chat(at: str | None, caller: str | None) -> None:
         )
     finally:
         services.close()
+
+
+def event_for(text: str) -> Event:
+    """What a typed line means: nothing is silence, a lone 0-9 * # a key, the rest speech."""
+    if not text:
+        return Silence()
+    if len(text) == 1 and text in "0123456789*#":
+        return Keypad(text)
+    return Heard(text)
 
 
 def _perform(services: Services, convo: Conversation, actions: tuple[Action, ...]) -> None:
@@ -273,15 +277,21 @@ def intents_test(directory: str | None) -> None:
 @intents.command("eval")
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 @click.option("--out-of-scope", type=click.Path(dir_okay=False), help="Out-of-scope utterances.")
-def intents_eval(directory: str | None, out_of_scope: str | None) -> None:
+@click.option(
+    "--heldout",
+    type=click.Path(dir_okay=False, exists=True),
+    help="A labelled set (text<TAB>intent, empty for out of scope) kept apart from the intents.",
+)
+def intents_eval(directory: str | None, out_of_scope: str | None, heldout: str | None) -> None:
     """Accuracy on unseen and noised text, out-of-scope rejection, and suggested thresholds."""
-    from .dialogue.evaluation import read_utterances, report
+    from .dialogue.evaluation import read_labelled, read_utterances, report
 
     settings = _settings()
     path = _intents_dir(directory, settings)
     oos_path = Path(out_of_scope) if out_of_scope else path.parent / f"out_of_scope_{path.name}.txt"
     oos = read_utterances(oos_path) if oos_path.exists() else []
-    click.echo(report(_load(path), settings.thresholds(), oos))
+    labelled = read_labelled(Path(heldout)) if heldout else None
+    click.echo(report(_load(path), settings.thresholds(), oos, heldout=labelled))
 
 
 def _load(path: Path) -> IntentSet:

@@ -67,11 +67,11 @@ class Settings:
     closed_dates: tuple[date, ...] = ()
     """Extra closing days, comma-separated ISO dates (e.g. 2026-12-23)."""
     transcript_retention_days: int = 30
-    match_answer_threshold: float = 0.44
+    match_answer_threshold: float = 0.42
     """Confidence from which the bot answers without asking back (chosen by `intents eval`)."""
-    match_confirm_threshold: float = 0.44
+    match_confirm_threshold: float = 0.38
     """Confidence from which the bot asks "Mente du ...?" rather than "say it again"."""
-    match_margin: float = 0.14
+    match_margin: float = 0.10
     """An answer also needs this lead over the runner-up intent; closer calls are confirmed."""
     secret_key: str | None = field(default=None, repr=False)
     """Keys staff sessions and the caller hash; unset: a random one made once under DATA_DIR."""

@@ -27,6 +27,19 @@ def read_utterances(path: Path) -> list[str]:
     return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
 
 
+def read_labelled(path: Path) -> tuple[list[str], list[str | None]]:
+    """`text<TAB>intent` lines (an empty intent: out of scope); `#` comments skipped."""
+    texts: list[str] = []
+    labels: list[str | None] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        text, _, intent = line.partition("\t")
+        texts.append(text.strip())
+        labels.append(intent.strip() or None)
+    return texts, labels
+
+
 def noised(text: str, rng: random.Random) -> str:
     """A copy as a worse recogniser writes it: a filler, a compound split or joined, one typo.
 
@@ -152,9 +165,17 @@ def ranked_rows(matcher: Matcher, texts: Sequence[str], labels: Sequence[str | N
 
 
 def report(
-    intents: IntentSet, thresholds: Thresholds, out_of_scope: list[str], seed: int = 7
+    intents: IntentSet,
+    thresholds: Thresholds,
+    out_of_scope: list[str],
+    seed: int = 7,
+    heldout: tuple[list[str], list[str | None]] | None = None,
 ) -> str:
-    """The full evaluation as printable text, with the thresholds the data suggests."""
+    """The full evaluation as printable text, with the thresholds the data suggests.
+
+    `heldout` is a labelled set written apart from the intent files (`--heldout FILE`): the
+    figures a municipality should trust, since nothing was tuned on it.
+    """
     matcher = Matcher(intents, thresholds)
     texts, labels = labelled_tests(intents)
     rng = random.Random(seed)
@@ -191,10 +212,29 @@ def report(
         lines.append(
             score("tests + out of scope", everything, m.match_all([*texts, *out_of_scope])).line()
         )
+        if heldout:
+            lines += heldout_lines(m, heldout, seed)
         cv_texts = [r for r in cv_rows if r[0] is not None]
         cv_top1 = sum(r[3] == r[0] for r in cv_texts) / max(1, len(cv_texts))
         lines.append(f"{'examples (5-fold CV)':<28} n={len(cv_texts):<4} top-1 {cv_top1:6.1%}")
     return "\n".join(lines)
+
+
+def heldout_lines(
+    matcher: Matcher, heldout: tuple[list[str], list[str | None]], seed: int
+) -> list[str]:
+    """Clean and noised figures on a held-out labelled set, and its out-of-scope rejection."""
+    texts, labels = heldout
+    scope = [(t, lab) for t, lab in zip(texts, labels, strict=True) if lab]
+    outside = [t for t, lab in zip(texts, labels, strict=True) if not lab]
+    rng = random.Random(seed)
+    in_texts, in_labels = [t for t, _ in scope], [lab for _, lab in scope]
+    noisy = [noised(t, rng) for t in in_texts]
+    return [
+        score("held out (clean)", in_labels, matcher.match_all(in_texts)).line(),
+        score("held out (noised)", in_labels, matcher.match_all(noisy)).line(),
+        score("held out, out of scope", [None] * len(outside), matcher.match_all(outside)).line(),
+    ]
 
 
 @dataclass(frozen=True)

@@ -145,9 +145,11 @@ class Flow(CallbackSteps):
             return self._confirming(call, match)
         if call.state is State.OFFERING:
             return self._offering(call, match)
+        asked = self.matcher.requests(text)
+        if len(asked) > 1:  # two requests at once: the first now, the second offered after it
+            return self._dispatch(call, self.intents.intents[asked[0]], also=asked[1])
         if match.decision is Decision.ANSWER and match.intent:
-            also = self.matcher.also_asked(text, match.intent)
-            return self._dispatch(call, self.intents.intents[match.intent], also)
+            return self._dispatch(call, self.intents.intents[match.intent])
         intent = self.intents.intents.get(match.intent or "")
         if match.decision is Decision.CONFIRM and intent and intent.description:
             text = PROMPTS["confirm"].format(description=intent.description)

@@ -134,22 +134,21 @@ class Matcher:
             return Match(text, None, confidence, decision, ((best, confidence), *alternatives))
         return Match(text, best, confidence, decision, alternatives)
 
-    def also_asked(self, text: str, first: str) -> str | None:
-        """Another request in the same turn ("jeg skal flytte og have nyt sundhedskort")."""
+    def requests(self, text: str) -> list[str]:
+        """The topical intents a turn asks for, in the order said ("… flytte og … sundhedskort").
+
+        Each part between "og", "samt" … must be clear on its own; one request, or none, gives
+        a list of at most one.
+        """
         parts = [p for p in _CONJUNCTIONS.split(text) if p.strip()]
-        if len(parts) < 2:
-            return None
-        for part in parts:
-            found = self.match(part)
-            intent = self.intents.intents.get(found.intent or "")
-            if (
-                found.decision is Decision.ANSWER
-                and intent
-                and intent.id != first
-                and intent.topic != SYSTEM_TOPIC
-            ):
-                return intent.id
-        return None
+        found: list[str] = []
+        for part in parts if len(parts) > 1 else ():
+            match = self.match(part)
+            intent = self.intents.intents.get(match.intent or "")
+            clear = match.decision is Decision.ANSWER and intent and intent.topic != SYSTEM_TOPIC
+            if clear and intent.id not in found:  # type: ignore[union-attr]
+                found.append(intent.id)  # type: ignore[union-attr]
+        return found
 
     def match_all(self, texts: Sequence[str]) -> list[Match]:
         """`match` over many lines (the CLI and the eval)."""

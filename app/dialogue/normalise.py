@@ -24,7 +24,7 @@ HESITATIONS = frozenset("øh øhm øhh øhhm eh ehm hm hmm mm mmm".split())
 
 FILLER_WORDS = frozenset(
     "øh øhm øhh øhhm eh ehm hm hmm mm mmm altså ligesom nå nåh jamen bare lige sådan egentlig "
-    "faktisk godt vel okay ok tak ellers".split()
+    "faktisk godt vel okay ok tak ellers tusind".split()
 )
 """Words that carry nothing for the matcher wherever they stand ("tak" is politeness)."""
 
@@ -75,6 +75,7 @@ STOPWORDS = frozenset(
     januar februar marts april maj juni juli august september oktober november december
     mandag tirsdag onsdag torsdag fredag lørdag søndag weekend
     første anden andet tredje fjerde femte sjette syvende ottende niende tiende
+    spørgsmål spørge
     """.split()
 ) | frozenset(NUMBER_WORDS)
 """Function, time and number words ("i morgen", "den første december", "en to tre"): a date
@@ -124,6 +125,8 @@ def strip_fillers(words: list[str]) -> list[str]:
             out.append(words[i])
             i += 1
     out = [w for w in out if w not in FILLER_WORDS]
+    if out and all(w in STOPWORDS for w in out):  # "god dag til dig": the opener was all of it
+        out = []
     return (
         out
         or [w for w in words if w not in FILLER_WORDS]
