@@ -176,6 +176,10 @@ class Call:
     """In OFFERING: PERSON_OFFER, or the id of another intent the caller also asked about."""
     also: str | None = None
     """A second request heard in the same turn, offered once the first is answered."""
+    callback_offers: int = 0
+    """Times a callback was offered (closed hours); bounded so no call loops."""
+    repeats: int = 0
+    """Repeats asked for in a row (gentag, *)."""
     wrong_keys: int = 0
     """Keys pressed that mean nothing where the call stands."""
     small_talk: int = 0

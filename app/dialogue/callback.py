@@ -24,14 +24,22 @@ from .texts import say_number
 NUMBER = re.compile(r"^(?:0045|45)?(\d{8})$")
 """A Danish number: eight digits, optionally after the country code."""
 YES_KEY, NO_KEY, END_KEY, REPEAT_KEY = "1", "2", "#", "*"
-MAX_KEYED = 16
-"""Digits past this without a # are not a phone number: the entry is checked as it stands."""
+MAX_OFFERS = 2
+"""Callback offers in one call: a caller may change their mind once, not loop for ever."""
+MAX_BAD_NUMBERS = 1
+"""Unusable numbers before the caller is asked whether we can help with something else."""
+MAX_KEYED = 12
+"""Digits past this (0045 and eight) without a # are no phone number: checked as they stand."""
 
 
 class CallbackSteps:
     """The callback states of the flow."""
 
     def _offer_callback(self, call: Call, reason: TransferReason, queue: str) -> Step:
+        if call.callback_offers >= MAX_OFFERS:  # asked and declined before: no endless round
+            wanted = dataclasses.replace(call, wanted_transfer=reason, queue=queue)
+            return self._goodbye(wanted)
+        call = dataclasses.replace(call, callback_offers=call.callback_offers + 1)
         closed = self._say("closed", next_opening=self.hours.say_next_opening(self.clock()))
         offer = self._say("callback_offer")
         call = dataclasses.replace(
@@ -47,19 +55,19 @@ class CallbackSteps:
     def _callback_heard(self, call: Call, match: Match, text: str) -> Step:
         if call.state is State.CALLBACK_NUMBER and (digits := spoken_digits(text)):
             return self._number_given(call, digits)
-        if match.intent == "ja":
+        if match.intent == "ja" or (
+            match.intent == "menneske" and call.state is State.CALLBACK_OFFER
+        ):  # wanting a person, when closed, is wanting this callback
             return self._callback_yes(call)
         if match.intent in ("nej", "tak"):
             return self._callback_no(call)
         if match.intent == "gentag":
-            return Step(call, call.last_said)
-        if match.intent == "menneske":  # already on the way to a person: say how again
-            return Step(call, call.last_said)
+            return self._repeat(call)
         return self._callback_unclear(call)
 
     def _callback_key(self, call: Call, digit: str) -> Step:
         if digit == REPEAT_KEY:
-            return Step(dataclasses.replace(call, keyed=""), call.last_said)
+            return self._repeat(call)
         if call.state is State.CALLBACK_NUMBER:
             return self._keyed_digit(call, digit)
         if digit == YES_KEY:
@@ -67,7 +75,7 @@ class CallbackSteps:
         if digit == NO_KEY:
             return self._callback_no(call)
         if digit == "0":  # the way to a person while closed is this offer: say it again
-            return Step(call, call.last_said)
+            return self._repeat(call)
         return self._callback_unclear(call)
 
     def _callback_unclear(self, call: Call) -> Step:
@@ -116,11 +124,12 @@ class CallbackSteps:
         """Check a keyed or spoken number; read a good one back in pairs, refuse a bad one."""
         number = NUMBER.match(digits)
         if not number:
+            if call.no_match >= MAX_BAD_NUMBERS:
+                return self._leave_callback(call)
             why = f"det har {len(digits)} cifre" if digits else "jeg fik ingen cifre"
-            if len(digits) == 8:
-                why = "det er ikke et dansk nummer"
             ask = self._say("callback_bad_number", why=why)
-            return Step(dataclasses.replace(call, keyed="", last_said=(ask,)), (ask,))
+            call = dataclasses.replace(call, keyed="", no_match=call.no_match + 1, last_said=(ask,))
+            return Step(call, (ask,))
         return self._confirm_callback(dataclasses.replace(call, callback_to=number[1]))
 
     def _confirm_callback(self, call: Call) -> Step:

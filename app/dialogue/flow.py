@@ -42,6 +42,8 @@ MAX_NO_MATCH = 2
 """The second misunderstanding leads to the keypad menu; a third in the menu leads to a person."""
 MAX_SILENCES = 2
 MAX_WRONG_KEYS = 3
+MAX_REPEATS = 3
+"""Repeats in a row (gentag, *) before the caller is offered a person instead."""
 """Keys that mean nothing where they are pressed, before the caller is given a person."""
 """The first silence is reprompted, the second ends the call."""
 REPEAT_KEY = "*"
@@ -136,7 +138,10 @@ class Flow(CallbackSteps):
     def _heard(self, call: Call, text: str) -> Step:
         match = self.matcher.match(text)
         turn = Turn(redact(text), match.intent, match.decision.value, round(match.confidence, 3))
-        call = dataclasses.replace(call, turns=(*call.turns, turn), silences=0, unheard=None)
+        repeats = call.repeats if match.intent == "gentag" else 0
+        call = dataclasses.replace(
+            call, turns=(*call.turns, turn), silences=0, repeats=repeats, unheard=None
+        )
         if match.intent == "farvel":  # a goodbye ends the call from any state
             return self._goodbye(call)
         if call.state in CALLBACK_STATES:
@@ -260,9 +265,11 @@ class Flow(CallbackSteps):
             return self._transfer(call, TransferReason.REQUESTED)
         if intent.id in ("nej", "farvel"):
             return self._goodbye(call)
-        if intent.id == "ja":
-            ask = self._say("ask_again")
-            return Step(dataclasses.replace(call, last_said=(ask,)), (ask,))
+        if intent.id == "ja":  # yes to "Kan jeg hjælpe med andet?"; to nothing, it is no request
+            if call.last_said and call.last_said[-1].prompt_id == "anything_else":
+                ask = self._say("ask_again")
+                return Step(dataclasses.replace(call, last_said=(ask,)), (ask,))
+            return self._no_match(call, prompt="ask")
         if intent.id == "gentag":
             return self._repeat(call)
         if intent.id in ("hilsen", "tak"):
@@ -304,7 +311,8 @@ class Flow(CallbackSteps):
             return self._offer(call, answer, also.id, question=question)
         if not intent.follow_up:
             return self._goodbye(call, before=(answer,))
-        return Step(call, (answer, self._say("anything_else")))
+        question = self._say("anything_else")
+        return Step(dataclasses.replace(call, last_said=(answer, question)), (answer, question))
 
     def _offer(
         self, call: Call, answer: Say, offer: str, prompt: str = "", question: Say | None = None
@@ -324,12 +332,16 @@ class Flow(CallbackSteps):
         if call.no_match < MAX_NO_MATCH:
             say = self._say(prompt)
             return Step(dataclasses.replace(call, last_said=(say,)), (say,))
-        if call.state is not State.MENU and self._menu:
+        if call.no_match == MAX_NO_MATCH and call.state is not State.MENU and self._menu:
             menu = self._say("menu")
             return Step(dataclasses.replace(call, state=State.MENU, last_said=(menu,)), (menu,))
         return self._transfer(call, TransferReason.NO_MATCH)
 
     def _repeat(self, call: Call) -> Step:
+        """Say the last answer or question again; asked for again and again, offer a person."""
+        call = dataclasses.replace(call, repeats=call.repeats + 1, keyed="")
+        if call.repeats > MAX_REPEATS:
+            return self._transfer(dataclasses.replace(call, repeats=0), TransferReason.NO_MATCH)
         if not call.last_said:
             return Step(call, (self._say("no_repeat"),))
         return Step(call, call.last_said)
@@ -355,7 +367,11 @@ class Flow(CallbackSteps):
             )
         if reason is TransferReason.ACCEPTED_OFFER:  # they said yes to a callback already
             call = dataclasses.replace(
-                call, state=State.CALLBACK_OFFER, wanted_transfer=reason, queue=queue
+                call,
+                state=State.CALLBACK_OFFER,
+                wanted_transfer=reason,
+                queue=queue,
+                callback_offers=call.callback_offers + 1,
             )
             return self._callback_yes(call)
         return self._offer_callback(call, reason, queue)

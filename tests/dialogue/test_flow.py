@@ -183,11 +183,17 @@ def test_transfer_intent_goes_to_its_queue_with_reason_intent(flow_at, intents):
     assert call.reason is TransferReason.INTENT
 
 
-def test_repeat_says_the_last_answer_again(flow_at):
+def test_repeat_says_the_last_answer_and_its_question_again(flow_at):
     call, steps = run(flow_at(), Heard("kørekort"), Heard("kan du gentage det"))
-    assert ids(steps[2]) == ["koerekort"]
+    assert ids(steps[2]) == ["koerekort", "anything_else"]
     _, steps = run(flow_at(), Heard("kørekort"), Keypad("*"))
-    assert ids(steps[2]) == ["koerekort"]
+    assert ids(steps[2]) == ["koerekort", "anything_else"]
+
+
+def test_repeats_asked_for_again_and_again_lead_to_a_person(flow_at):
+    call, steps = run(flow_at(), Heard("kørekort"), *[Keypad("*")] * 4)
+    assert ids(steps[5]) == ["transfer", "Transfer"]
+    assert (call.outcome, call.reason) == (Outcome.TRANSFERRED, TransferReason.NO_MATCH)
 
 
 def test_closed_centre_says_when_it_opens_and_offers_a_callback(flow_at):
