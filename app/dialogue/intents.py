@@ -63,7 +63,7 @@ class Intent:
     offer_transfer: bool = False
     """After the answer, ask "Vil du stilles videre?" (or offer a callback when closed)."""
     agent_summary: str = ""
-    """Third person, for the agent: "fornyelse eller tab af kørekort"."""
+    """Third person, for the agent ("kørekort"); unset, the agent reads the topic's label."""
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     tests: tuple[str, ...] = ()
     """Utterances that must match this intent (regression suite, never learnt from)."""
@@ -308,7 +308,7 @@ def _check_fields(
     if action not in ACTIONS:
         problems.append(f"{path}:{line['action']}: action must be one of {', '.join(ACTIONS)}")
     if action == "answer" and value["topic"] != SYSTEM_TOPIC:
-        for key in ("answer", "description", "agent_summary"):
+        for key in ("answer", "description"):
             if not str(value.get(key) or "").strip():
                 problems.append(f"{path}:{line.get(key, 1)}: missing '{key}' (needed to answer)")
     if value.get("answer"):

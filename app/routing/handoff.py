@@ -99,7 +99,10 @@ def summary_da(call: Call, intents: IntentSet) -> str:
 
     def about(intent_id: str) -> str:
         intent = intents.intents.get(intent_id)
-        return intent.agent_summary if intent and intent.agent_summary else intent_id
+        if intent is None:
+            return intent_id
+        topic = intents.topics.get(intent.topic)
+        return intent.agent_summary or (topic.label.lower() if topic else intent.id)
 
     asked = [
         t.intent

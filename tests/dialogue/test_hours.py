@@ -120,3 +120,27 @@ def test_clock_reading():
 def test_malformed_hours_fail_at_start_up(spec):
     with pytest.raises(ConfigError, match="OPENING_HOURS"):
         parse_weekly(spec)
+
+
+def test_every_prompt_with_a_time_or_date_is_written_for_the_ear(flow_at):
+    import re
+    from datetime import timedelta
+
+    from app.dialogue.call import Keypad
+    from app.dialogue.texts import PROMPTS
+
+    written_for_the_eye = re.compile(r"\d[.:]\d|\d{2}:\d{2}")
+    start = local(2026, 12, 21, 0, 0)  # a week with Christmas in it
+    for step in range(7 * 24 * 2):
+        moment = start + timedelta(minutes=30 * step)
+        flow = flow_at(moment)
+        texts = [s.text for s in flow.fixed_prompts()]
+        texts += [flow._fill(i.answer) for i in flow.intents.intents.values() if i.answer]
+        texts += [
+            a.text
+            for a in flow.step(flow.start("CA").call, Keypad("0")).actions
+            if hasattr(a, "text")
+        ]
+        for text in texts:
+            assert not written_for_the_eye.search(text), (moment, text)
+    assert "{next_opening}" in PROMPTS["closed"]

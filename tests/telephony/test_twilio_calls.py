@@ -114,11 +114,11 @@ def test_silence_is_reprompted_then_the_call_ends(phone):
     with phone(ScriptedModel()) as (base, services):
         call = greeted(base)
         call.silence(6.5)
-        call.wait_for_prompt("silence")
+        call.wait_for_prompt("still_there")
         call.silence(6.5)
-        call.wait_for_prompt("goodbye")
+        call.wait_for_prompt("no_input_goodbye")
         assert call.after_stream().find("Hangup") is not None
-        assert outcome(services, call) == ("abandoned", None)
+        assert outcome(services, call) == ("no_input", None)
 
 
 def test_after_hours_the_caller_hears_when_we_open_not_a_queue(phone, speech):
