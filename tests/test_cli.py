@@ -108,3 +108,50 @@ def test_intents_test_runs_the_regression_suite_and_names_confusable_pairs(voice
     done = voicebot("intents", "test")
     assert "test utterances matched their intent" in done.stdout
     assert "confusable (held-out examples taken for another intent):" in done.stdout
+    assert done.returncode == 0, done.stdout  # the shipped files pass their own suite
+
+
+def test_serve_refuses_a_weak_secret_with_one_line(redis_url, tmp_path):
+    env = {
+        **os.environ,
+        "PUBLIC_BASE_URL": "https://voicebot.example.dk",
+        "TWILIO_AUTH_TOKEN": "x" * 32,
+        "SECRET_KEY": "changeme",
+        "DATA_DIR": str(tmp_path),
+        "REDIS_URL": redis_url,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "serve", "--port", "0"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "Error: SECRET_KEY must be at least 32 random characters "
+        "(e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+    ]
+
+
+def test_accounts_refuse_a_short_password(voicebot):
+    done = voicebot("accounts", "add", "anna", "--password", "kort", stdin="")
+    assert done.returncode == 1 and "12 characters" in done.stderr
+
+
+def test_chat_hands_off_and_requests_callbacks_as_a_call_does(voicebot, redis):
+    from app.routing.callbacks import CallbackStore
+
+    done = voicebot(
+        "chat",
+        "--at",
+        "2026-11-26T19:00",
+        "--caller",
+        "+4520123456",
+        stdin="jeg vil tale med en medarbejder\nja\nja\nja\n",
+    )
+    assert "callback requested to the calling number" in done.stdout
+    (made,) = CallbackStore(redis).open_requests()
+    assert made.number == "+4520123456"
+    done = voicebot("chat", "--at", "2026-11-26T11:00", stdin="0\n")
+    assert redis.zcard("handoffs") == 1  # on the agents' page
