@@ -1,5 +1,6 @@
 """The app in-process (Flask test client) on a real Redis: fast enough for thousands of requests."""
 
+import shutil
 from urllib.parse import urlencode
 
 import pytest
@@ -7,7 +8,7 @@ import pytest
 from app import create_app
 from app.services import Services
 from app.web.accounts import save_account
-from tests.conftest import OPEN
+from tests.conftest import INTENTS_DIR, OPEN
 from tests.telephony.conftest import *  # noqa: F403 - phone_settings and the Twilio stand-in
 from tests.telephony.conftest import PUBLIC_BASE, ScriptedModel, sign
 
@@ -20,7 +21,10 @@ def app_settings(phone_settings, tmp_path):
     accounts = tmp_path / "accounts.yaml"
     save_account(accounts, "anna", ADMIN_PASSWORD, "Anna Admin", "admin")
     save_account(accounts, "bo", AGENT_PASSWORD, "Bo Agent", "agent")
-    return phone_settings.with_(accounts_file=accounts, data_dir=tmp_path / "var")
+    shutil.copytree(INTENTS_DIR.parent, tmp_path / "intents")  # promotions edit a copy
+    return phone_settings.with_(
+        accounts_file=accounts, data_dir=tmp_path / "var", intents_dir=tmp_path / "intents" / "da"
+    )
 
 
 @pytest.fixture
