@@ -63,7 +63,7 @@ class CallbackSteps:
             return self._callback_no(call)
         if match.intent == "gentag":
             return self._repeat(call)
-        return self._callback_unclear(call)
+        return self._unclear_yes_no(call, give_up=self._leave_callback)
 
     def _callback_key(self, call: Call, digit: str) -> Step:
         if digit == REPEAT_KEY:
@@ -76,14 +76,7 @@ class CallbackSteps:
             return self._callback_no(call)
         if digit == "0":  # the way to a person while closed is this offer: say it again
             return self._repeat(call)
-        return self._callback_unclear(call)
-
-    def _callback_unclear(self, call: Call) -> Step:
-        """Not a yes or a no: ask once more, then leave the callback dialogue."""
-        if call.no_match >= 1:
-            return self._leave_callback(call)
-        ask = self._say("callback_yes_no")
-        return Step(dataclasses.replace(call, no_match=call.no_match + 1), (ask,))
+        return self._unclear_yes_no(call, give_up=self._leave_callback)
 
     def _callback_yes(self, call: Call) -> Step:
         call = dataclasses.replace(call, no_match=0)

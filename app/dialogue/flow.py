@@ -35,6 +35,7 @@ from .callback import NO_KEY, YES_KEY, CallbackSteps
 from .hours import OpeningHours
 from .intents import SYSTEM_TOPIC, Intent, IntentSet
 from .matcher import Decision, Match, Matcher
+from .offers import OfferSteps
 from .redact import redact
 from .texts import DYNAMIC_PROMPTS, OPEN_NOW, PROMPTS, menu_choices
 
@@ -50,7 +51,7 @@ REPEAT_KEY = "*"
 PERSON_KEY = "0"
 
 
-class Flow(CallbackSteps):
+class Flow(CallbackSteps, OfferSteps):
     """The conversation rules for one intent set; stateless, so one instance serves every call.
 
     Args:
@@ -178,38 +179,6 @@ class Flow(CallbackSteps):
             return self._dispatch(call, self.intents.intents[match.intent])
         return self._no_match(call)
 
-    def _offering(self, call: Call, match: Match) -> Step:
-        """After "Vil du stilles videre?" or "Du nævnte også …": ja, nej, or something new."""
-        if match.intent == "ja":
-            return self._accept_offer(call)
-        if match.intent in ("nej", "tak"):
-            return self._decline_offer(call)
-        if match.intent == "gentag":
-            return self._repeat(call)
-        if match.decision is Decision.ANSWER and match.intent:
-            call = dataclasses.replace(call, state=State.LISTENING, offer=None)
-            return self._dispatch(call, self.intents.intents[match.intent])
-        return self._unclear_yes_no(call)
-
-    def _accept_offer(self, call: Call) -> Step:
-        offer = call.offer
-        call = dataclasses.replace(call, state=State.LISTENING, offer=None, no_match=0)
-        if offer == PERSON_OFFER:
-            return self._transfer(call, TransferReason.ACCEPTED_OFFER)
-        intent = self.intents.intents.get(offer or "")
-        return self._answer(call, intent) if intent else self._anything_else(call)
-
-    def _decline_offer(self, call: Call) -> Step:
-        call = dataclasses.replace(call, state=State.LISTENING, offer=None, no_match=0)
-        return self._anything_else(call)
-
-    def _unclear_yes_no(self, call: Call) -> Step:
-        """A yes/no question not answered: ask once more, then take it as a no."""
-        if call.no_match >= 1:
-            return self._decline_offer(call)
-        say = self._say("yes_no")
-        return Step(dataclasses.replace(call, no_match=call.no_match + 1), (say,))
-
     def _keypad(self, call: Call, digit: str) -> Step:
         if digit == PERSON_KEY:
             return self._transfer(call, TransferReason.REQUESTED)
@@ -218,8 +187,8 @@ class Flow(CallbackSteps):
         if call.state is State.OFFERING and digit in (YES_KEY, NO_KEY):
             return self._accept_offer(call) if digit == YES_KEY else self._decline_offer(call)
         if call.state is State.CONFIRMING and digit in (YES_KEY, NO_KEY):
-            yes_or_no = self.intents.intents["ja" if digit == YES_KEY else "nej"]
-            return self._confirming(call, self.matcher.match(yes_or_no.examples[0]))
+            said = "ja" if digit == YES_KEY else "nej"
+            return self._confirming(call, Match(digit, said, 1.0, Decision.ANSWER, ()))
         if call.state is not State.MENU or not 1 <= _number(digit) <= len(self._menu):
             return self._wrong_key(call)
         topic = self._menu[_number(digit) - 1]
@@ -280,16 +249,6 @@ class Flow(CallbackSteps):
             return self._answer(dataclasses.replace(call, also=also), intent)
         return self._no_match(call)
 
-    def _small_talk(self, call: Call, kind: str) -> Step:
-        """Greetings never end a call; thanks after an answer close it politely."""
-        if kind == "tak" and call.answered:
-            return self._goodbye(call, prompt="thanks_bye")
-        if call.small_talk:  # counts now, so small talk alone cannot keep a call going
-            return self._no_match(call, prompt="ask")
-        say = self._say("hello" if kind == "hilsen" else "thanks_ask")
-        call = dataclasses.replace(call, small_talk=call.small_talk + 1, last_said=(say,))
-        return Step(call, (say,))
-
     def _answer(self, call: Call, intent: Intent) -> Step:
         answer = Say(intent.id, self._fill(intent.answer or ""))
         also = self.intents.intents.get(call.also or "")
@@ -313,19 +272,6 @@ class Flow(CallbackSteps):
             return self._goodbye(call, before=(answer,))
         question = self._say("anything_else")
         return Step(dataclasses.replace(call, last_said=(answer, question)), (answer, question))
-
-    def _offer(
-        self, call: Call, answer: Say, offer: str, prompt: str = "", question: Say | None = None
-    ) -> Step:
-        question = question or self._say(prompt)
-        call = dataclasses.replace(
-            call, state=State.OFFERING, offer=offer, last_said=(answer, question)
-        )
-        return Step(call, (answer, question))
-
-    def _anything_else(self, call: Call) -> Step:
-        ask = self._say("anything_else")
-        return Step(dataclasses.replace(call, last_said=(ask,)), (ask,))
 
     def _no_match(self, call: Call, prompt: str = "rephrase") -> Step:
         call = dataclasses.replace(call, no_match=call.no_match + 1)

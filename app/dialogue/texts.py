@@ -66,7 +66,6 @@ PROMPTS: dict[str, str] = {
     "callback_confirm_number": (
         "Du bliver ringet op på {number} om {about}. Er det rigtigt? Sig ja eller nej."
     ),
-    "callback_yes_no": "Sig ja eller nej, eller tryk 1 for ja og 2 for nej.",
     "callback_done": (
         "Tak. En medarbejder ringer dig op, når vi har åbnet. Tak fordi du ringede. Farvel."
     ),

@@ -1,0 +1,75 @@
+"""After an answer: offering a person or the caller's second request, and small talk.
+
+  answer ─offer_transfer→ "Vil du stilles videre?" ─ja/1→ transfer (closed: a callback)
+         ─second request→ "Du nævnte også …; vil du høre om det?" ─ja/1→ that answer
+         └ nej/2, or unclear twice → "Kan jeg hjælpe med andet?"
+
+Part of the pure flow (a mixin of `Flow`, using its helpers), like `callback.py`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from .call import PERSON_OFFER, Call, Say, State, Step, TransferReason
+from .matcher import Decision, Match
+
+
+class OfferSteps:
+    """The OFFERING state of the flow, and greetings and thanks."""
+
+    def _offering(self, call: Call, match: Match) -> Step:
+        """After "Vil du stilles videre?" or "Du nævnte også …": ja, nej, or something new."""
+        if match.intent == "ja":
+            return self._accept_offer(call)
+        if match.intent in ("nej", "tak"):
+            return self._decline_offer(call)
+        if match.intent == "gentag":
+            return self._repeat(call)
+        if match.decision is Decision.ANSWER and match.intent:
+            call = dataclasses.replace(call, state=State.LISTENING, offer=None)
+            return self._dispatch(call, self.intents.intents[match.intent])
+        return self._unclear_yes_no(call, give_up=self._decline_offer)
+
+    def _accept_offer(self, call: Call) -> Step:
+        offer = call.offer
+        call = dataclasses.replace(call, state=State.LISTENING, offer=None, no_match=0)
+        if offer == PERSON_OFFER:
+            return self._transfer(call, TransferReason.ACCEPTED_OFFER)
+        intent = self.intents.intents.get(offer or "")
+        return self._answer(call, intent) if intent else self._anything_else(call)
+
+    def _decline_offer(self, call: Call) -> Step:
+        call = dataclasses.replace(call, state=State.LISTENING, offer=None, no_match=0)
+        return self._anything_else(call)
+
+    def _unclear_yes_no(self, call: Call, give_up: Callable[[Call], Step]) -> Step:
+        """A yes/no question not answered: ask once more, then `give_up` (taken as a no)."""
+        if call.no_match >= 1:
+            return give_up(call)
+        say = self._say("yes_no")
+        return Step(dataclasses.replace(call, no_match=call.no_match + 1), (say,))
+
+    def _small_talk(self, call: Call, kind: str) -> Step:
+        """Greetings never end a call; thanks after an answer close it politely."""
+        if kind == "tak" and call.answered:
+            return self._goodbye(call, prompt="thanks_bye")
+        if call.small_talk:  # counts now, so small talk alone cannot keep a call going
+            return self._no_match(call, prompt="ask")
+        say = self._say("hello" if kind == "hilsen" else "thanks_ask")
+        call = dataclasses.replace(call, small_talk=call.small_talk + 1, last_said=(say,))
+        return Step(call, (say,))
+
+    def _offer(
+        self, call: Call, answer: Say, offer: str, prompt: str = "", question: Say | None = None
+    ) -> Step:
+        question = question or self._say(prompt)
+        call = dataclasses.replace(
+            call, state=State.OFFERING, offer=offer, last_said=(answer, question)
+        )
+        return Step(call, (answer, question))
+
+    def _anything_else(self, call: Call) -> Step:
+        ask = self._say("anything_else")
+        return Step(dataclasses.replace(call, last_said=(ask,)), (ask,))
