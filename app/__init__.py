@@ -6,10 +6,8 @@ import logging
 
 from flask import Flask
 from flask_sock import Sock
-from redis.exceptions import RedisError
 
 from .config import Settings
-from .dialogue.flow import Flow
 from .services import Services
 from .telephony.twilio_stream import MAX_MESSAGE_BYTES
 
@@ -24,8 +22,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     settings = settings or Settings.from_env()
     settings.check_phone()
     services = services or Services(settings)
-    services.on_new_intent_set = lambda flow: _render_prompts(services, flow)
-    services.flow()  # load intents now: a broken set fails here, not on the first call
+    # Load intents now (a broken set fails here, not on the first call) and render every fixed
+    # prompt before the first request, so no caller waits for speech synthesis (~1 s here).
+    services.render_prompts(services.flow().fixed_prompts())
+    services.on_new_intent_set = lambda flow: services.executor.submit(
+        services.render_prompts, flow.fixed_prompts()
+    )
     _ = services.speech_model  # load the model now; None is logged once and means keypad only
 
     app = Flask(__name__)
@@ -54,13 +56,3 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(health_bp)
     return app
-
-
-def _render_prompts(services: Services, flow: Flow) -> None:
-    """Queue the new intent set's prompts for rendering; calls meanwhile synthesise on demand."""
-    from .jobs.prompts import enqueue_renders
-
-    try:
-        enqueue_renders(services.redis, services.prompts, flow.fixed_prompts())
-    except RedisError:
-        log.exception("could not queue prompt renders; prompts will be made on first use")

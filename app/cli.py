@@ -119,7 +119,7 @@ def _embedded_helpers(settings: Settings) -> tuple[Settings, Supervisor]:
 
 @main.command()
 def worker() -> None:
-    """Run background jobs (prompts, callbacks, SMS, hourly retention) from the configured Redis."""
+    """Run background jobs (callbacks, SMS receipts, hourly retention) from the configured Redis."""
     from rq import Queue, Worker
 
     from .jobs import QUEUE_NAME, WORKER_TTL_SECONDS

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -20,7 +21,7 @@ from redis.exceptions import RedisError
 from redis.retry import Retry
 
 from .config import Settings
-from .dialogue.call import Call, RequestCallback
+from .dialogue.call import Call, RequestCallback, Say
 from .dialogue.conversation import Conversation
 from .dialogue.flow import Flow
 from .dialogue.hours import OpeningHours
@@ -316,6 +317,28 @@ class Services:
             Pyttsx3Synthesizer(voice),
             voice,
         )
+
+    def render_prompts(self, prompts: list[Say]) -> int:
+        """Render what is not cached yet; returns how many were made.
+
+        A failure is logged once: those prompts are then synthesised when first said (and a
+        call whose prompt cannot be made hears an apology and reaches a person).
+        """
+        started, made = time.perf_counter(), 0
+        try:
+            for say in prompts:
+                if self.prompts.cached(say.prompt_id, say.text) is None:
+                    self.prompts.render(say.prompt_id, say.text)
+                    made += 1
+        except Exception:  # noqa: BLE001 - start-up must go on; calls apologise if TTS is broken
+            log.exception("prompt rendering failed after %d prompts", made)
+        log.info(
+            "prompts ready rendered=%d of=%d seconds=%.2f",
+            made,
+            len(prompts),
+            time.perf_counter() - started,
+        )
+        return made
 
     @cached_property
     def executor(self) -> ThreadPoolExecutor:

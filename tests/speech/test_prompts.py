@@ -67,3 +67,35 @@ def test_duration_check_rejects_empty_and_absurd_audio():
     assert check_duration(wav(0.0), "en lang sætning med mange ord i") != ""
     assert check_duration(wav(60.0), "kort") != ""
     assert check_duration(b"not a wav", "kort").startswith("not a WAV")
+
+
+def test_synthesis_runs_in_process_without_a_child(monkeypatch):
+    import subprocess
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("no child process for speech")
+
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+    monkeypatch.setattr(subprocess, "run", refuse)
+    audio = Pyttsx3Synthesizer("da").synthesize("Kan jeg hjælpe med andet?")
+    assert check_duration(audio, "Kan jeg hjælpe med andet?") == ""
+
+
+def test_a_new_server_has_every_fixed_prompt_before_its_first_call(redis_url, tmp_path):
+    from app import create_app
+    from app.config import Settings
+    from app.services import Services
+    from tests.conftest import OPEN
+
+    settings = Settings.for_tests(
+        redis_url=redis_url,
+        data_dir=tmp_path / "fresh",
+        public_base_url="https://voicebot.example.dk",
+        twilio_auth_token="x" * 32,
+    )
+    services = Services(settings, clock=lambda: OPEN)
+    create_app(settings, services)
+    fixed = services.flow().fixed_prompts()
+    assert len(fixed) > 60
+    assert all(services.prompts.cached(s.prompt_id, s.text) for s in fixed)
+    services.close()
