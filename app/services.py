@@ -61,6 +61,8 @@ class LiveFigures:
     active: int = 0
     recognitions: int = 0
     recognition_seconds: float = 0.0
+    early_turns: int = 0
+    """Turns ended on the short pause because they already sounded complete."""
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def call_started(self) -> None:
@@ -73,11 +75,12 @@ class LiveFigures:
         with self.lock:
             self.active -= 1
 
-    def recognised(self, seconds: float) -> None:
-        """A final transcript took this long after the turn ended."""
+    def recognised(self, seconds: float, early: bool = False) -> None:
+        """A final transcript took this long after the turn ended (early: on the short pause)."""
         with self.lock:
             self.recognitions += 1
             self.recognition_seconds += seconds
+            self.early_turns += early
 
 
 """What the KPI record needs besides the flow's state: channel, start, hours, hashed caller."""

@@ -39,6 +39,10 @@ class Conversation:
         """True once the call has its outcome."""
         return self.call.state is State.ENDED
 
+    def sounds_complete(self, partial: str) -> bool:
+        """Whether a partial transcript is already a whole turn (the caller may stop here)."""
+        return not self.ended and self.flow.sounds_complete(self.call, partial)
+
     def handle(self, event: Event) -> tuple[Action, ...]:
         """Feed one event; returns what the channel should do."""
         if self.ended:

@@ -31,10 +31,11 @@ from .call import (
     TransferReason,
     Turn,
 )
-from .callback import NO_KEY, YES_KEY, CallbackSteps
+from .callback import NO_KEY, NUMBER, YES_KEY, CallbackSteps, spoken_digits
 from .hours import OpeningHours
 from .intents import SYSTEM_TOPIC, Intent, IntentSet
 from .matcher import Decision, Match, Matcher
+from .normalise import TRAILING_WORDS
 from .offers import OfferSteps
 from .redact import redact
 from .texts import DYNAMIC_PROMPTS, OPEN_NOW, PROMPTS, menu_choices
@@ -43,6 +44,9 @@ MAX_NO_MATCH = 2
 """The second misunderstanding leads to the keypad menu; a third in the menu leads to a person."""
 MAX_SILENCES = 2
 MAX_WRONG_KEYS = 3
+YES_NO_STATES = frozenset(
+    {State.CONFIRMING, State.OFFERING, State.CALLBACK_OFFER, State.CALLBACK_CONFIRM}
+)
 MAX_REPEATS = 3
 """Repeats in a row (gentag, *) before the caller is offered a person instead."""
 """Keys that mean nothing where they are pressed, before the caller is given a person."""
@@ -109,6 +113,22 @@ class Flow(CallbackSteps, OfferSteps):
             if i.answer and "{open_now}" not in i.answer
         ]
         return [*system, *confirms, *answers]
+
+    def sounds_complete(self, call: Call, partial: str) -> bool:
+        """Is what the caller said so far a whole turn here? Decides how long a pause ends it.
+
+        A yes or no where one is asked, a full phone number at the number step, else a request
+        the matcher would answer, unless the words trail off ("… og", "øh").
+        """
+        words = partial.lower().split()
+        if not words or words[-1] in TRAILING_WORDS:
+            return False
+        if call.state is State.CALLBACK_NUMBER:
+            return NUMBER.match(spoken_digits(partial)) is not None
+        match = self.matcher.match(partial)
+        if call.state in YES_NO_STATES:
+            return match.intent in ("ja", "nej", "farvel")
+        return match.decision is Decision.ANSWER and match.intent not in ("ja", "nej")
 
     def step(self, call: Call, event: Event) -> Step:
         """Apply one event. Pure: the same call and event always give the same step."""

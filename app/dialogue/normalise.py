@@ -81,6 +81,12 @@ STOPWORDS = frozenset(
 """Function, time and number words ("i morgen", "den første december", "en to tre"): a date
 or a number the caller adds says nothing about what they want. The rest is content."""
 
+TRAILING_WORDS = HESITATIONS | frozenset(
+    "og eller men så at til om fordi hvis den det en et min mit mine din dit med for på i af "
+    "som der jeg vil skal kan har nummer gerne".split()
+)
+"""Words a sentence does not end on: a caller who stops after one is still talking."""
+
 LEADING_ANSWERS = frozenset({"ja", "nej", "jo", "jamen"})
 """A yes or no that opens a longer request ("ja jeg skal forny …") is not the request."""
 

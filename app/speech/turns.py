@@ -1,7 +1,9 @@
 """When a caller starts and stops talking: voice activity per 20 ms frame, and turn boundaries.
 
-Vosk's own endpointing waits about a second after speech; deciding the end of a turn here, on
-`END_OF_TURN_MS` of trailing silence, and forcing the final result is what keeps replies quick.
+Vosk's own endpointing waits about a second after speech; deciding the end of a turn here and
+forcing the final result is what keeps replies quick. The wait adapts: when what was heard so far
+is already a complete request (the caller of `push` says so), a short pause ends the turn; when
+it is not ("jeg skal øh …", a trailing "og", a number half said), a longer one is waited for.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from typing import Protocol
 
 from .codecs import FRAME_MS, TWILIO_SAMPLE_RATE
 
-END_OF_TURN_MS = 500
-"""Trailing silence that ends a turn."""
+END_OF_TURN_MS = 640
+"""Trailing silence that ends a turn that does not yet sound complete (a breath mid-sentence)."""
+EARLY_END_MS = 240
+"""Trailing silence that ends a turn that already sounds complete (12 frames of 20 ms)."""
 SPEECH_START_MS = 60
 """Voiced audio, within a short window, needed to start a turn (a click is not a turn)."""
 PRE_ROLL_MS = 240
@@ -51,9 +55,12 @@ class Turn(Enum):
 class TurnDetector:
     """Feeds on 20 ms frames; reports turn starts and ends and how long the caller has spoken."""
 
-    def __init__(self, vad: Vad, end_of_turn_ms: int = END_OF_TURN_MS) -> None:
+    def __init__(
+        self, vad: Vad, end_of_turn_ms: int = END_OF_TURN_MS, early_end_ms: int = EARLY_END_MS
+    ) -> None:
         self._vad = vad
         self._end_frames = end_of_turn_ms // FRAME_MS
+        self._early_frames = early_end_ms // FRAME_MS
         self._start_frames = SPEECH_START_MS // FRAME_MS
         self._recent: deque[tuple[bytes, bool]] = deque(maxlen=PRE_ROLL_MS // FRAME_MS)
         self.in_turn = False
@@ -62,9 +69,15 @@ class TurnDetector:
         self.turn_ms = 0
         """Length of the current turn, pauses included."""
         self._silent_frames = 0
+        self.ended_early = False
+        """The last turn ended on the short wait, because it sounded complete."""
 
-    def push(self, frame: bytes) -> Turn | None:
-        """Classify one frame; returns STARTED or ENDED when the turn changes."""
+    def push(self, frame: bytes, sounds_complete: bool = False) -> Turn | None:
+        """Classify one frame; returns STARTED or ENDED when the turn changes.
+
+        `sounds_complete`: what was recognised so far is a whole request, so a short pause is
+        the end of the turn.
+        """
         voiced = self._vad.is_speech(frame)
         self._recent.append((frame, voiced))
         if not self.in_turn:
@@ -79,8 +92,9 @@ class TurnDetector:
             self._silent_frames = 0
             return None
         self._silent_frames += 1
-        if self._silent_frames >= self._end_frames:
-            self.in_turn = False
+        early = sounds_complete and self._silent_frames >= self._early_frames
+        if early or self._silent_frames >= self._end_frames:
+            self.in_turn, self.ended_early = False, early
             return Turn.ENDED
         return None
 

@@ -81,7 +81,8 @@ class CallSession:
         executor: where missing prompt audio is synthesised, off the receive loop.
         on_step: called with the call after every event (to keep its state in Redis).
         on_callback: makes a callback request the flow asked for.
-        on_recognised: told how long each final transcript took (for /metrics).
+        on_recognised: told how long each final transcript took and whether the turn ended on
+            the short pause (for /metrics).
         make_turns: the turn detector (VAD) for this call.
     """
 
@@ -95,7 +96,7 @@ class CallSession:
         on_step: Callable[[Call], None],
         make_turns: Callable[[], TurnDetector],
         on_callback: Callable[[RequestCallback], None] = lambda request: None,
-        on_recognised: Callable[[float], None] = lambda seconds: None,
+        on_recognised: Callable[[float, bool], None] = lambda seconds, early: None,
     ) -> None:
         self.conversation = conversation
         self.recognizer = recognizer
@@ -116,6 +117,8 @@ class CallSession:
         self._unheard = b""
         """Turn audio not yet given to the recogniser (it is fed 100 ms at a time)."""
         self._partial = ""
+        self._sounds_complete = False
+        """The partial transcript is already a whole turn: a short pause ends it."""
         self._tts_failed = False
 
     @property
@@ -168,9 +171,10 @@ class CallSession:
         if self.recognizer is None:
             self._tick_idle()
             return
-        change = self.turns.push(frame)
+        change = self.turns.push(frame, self._sounds_complete)
         if change is Turn.STARTED:
             self._unheard = LEAD_IN + self.turns.pre_roll()
+            self._sounds_complete = False
         elif self.turns.in_turn or change is Turn.ENDED:
             self._unheard += frame
         else:
@@ -179,15 +183,18 @@ class CallSession:
         self._idle_ms = 0
         ended = change is Turn.ENDED or self.turns.turn_ms >= MAX_UTTERANCE_SECONDS * 1000
         if len(self._unheard) >= RECOGNIZER_CHUNK_BYTES or ended:
-            self._partial = self.recognizer.accept(self._unheard)
+            partial = self.recognizer.accept(self._unheard)
+            if partial != self._partial:  # judge a new partial once, not every frame
+                self._sounds_complete = bool(partial) and self.conversation.sounds_complete(partial)
+            self._partial = partial
             self._unheard = b""
         if self._playing and self.turns.speech_ms >= BARGE_IN_MS and self._partial:
             self._barge_in()
         if ended:
             self.turns.cut()
             started = time.perf_counter()
-            text, self._partial = self.recognizer.finish(), ""
-            self.on_recognised(time.perf_counter() - started)
+            text, self._partial, self._sounds_complete = self.recognizer.finish(), "", False
+            self.on_recognised(time.perf_counter() - started, self.turns.ended_early)
             if text:  # noise that made no words is not a turn
                 self._handle(Heard(text))
 

@@ -53,6 +53,9 @@ def metrics() -> Response:
         "# TYPE voicebot_recognizer_seconds summary",
         f"voicebot_recognizer_seconds_count {svc.live.recognitions}",
         f"voicebot_recognizer_seconds_sum {svc.live.recognition_seconds:.6f}",
+        "# HELP voicebot_early_turns_total Turns ended on the short pause (already complete).",
+        "# TYPE voicebot_early_turns_total counter",
+        f"voicebot_early_turns_total {svc.live.early_turns}",
     ]
     try:
         totals = _totals(svc.redis)

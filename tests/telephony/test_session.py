@@ -108,7 +108,7 @@ def prompts(sink):
 def test_a_speech_turn_reaches_the_flow_and_its_answer_is_played(session_for):
     session, sink = session_for(Words("kørekort"))
     play_out(session, sink)
-    session.on_audio(LOUD * 20 + QUIET * 30)
+    session.on_audio(LOUD * 20 + QUIET * 40)
     play_out(session, sink)
     assert prompts(sink)[-2:] == ["koerekort", "anything_else"]
 
@@ -131,7 +131,7 @@ def test_an_exception_in_the_recogniser_apologises_and_transfers(session_for):
 def test_failing_speech_synthesis_never_leaves_the_caller_in_silence(session_for):
     session, sink = session_for(Words("kørekort"), Library(broken={"koerekort"}))
     play_out(session, sink)
-    session.on_audio(LOUD * 20 + QUIET * 30)
+    session.on_audio(LOUD * 20 + QUIET * 40)
     play_out(session, sink)
     assert prompts(sink)[-2:] == ["error", "transfer"]
     assert "koerekort" not in prompts(sink)
@@ -146,3 +146,47 @@ def test_silence_counts_only_after_the_prompt_has_played(session_for):
     play_out(session, sink)
     session.on_audio(QUIET * (NO_INPUT_MS // 20))
     assert session.call.silences == 1
+
+
+class Partial:
+    """A recogniser whose partial result is fixed, so the session can judge it mid-turn."""
+
+    def __init__(self, partial, final):
+        self.partial, self.final = partial, final
+
+    def accept(self, pcm16):
+        return self.partial
+
+    def finish(self):
+        return self.final
+
+
+def frames_until_heard(session, sink):
+    """Speak 600 ms, then count quiet frames until the bot answers (the turn has ended)."""
+    play_out(session, sink)
+    before = len(sink.played)
+    for _ in range(30):
+        session.on_audio(LOUD)
+    for quiet in range(1, 100):
+        session.on_audio(QUIET)
+        time.sleep(0.002)
+        session.flush()
+        if len(sink.played) > before or session.call.turns:
+            return quiet
+    return None
+
+
+def test_a_complete_request_is_answered_after_a_short_pause(session_for):
+    from app.speech.turns import EARLY_END_MS
+
+    session, sink = session_for(
+        Partial("jeg skal forny mit kørekort", "jeg skal forny mit kørekort")
+    )
+    assert frames_until_heard(session, sink) * 20 == EARLY_END_MS
+
+
+def test_a_hesitation_is_not_cut_off(session_for):
+    from app.speech.turns import END_OF_TURN_MS
+
+    session, sink = session_for(Partial("jeg skal øh", "jeg skal øh forny mit kørekort"))
+    assert frames_until_heard(session, sink) * 20 >= END_OF_TURN_MS - 20
