@@ -114,8 +114,8 @@ def test_silence_is_reprompted_then_the_call_ends(phone):
     with phone(ScriptedModel()) as (base, services):
         call = greeted(base)
         call.silence(6.5)
-        call.wait_for_prompt("still_there")
-        call.silence(6.5)
+        call.wait_for(lambda: call.prompt_ids()[-2:] == ["still_there", "ask"])
+        call.silence(7.5)  # the reprompt is two prompts: count from after both have played
         call.wait_for_prompt("no_input_goodbye")
         assert call.after_stream().find("Hangup") is not None
         assert outcome(services, call) == ("no_input", None)
