@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         services.render_prompts, flow.fixed_prompts()
     )
     _ = services.speech_model  # load the model now; None is logged once and means keypad only
+    services.start_spool_replayer()  # what was kept on disk while Redis was away goes in
 
     app = Flask(__name__)
     app.config.from_mapping(

@@ -1,5 +1,6 @@
 """Redis goes away: every webhook still answers Twilio, and nothing a caller did is lost."""
 
+import time
 from xml.etree import ElementTree
 
 import pytest
@@ -81,7 +82,9 @@ def test_outcomes_and_callbacks_made_while_redis_is_away_land_when_it_returns(ou
         services.replay_spool()
     assert services.spool.pending() == 2
     server.start()
-    assert services.replay_spool() == 2
+    deadline = time.monotonic() + 10
+    while services.spool.pending() and time.monotonic() < deadline:
+        time.sleep(0.1)  # the app's replayer thread writes them once Redis answers
     assert services.spool.pending() == 0
     (record,) = services.kpi.records()
     assert (record.call_id, record.outcome) == (CALL, "resolved")
