@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask
 from flask_sock import Sock
+from redis.exceptions import RedisError
 
 from .config import Settings
 from .services import Services
@@ -56,4 +57,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.register_blueprint(agents_bp, url_prefix="/agent")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(health_bp)
+    app.register_error_handler(RedisError, _store_unavailable)
     return app
+
+
+def _store_unavailable(error: RedisError) -> tuple[str, int]:
+    """Staff pages and APIs with Redis away: say so (503), never a stack trace.
+
+    Calls have their own handler in the Twilio blueprint (TwiML that reaches a person).
+    """
+    log.error("redis unavailable: %s", type(error).__name__)
+    return "Tjenesten er midlertidigt utilgængelig. Prøv igen om lidt.\n", 503

@@ -15,7 +15,7 @@ from app.redis_server import EmbeddedRedis
 from app.routing.callbacks import CallbackStore
 from app.services import Services
 from tests.conftest import OPEN
-from tests.security.conftest import twilio_post
+from tests.security.conftest import log_in, twilio_post
 from tests.telephony.conftest import ScriptedModel
 
 CALL = "CA" + "cd" * 16
@@ -93,3 +93,12 @@ def test_outcomes_and_callbacks_made_while_redis_is_away_land_when_it_returns(ou
     assert CallbackStore(job_redis).get(CALL).about == "dit kørekort"
     assert services.replay_spool() == 0  # replaying again adds nothing
     assert len(services.kpi.records()) == 1
+
+
+def test_staff_pages_say_the_store_is_away_without_a_stack_trace(outage):
+    client, _, server = outage
+    assert log_in(client).status_code == 302
+    server.stop()
+    for path in ("/agent/state.json", "/admin/", "/readyz"):
+        response = client.get(path)
+        assert response.status_code == 503, path
