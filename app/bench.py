@@ -44,6 +44,8 @@ class CallResult:
 
     latencies: list[float] = field(default_factory=list)
     """End of caller speech → first bot audio frame, per turn (seconds)."""
+    greeting: float = float("inf")
+    """Stream start → first greeting audio frame (seconds)."""
     error: str = ""
 
 
@@ -154,6 +156,7 @@ def place_call(server: Server, index: int, speech: dict[str, bytes], result: Cal
             server.base.replace("http", "ws") + "/twilio/stream", header=header, timeout=30
         )
         listener = _Listener(ws)
+        opened = time.monotonic()
         ws.send(
             json.dumps(
                 {
@@ -169,6 +172,7 @@ def place_call(server: Server, index: int, speech: dict[str, bytes], result: Cal
         send = _Sender(ws, listener.lock)
         while listener.marks < 2:  # greeting and question
             send(SILENCE)
+        result.greeting = listener.first_audio_after(opened) - opened
         for text in TURNS:
             for i in range(0, len(speech[text]), 160):
                 send(speech[text][i : i + 160])
@@ -245,17 +249,19 @@ def run_calls(concurrency: list[int], restricted: bool) -> Iterator[str]:
     yield f"recogniser RTF (one utterance, in-process): {rtf:.3f}"
     yield (
         f"{'calls':>5} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'errors':>6} "
-        f"{'CPU/call-s':>10} {'RSS MB':>7} {'+MB/call':>8} {'real time':>9}"
+        f"{'CPU/call-s':>10} {'RSS MB':>7} {'+MB/call':>8} {'early':>6} {'greet ms':>8} "
+        f"{'real time':>9}"
     )
     server = Server(restricted, threads=max(64, 2 * max(concurrency)))
     try:
-        _warm_up(server, speech)
+        cold = _warm_up(server, speech)
         worker = server.worker_pid()
         base_rss = _rss_mb(worker)
         sustained = 0
         for n in concurrency:
             results = [CallResult() for _ in range(n)]
             cpu_before, started = _cpu_seconds(worker), time.monotonic()
+            turns_before = _turns(server)
             peak = [base_rss]
             done = threading.Event()
             sampler = threading.Thread(target=_sample_rss, args=(worker, peak, done), daemon=True)
@@ -277,25 +283,44 @@ def run_calls(concurrency: list[int], restricted: bool) -> Iterator[str]:
             p50, p95 = _pct(lat, 50), _pct(lat, 95)
             ok = errors == 0 and p95 <= 1200
             sustained = n if ok else sustained
+            turns, early = (a - b for a, b in zip(_turns(server), turns_before, strict=True))
+            greet = _pct(sorted(r.greeting * 1000 for r in results), 50)
             yield (
                 f"{n:>5} {p50:>7.0f} {p95:>7.0f} {max(lat, default=0):>7.0f} {errors:>6} "
                 f"{cpu:>10.3f} {peak[0]:>7.0f} {(peak[0] - base_rss) / n:>8.1f} "
-                f"{'yes' if ok else 'NO':>9}"
+                f"{early / max(1, turns):>6.0%} {greet:>8.0f} {'yes' if ok else 'NO':>9}"
             )
             first_error = next((r.error for r in results if r.error), "")
             if first_error:
                 yield f"      first error: {first_error}"
         yield f"largest N sustained in real time (p95 <= 1200 ms, no errors): {sustained}"
+        yield (
+            f"greeting on a fresh server (cold): first audio {cold * 1000:.0f} ms after the "
+            "stream opened; 'greet ms' above is the warm p50; 'early' is the share of turns "
+            "ended on the short pause"
+        )
     finally:
         server.stop()
 
 
-def _warm_up(server: Server, speech: dict[str, bytes]) -> None:
-    """One call first, so prompts are rendered and caches warm before measuring."""
+def _warm_up(server: Server, speech: dict[str, bytes]) -> float:
+    """One call first, so caches are warm before measuring; returns its greeting time (cold)."""
     result = CallResult()
     place_call(server, 999_999, speech, result)
     if result.error:
         raise RuntimeError(f"warm-up call failed: {result.error}")
+    return result.greeting
+
+
+def _turns(server: Server) -> tuple[int, int]:
+    """(turns recognised, turns ended early) so far, from the server's /metrics."""
+    with urllib.request.urlopen(server.base + "/metrics", timeout=5) as response:
+        lines = response.read().decode().splitlines()
+    values = dict(line.rsplit(" ", 1) for line in lines if line and not line.startswith("#"))
+    return (
+        int(float(values.get("voicebot_recognizer_seconds_count", 0))),
+        int(float(values.get("voicebot_early_turns_total", 0))),
+    )
 
 
 def _sample_rss(pid: int, peak: list[float], done: threading.Event) -> None:

@@ -126,9 +126,14 @@ class Flow(CallbackSteps, OfferSteps):
         if call.state is State.CALLBACK_NUMBER:
             return NUMBER.match(spoken_digits(partial)) is not None
         match = self.matcher.match(partial)
+        asked_yes_no = call.state in YES_NO_STATES or (
+            call.last_said and call.last_said[-1].prompt_id == "anything_else"
+        )
+        if match.intent in ("ja", "nej"):
+            return bool(asked_yes_no)
         if call.state in YES_NO_STATES:
-            return match.intent in ("ja", "nej", "farvel")
-        return match.decision is Decision.ANSWER and match.intent not in ("ja", "nej")
+            return match.intent == "farvel"
+        return match.decision is Decision.ANSWER
 
     def step(self, call: Call, event: Event) -> Step:
         """Apply one event. Pure: the same call and event always give the same step."""

@@ -42,3 +42,11 @@ def test_a_number_is_complete_when_all_eight_digits_are_said(flow_at):
     assert call.state is State.CALLBACK_NUMBER
     assert not flow.sounds_complete(call, "tyve tolv fireogtredive")  # a number still being said
     assert flow.sounds_complete(call, "tyve tolv fireogtredive seksoghalvtreds")
+
+
+def test_a_no_to_anything_else_is_complete_but_a_lone_yes_at_the_start_is_not(flow_at):
+    flow = flow_at()
+    start = flow.start("CA").call
+    assert not flow.sounds_complete(start, "ja")  # "ja …" is how a request often begins
+    answered = flow.step(start, Heard("jeg skal forny mit kørekort")).call
+    assert flow.sounds_complete(answered, "nej tak")
