@@ -241,19 +241,25 @@ class _Sender:
             time.sleep(delay)
 
 
-def run_calls(concurrency: list[int], restricted: bool) -> Iterator[str]:
-    """Place N simultaneous calls for each N; yields the report line by line."""
+def run_calls(concurrency: list[int], restricted: bool, pin_client: bool = False) -> Iterator[str]:
+    """Place N simultaneous calls for each N; yields the report line by line.
+
+    With `pin_client` the callers run on CPU 0 and the server (and its children) on the other
+    CPUs, so the server's share of the machine is what its figures show.
+    """
     speech = speech_for(TURNS)
     yield f"vocabulary: {'restricted to the intents' if restricted else 'open (the whole model)'}"
     rtf = recogniser_rtf(korean_model_path(), speech[TURNS[0]], restricted)
     yield f"recogniser RTF (one utterance, in-process): {rtf:.3f}"
-    yield (
-        f"{'calls':>5} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'errors':>6} "
-        f"{'CPU/call-s':>10} {'RSS MB':>7} {'+MB/call':>8} {'early':>6} {'greet ms':>8} "
-        f"{'real time':>9}"
-    )
     server = Server(restricted, threads=max(64, 2 * max(concurrency)))
     try:
+        if pin_client:
+            yield _pin(server)
+        yield (
+            f"{'calls':>5} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'errors':>6} "
+            f"{'CPU/call-s':>10} {'RSS MB':>7} {'+MB/call':>8} {'early':>6} {'greet ms':>8} "
+            f"{'real time':>9}"
+        )
         cold = _warm_up(server, speech)
         worker = server.worker_pid()
         base_rss = _rss_mb(worker)
@@ -310,6 +316,18 @@ def _warm_up(server: Server, speech: dict[str, bytes]) -> float:
     if result.error:
         raise RuntimeError(f"warm-up call failed: {result.error}")
     return result.greeting
+
+
+def _pin(server: Server) -> str:
+    """Callers on CPU 0, the server's processes on the rest (Linux only)."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return "pinning skipped: one CPU"
+    client, rest = {cpus[0]}, set(cpus[1:])
+    os.sched_setaffinity(0, client)
+    for pid in [server.process.pid, *_children(server.process.pid)]:
+        os.sched_setaffinity(pid, rest)
+    return f"callers pinned to CPU {cpus[0]}, server to CPU {', '.join(map(str, sorted(rest)))}"
 
 
 def _turns(server: Server) -> tuple[int, int]:

@@ -374,12 +374,15 @@ def bench() -> None:
 @bench.command("calls")
 @click.option("--concurrency", default="1,8", show_default=True, help="Comma-separated N.")
 @click.option("--open-vocabulary", is_flag=True, help="Decode with the model's full vocabulary.")
-def bench_calls(concurrency: str, open_vocabulary: bool) -> None:
+@click.option(
+    "--pin-client", is_flag=True, help="Run the callers on CPU 0 and the server on the others."
+)
+def bench_calls(concurrency: str, open_vocabulary: bool, pin_client: bool) -> None:
     """N simultaneous simulated callers over real WebSockets, real model, real-time pacing."""
     from .bench import run_calls
 
     levels = [int(n) for n in concurrency.split(",") if n.strip()]
-    for line in run_calls(levels, restricted=not open_vocabulary):
+    for line in run_calls(levels, restricted=not open_vocabulary, pin_client=pin_client):
         click.echo(line)
 
 
