@@ -80,6 +80,8 @@ class Flow(CallbackSteps, OfferSteps):
         self.clock = clock
         self.municipality = municipality
         self._menu = [t for t in intents.menu if t in intents.topics]
+        self._choices = menu_choices([intents.topics[t].label for t in self._menu])
+        """The keypad choices sentence; fixed for the intent set, so made once."""
 
     def start(self, call_id: str, keypad_only: bool = False) -> Step:
         """Greet: the automated-assistant notice cannot be interrupted, the question can.
@@ -383,9 +385,6 @@ class Flow(CallbackSteps, OfferSteps):
                 return intent
         return None
 
-    def _menu_choices(self) -> str:
-        return menu_choices([self.intents.topics[t].label for t in self._menu])
-
     def _fill(self, text: str) -> str:
         now = self.clock()
         open_now = OPEN_NOW[self.hours.is_open(now)]
@@ -398,7 +397,7 @@ class Flow(CallbackSteps, OfferSteps):
         )
 
     def _say(self, prompt_id: str, barge_in: bool = True, **values: str) -> Say:
-        values = {"municipality": self.municipality, "choices": self._menu_choices(), **values}
+        values = {"municipality": self.municipality, "choices": self._choices, **values}
         return Say(prompt_id, PROMPTS[prompt_id].format(**values), barge_in)
 
 

@@ -22,9 +22,9 @@ _NON_WORD = re.compile(r"[\W_]+")
 HESITATIONS = frozenset("øh øhm øhh øhhm eh ehm hm hmm mm mmm".split())
 """Sounds, not words: never what a caller means, even alone."""
 
-FILLER_WORDS = frozenset(
-    "øh øhm øhh øhhm eh ehm hm hmm mm mmm altså ligesom nå nåh jamen bare lige sådan egentlig "
-    "faktisk godt vel okay ok tak ellers tusind".split()
+FILLER_WORDS = HESITATIONS | frozenset(
+    "altså ligesom nå nåh jamen bare lige sådan egentlig faktisk godt vel okay ok tak ellers "
+    "tusind".split()
 )
 """Words that carry nothing for the matcher wherever they stand ("tak" is politeness)."""
 
