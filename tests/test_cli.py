@@ -49,6 +49,12 @@ def test_match_handles_thousands_of_lines_in_one_process(voicebot):
     assert len(done.stdout.splitlines()) == 3000
 
 
+def chat_records(redis):
+    # A phone call an earlier in-process test left open can end by quiet time-out meanwhile
+    # and record itself in the shared test Redis; the chat's own records are what count here.
+    return [r for r in KpiStore(redis).records() if r.channel == "chat"]
+
+
 def test_chat_resolves_a_whole_call_and_records_it(voicebot, redis):
     done = voicebot(
         "chat", "--at", "2026-11-26T11:00", stdin="jeg skal forny mit kørekort\nnej tak\n"
@@ -57,7 +63,7 @@ def test_chat_resolves_a_whole_call_and_records_it(voicebot, redis):
     out = done.stdout
     assert "automatisk assistent" in out and "Borgerservice" in out and "Farvel" in out
     assert out.strip().endswith("-- outcome: resolved; answered: koerekort")
-    (record,) = KpiStore(redis).records()
+    (record,) = chat_records(redis)
     assert (record.outcome, record.topic, record.channel) == ("resolved", "koerekort", "chat")
 
 
@@ -65,7 +71,7 @@ def test_chat_transfers_when_asked_and_records_the_reason(voicebot, redis):
     done = voicebot("chat", "--at", "2026-11-26T11:00", stdin="kørekort\nen medarbejder tak\n")
     assert "-- transfer to queue 'borgerservice' (reason: requested)" in done.stdout
     assert done.stdout.strip().endswith("-- outcome: transferred (requested); answered: koerekort")
-    (record,) = KpiStore(redis).records()
+    (record,) = chat_records(redis)
     assert (record.outcome, record.reason) == ("transferred", "requested")
 
 
