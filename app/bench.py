@@ -334,7 +334,10 @@ def _turns(server: Server) -> tuple[int, int]:
     """(turns recognised, turns ended early) so far, from the server's /metrics."""
     with urllib.request.urlopen(server.base + "/metrics", timeout=5) as response:
         lines = response.read().decode().splitlines()
-    values = dict(line.rsplit(" ", 1) for line in lines if line and not line.startswith("#"))
+    values = {
+        name.split("{")[0]: value
+        for name, value in (line.rsplit(" ", 1) for line in lines if line and line[0] != "#")
+    }
     return (
         int(float(values.get("voicebot_recognizer_seconds_count", 0))),
         int(float(values.get("voicebot_early_turns_total", 0))),

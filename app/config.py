@@ -27,8 +27,16 @@ class Settings:
 
     redis_url: str | None = None
     """Redis for call state, counters and jobs. Unset: an embedded redis-server under DATA_DIR."""
+    stt_engine: str = "vosk"
+    """Speech recogniser: `vosk` (streaming), `ctc` (wav2vec2 ONNX, e.g. Røst) or `whisper`."""
+    stt_model_path: str | None = None
+    """The engine's model directory. Unset with Vosk: calls get the keypad menu and transfer."""
     vosk_model_path: str | None = None
-    """Directory of a Vosk model. Unset: calls go to the keypad menu and transfer."""
+    """Older name of STT_MODEL_PATH for the Vosk engine (still read)."""
+    stt_threads: int = 0
+    """CPU threads one decoding may use (ctc, whisper); 0: every core of the process."""
+    stt_chunk_ms: int = 1000
+    """ctc: audio encoded at a time while the caller speaks; 0 encodes whole turns at the end."""
     intents_dir: Path = PROJECT_ROOT / "intents" / "da"
     """One YAML file per intent; `index.yaml` (topics, queues) lives in its parent."""
     data_dir: Path = PROJECT_ROOT / "var"
@@ -123,6 +131,9 @@ class Settings:
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{name.upper()} must be one of {', '.join(allowed)}")
+        from .speech.engines import check
+
+        check(self)
         if self.transfer_mode == "dial":
             self.require("transfer_number")
         if self.transfer_mode == "taskrouter":

@@ -106,6 +106,7 @@ class Services:
         """Called when a new intent set is first used (e.g. to render its prompts)."""
         self._flows: dict[str, Flow] = {}
         self.live = LiveFigures()
+        self.speech_load_seconds = 0.0
         self._embedded: EmbeddedRedis | None = None
         self._redis: Redis | None = None
         self._stopping = threading.Event()
@@ -287,18 +288,24 @@ class Services:
 
     @cached_property
     def speech_model(self) -> SpeechModel | None:
-        """The Vosk model, loaded once; None (said once in the log) when unset or unloadable."""
-        path = self.settings.vosk_model_path
-        if not path:
-            log.warning("no VOSK_MODEL_PATH: calls get the keypad menu and a person")
-            return None
-        try:
-            from .speech.vosk_stt import VoskModel
+        """The recogniser's model, loaded once; None (said once in the log) when unset or broken."""
+        from .speech import engines
 
-            return VoskModel(path, restricted=self.settings.stt_vocabulary == "restricted")
+        started = time.perf_counter()
+        try:
+            model = engines.load(self.settings)
         except ConfigError as exc:
             log.error("speech model not loaded, calls get the keypad menu: %s", exc)
             return None
+        if model is None:
+            log.warning("no STT_MODEL_PATH: calls get the keypad menu and a person")
+            return None
+        self.speech_load_seconds = time.perf_counter() - started
+        log.warning(
+            "speech: engine %s, model %s, loaded in %.1f s",
+            self.settings.stt_engine, engines.model_path(self.settings), self.speech_load_seconds,
+        )
+        return model
 
     def vocabulary(self, intents: IntentSet) -> list[str]:
         """The words a restricted recogniser listens for: examples, synonyms, fillers."""

@@ -14,6 +14,10 @@ MAX_UTTERANCE_SECONDS = 15.0
 class Recognizer(Protocol):
     """One call's recogniser: fed 16-bit PCM at the model's rate, one utterance at a time."""
 
+    streaming: bool
+    """True when `accept` returns partial transcripts; turn-based engines return "" until the
+    end, and barge-in then goes by how long the caller has spoken."""
+
     def accept(self, pcm16: bytes) -> str:
         """Feed audio; returns the partial transcript so far (for barge-in)."""
         ...
@@ -27,6 +31,7 @@ class SpeechModel(Protocol):
     """A loaded model, shared by every call in the process."""
 
     sample_rate: int
+    """The rate recognisers are fed (8 kHz phone audio for every engine here)."""
 
     def recognizer(self, vocabulary: list[str] | None = None) -> Recognizer:
         """A new recogniser; `vocabulary` restricts it to those words where the model allows."""

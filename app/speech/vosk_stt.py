@@ -56,6 +56,8 @@ class VoskModel:
 class VoskRecognizer:
     """Streaming recognition of one call's audio; our VAD, not Vosk's, decides the turn's end."""
 
+    streaming = True
+
     def __init__(self, recognizer: Any) -> None:
         self._rec = recognizer
         self._segments: list[str] = []

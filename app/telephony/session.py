@@ -45,6 +45,8 @@ RECOGNIZER_CHUNK_BYTES = FRAME_BYTES_PCM * 5
 """Feed the recogniser 100 ms at a time: a fifth of the calls into Vosk, same results."""
 BARGE_IN_MS = 300
 """Speech needed, with at least one recognised word, to interrupt the bot: not a cough or "mm"."""
+BARGE_IN_UNHEARD_MS = 700
+"""Speech needed to interrupt the bot when the engine gives no words until the turn ends."""
 
 
 class AudioSink(Protocol):
@@ -188,7 +190,7 @@ class CallSession:
                 self._sounds_complete = bool(partial) and self.conversation.sounds_complete(partial)
             self._partial = partial
             self._unheard = b""
-        if self._playing and self.turns.speech_ms >= BARGE_IN_MS and self._partial:
+        if self._playing and self._interrupts():
             self._barge_in()
         if ended:
             self.turns.cut()
@@ -197,6 +199,12 @@ class CallSession:
             self.on_recognised(time.perf_counter() - started, self.turns.ended_early)
             if text:  # noise that made no words is not a turn
                 self._handle(Heard(text))
+
+    def _interrupts(self) -> bool:
+        """The caller has said enough to stop the bot talking (words, or long enough speech)."""
+        if self.recognizer is not None and not self.recognizer.streaming:
+            return self.turns.speech_ms >= BARGE_IN_UNHEARD_MS
+        return self.turns.speech_ms >= BARGE_IN_MS and bool(self._partial)
 
     def _tick_idle(self) -> None:
         if self._playing or self._outbox:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
@@ -12,6 +13,7 @@ from rq import Queue, Worker
 from rq.registry import FailedJobRegistry
 
 from ..jobs import QUEUE_NAME, WORKER_STALE_SECONDS
+from ..speech.engines import model_path
 
 bp = Blueprint("health", __name__)
 
@@ -37,25 +39,33 @@ def readyz() -> tuple[Response, int]:
     except RedisError:
         checks["redis"] = checks["worker"] = False
     checks["intents"] = bool(svc.library.current().intents)
-    checks["speech_model"] = not svc.settings.vosk_model_path or svc.speech_model is not None
-    return jsonify(checks), 200 if all(checks.values()) else 503
+    model = svc.speech_model
+    checks["speech_model"] = model_path(svc.settings) is None or model is not None
+    speech = {
+        "engine": svc.settings.stt_engine if model is not None else "keypad",
+        "model": model_path(svc.settings) and Path(str(model_path(svc.settings))).name,
+        "load_seconds": round(svc.speech_load_seconds, 2),
+    }
+    return jsonify({**checks, "speech": speech}), 200 if all(checks.values()) else 503
 
 
 @bp.get("/metrics")
 def metrics() -> Response:
     """Prometheus text format: totals from Redis, live figures from this process."""
     svc = _services()
+    engine = svc.settings.stt_engine
     lines = [
         "# HELP voicebot_active_calls Calls on this process's media streams now.",
         "# TYPE voicebot_active_calls gauge",
         f"voicebot_active_calls {svc.live.active}",
         "# HELP voicebot_recognizer_seconds Time to the final transcript after a turn ended.",
         "# TYPE voicebot_recognizer_seconds summary",
-        f"voicebot_recognizer_seconds_count {svc.live.recognitions}",
-        f"voicebot_recognizer_seconds_sum {svc.live.recognition_seconds:.6f}",
+        f'voicebot_recognizer_seconds_count{{engine="{engine}"}} {svc.live.recognitions}',
+        f'voicebot_recognizer_seconds_sum{{engine="{engine}"}} {svc.live.recognition_seconds:.6f}',
         "# HELP voicebot_early_turns_total Turns ended on the short pause (already complete).",
         "# TYPE voicebot_early_turns_total counter",
         f"voicebot_early_turns_total {svc.live.early_turns}",
+        *_encoder_lines(svc.speech_model, engine),
     ]
     try:
         totals = _totals(svc.redis)
@@ -85,6 +95,18 @@ def metrics() -> Response:
         f"voicebot_spool_pending {svc.spool.pending()}",
     ]
     return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")
+
+
+def _encoder_lines(model: Any, engine: str) -> list[str]:
+    """Turn-based engines' own decode time (their queue shows as the gap to recognizer_seconds)."""
+    if not hasattr(model, "encode_seconds"):
+        return []
+    return [
+        "# HELP voicebot_decode_seconds Model time per encoding (chunks and whole turns).",
+        "# TYPE voicebot_decode_seconds summary",
+        f'voicebot_decode_seconds_count{{engine="{engine}"}} {model.encodings}',
+        f'voicebot_decode_seconds_sum{{engine="{engine}"}} {model.encode_seconds:.6f}',
+    ]
 
 
 def _worker_age(redis: Any) -> float:

@@ -47,6 +47,8 @@ class Library:
 
 
 class Exploding:
+    streaming = True
+
     def accept(self, pcm16):
         raise RuntimeError("recogniser crashed")
 
@@ -55,6 +57,8 @@ class Exploding:
 
 
 class Words:
+    streaming = True
+
     def __init__(self, *texts):
         self.texts = list(texts)
 
@@ -150,6 +154,8 @@ def test_silence_counts_only_after_the_prompt_has_played(session_for):
 
 class Partial:
     """A recogniser whose partial result is fixed, so the session can judge it mid-turn."""
+    streaming = True
+
 
     def __init__(self, partial, final):
         self.partial, self.final = partial, final

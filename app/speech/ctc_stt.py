@@ -1,0 +1,233 @@
+"""CTC recognition with onnxruntime (wav2vec2 models such as CoRal's Røst). The only onnxruntime
+import.
+
+A model directory holds `model.onnx` (input `input_values`: float32 [batch, samples] at 16 kHz,
+output `logits`: [batch, frames, vocab]) and the Hugging Face `vocab.json`; an optional
+`preprocessor_config.json` gives `sampling_rate` and `do_normalize`. Calls deliver 8 kHz, which
+soxr band-limits and resamples (naive upsampling would mirror 0–4 kHz into 4–8 kHz, sounds the
+model never heard in training).
+
+These models have no partial results: a turn is decoded once it has ended. To keep that short,
+audio is encoded in overlapping chunks while the caller is still speaking, and only the tail is
+left for the end of the turn. One encoder thread per process serves every call in order, so a
+turn that arrives while it is busy waits its turn and is never dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ConfigError
+from .codecs import TWILIO_SAMPLE_RATE
+from .ctc_decode import LexiconDecoder, Vocabulary, log_softmax
+
+log = logging.getLogger(__name__)
+
+CONTEXT_MS = 400
+"""Audio encoded on each side of a chunk and then thrown away: the model sees past the cut."""
+MIN_TAIL_MS = 200
+"""Audio shorter than this after the last chunk is folded into one last, longer chunk."""
+
+
+class CtcModel:
+    """A CTC model loaded once; recognisers made from it share its encoder thread.
+
+    Args:
+        path: the model directory (STT_MODEL_PATH).
+        threads: onnxruntime intra-op threads for one encoding.
+        chunk_ms: encode this much audio at a time while the caller speaks; 0 encodes the whole
+            turn once it has ended.
+    """
+
+    sample_rate = TWILIO_SAMPLE_RATE
+    """Recognisers are fed phone audio; the model's own rate is reached inside."""
+    streaming = False
+    engine = "ctc"
+
+    def __init__(self, path: str, threads: int = 2, chunk_ms: int = 1000) -> None:
+        directory = Path(path)
+        model_file, vocab_file = directory / "model.onnx", directory / "vocab.json"
+        for needed in (model_file, vocab_file):
+            if not needed.is_file():
+                raise ConfigError(f"STT_MODEL_PATH={path!r}: no {needed.name} (see README)")
+        try:
+            import onnxruntime
+            import soxr  # noqa: F401 - checked here so a missing extra fails at start-up
+        except ImportError as exc:
+            raise ConfigError(
+                f"STT_ENGINE=ctc needs the ctc extra: pip install 'voicebot[ctc]' ({exc.name})"
+            ) from None
+        started = time.perf_counter()
+        try:
+            self.vocab = Vocabulary.from_mapping(json.loads(vocab_file.read_text("utf-8")))
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+            options.log_severity_level = 3
+            providers = [
+                p
+                for p in ("CUDAExecutionProvider", "CPUExecutionProvider")
+                if p in onnxruntime.get_available_providers()
+            ]
+            self._session = onnxruntime.InferenceSession(
+                str(model_file), options, providers=providers
+            )
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise ConfigError(f"STT_MODEL_PATH={path!r}: cannot load model ({exc})") from None
+        except Exception as exc:  # onnxruntime raises its own classes for a bad graph
+            raise ConfigError(f"STT_MODEL_PATH={path!r}: cannot load model ({exc})") from None
+        self.name = directory.name
+        self.model_rate, self.normalise = _preprocessing(directory)
+        self._encoder = ThreadPoolExecutor(1, thread_name_prefix="ctc-encoder")
+        self._stats_lock = threading.Lock()
+        self.encode_seconds = 0.0
+        self.encodings = 0
+        self.stride, self.receptive = self._geometry()
+        chunk = _multiple(chunk_ms * self.model_rate // 1000, self.stride)
+        self.chunk = chunk
+        self.context = _multiple(CONTEXT_MS * self.model_rate // 1000, self.stride)
+        self.load_seconds = time.perf_counter() - started
+        log.info(
+            "ctc model %s loaded in %.2fs (providers %s, stride %d, chunk %d)",
+            self.name, self.load_seconds, ",".join(providers), self.stride, self.chunk,
+        )
+
+    def recognizer(self, vocabulary: list[str] | None = None) -> CtcRecognizer:
+        """A recogniser for one call, its decoder biased toward `vocabulary`."""
+        return CtcRecognizer(self, LexiconDecoder(self.vocab, vocabulary or []))
+
+    def encode(self, samples: np.ndarray) -> Future[np.ndarray]:
+        """Queue one encoding of model-rate float samples; its future gives [frames, vocab]."""
+        return self._encoder.submit(self._run, samples)
+
+    def close(self) -> None:
+        """Stop the encoder thread once queued work is done."""
+        self._encoder.shutdown(wait=True)
+
+    def _run(self, samples: np.ndarray) -> np.ndarray:
+        started = time.perf_counter()
+        x = samples.astype(np.float32)
+        if self.normalise:
+            x = (x - x.mean()) / np.sqrt(x.var() + 1e-7)
+        (logits,) = self._session.run(["logits"], {"input_values": x[np.newaxis, :]})
+        with self._stats_lock:
+            self.encode_seconds += time.perf_counter() - started
+            self.encodings += 1
+        return logits[0]
+
+    def _geometry(self) -> tuple[int, int]:
+        """Samples per output frame and the first frame's width, measured on two silences."""
+        lengths = (self.model_rate, 2 * self.model_rate)
+        frames = [len(self.encode(np.zeros(n, np.float32)).result()) for n in lengths]
+        stride = round((lengths[1] - lengths[0]) / max(1, frames[1] - frames[0]))
+        receptive = lengths[0] - (frames[0] - 1) * stride
+        return stride, receptive
+
+
+class CtcRecognizer:
+    """One call's turns: audio resampled as it comes, encoded chunk by chunk, decoded at the end.
+
+    A chunk covers [start, start + chunk) of the turn and is encoded with CONTEXT_MS of audio on
+    either side; the frames whose centres fall inside the chunk are kept, so the stitched frames
+    are those of one pass over the whole turn, give or take what attention sees past a cut.
+    """
+
+    streaming = False
+    """No partial transcripts: barge-in goes by how long the caller has spoken."""
+
+    def __init__(self, model: CtcModel, decoder: LexiconDecoder) -> None:
+        import soxr
+
+        self.model = model
+        self.decoder = decoder
+        self._soxr = soxr
+        self._reset()
+
+    def accept(self, pcm16: bytes) -> str:
+        """Feed 8 kHz audio; encodes whole chunks in the background. No partials: returns ""."""
+        pcm16 = pcm16[: len(pcm16) // 2 * 2]
+        x = np.frombuffer(pcm16, dtype="<i2").astype(np.float32) / 32768.0
+        self._audio.append(self._resampler.resample_chunk(x))
+        self._samples += len(self._audio[-1])
+        chunk, context = self.model.chunk, self.model.context
+        while chunk and self._samples >= self._encoded + chunk + context:
+            self._submit(self._encoded, self._encoded + chunk, right=context)
+        return ""
+
+    def finish(self) -> str:
+        """Encode the tail, decode the turn's frames and return the text; ready for the next."""
+        self._audio.append(self._resampler.resample_chunk(np.zeros(0, np.float32), last=True))
+        self._samples += len(self._audio[-1])
+        if self._samples > self._encoded:
+            self._submit(self._encoded, self._samples, right=0)
+        try:
+            parts = [future.result() for future in self._pending]
+        finally:
+            self._reset()
+        if not parts:
+            return ""
+        return self.decoder.decode(log_softmax(np.concatenate(parts)))
+
+    def _submit(self, start: int, end: int, right: int) -> None:
+        audio = self._joined()
+        left = min(self.model.context, start)
+        window = audio[start - left : min(end + right, len(audio))]
+        if len(window) < self.model.receptive:
+            window = np.pad(window, (0, self.model.receptive - len(window)))
+        first_centre = start - left + self.model.receptive // 2
+        stride = self.model.stride
+        keep_from = max(0, -(-(start - first_centre) // stride))
+        keep = max(1, -(-(end - start) // stride)) if right else None
+        future = self.model.encode(window)
+        self._pending.append(_slice(future, keep_from, keep))
+        self._encoded = end
+
+    def _joined(self) -> np.ndarray:
+        if len(self._audio) > 1:
+            self._audio = [np.concatenate(self._audio)]
+        return self._audio[0] if self._audio else np.zeros(0, np.float32)
+
+    def _reset(self) -> None:
+        self._resampler = self._soxr.ResampleStream(
+            TWILIO_SAMPLE_RATE, self.model.model_rate, 1, dtype="float32", quality="HQ"
+        )
+        self._audio: list[np.ndarray] = []
+        self._samples = 0
+        self._encoded = 0
+        self._pending: list[Future[np.ndarray]] = []
+
+
+def _slice(future: Future[np.ndarray], start: int, count: int | None) -> Future[np.ndarray]:
+    """A future of some of another future's frames."""
+    out: Future[np.ndarray] = Future()
+
+    def done(source: Future[np.ndarray]) -> None:
+        try:
+            frames = source.result()
+        except Exception as exc:  # noqa: BLE001 - handed to whoever waits on the turn
+            out.set_exception(exc)
+            return
+        out.set_result(frames[start : None if count is None else start + count])
+
+    future.add_done_callback(done)
+    return out
+
+
+def _multiple(value: int, of: int) -> int:
+    return max(0, value // of * of)
+
+
+def _preprocessing(directory: Path) -> tuple[int, bool]:
+    """The model's sampling rate and whether input is normalised (Hugging Face's config)."""
+    config_file = directory / "preprocessor_config.json"
+    if not config_file.is_file():
+        return 16_000, True
+    config = json.loads(config_file.read_text("utf-8"))
+    return int(config.get("sampling_rate", 16_000)), bool(config.get("do_normalize", True))
