@@ -366,6 +366,120 @@ def accounts_delete(username: str) -> None:
     click.echo(f"{settings.accounts_file}: {username} deleted")
 
 
+def _speech(engine: str | None, model: str | None, vocabulary: str | None) -> tuple:
+    """(settings, loaded model, the intent set's vocabulary) for the speech commands."""
+    from .services import Services
+    from .speech import engines
+
+    settings = _settings()
+    overrides = {"stt_engine": engine, "stt_model_path": model, "stt_vocabulary": vocabulary}
+    settings = settings.with_(**{k: v for k, v in overrides.items() if v})
+    try:
+        loaded = engines.load(settings)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    if loaded is None:
+        raise click.ClickException("no speech model: set STT_MODEL_PATH (or pass --model)")
+    return settings, loaded, Services(settings).vocabulary(_load(settings.intents_dir))
+
+
+_engine_options = [
+    click.option("--engine", type=click.Choice(["vosk", "ctc", "whisper"]), help="STT_ENGINE."),
+    click.option("--model", "model_dir", type=click.Path(file_okay=False), help="STT_MODEL_PATH."),
+    click.option("--vocabulary", type=click.Choice(["restricted", "open"]), help="STT_VOCABULARY."),
+    click.option("--phone-line", is_flag=True, help="First pass the audio through a phone line."),
+]
+
+
+def _with_engine_options(command: Callable) -> Callable:
+    for option in reversed(_engine_options):
+        command = option(command)
+    return command
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True))
+@_with_engine_options
+def transcribe(
+    files: tuple[str, ...],
+    engine: str | None,
+    model_dir: str | None,
+    vocabulary: str | None,
+    phone_line: bool,
+) -> None:
+    """Recognise WAV files (any rate; PCM, μ-law or A-law): one JSON line per file."""
+    from .speech.audio_eval import transcribe as recognise
+    from .speech.audio_files import AudioFileError
+
+    _, model, words = _speech(engine, model_dir, vocabulary)
+    failed = False
+    for name in files:
+        try:
+            result = recognise(model, words, Path(name), phone=phone_line)
+        except AudioFileError as exc:
+            click.echo(str(exc), err=True)
+            failed = True
+            continue
+        click.echo(json.dumps({**result.as_dict(), "file": name}, ensure_ascii=False))
+    if failed:
+        sys.exit(2)
+
+
+@main.group("eval")
+def evaluate() -> None:
+    """Measure the recogniser on recordings (the intents have `voicebot intents eval`)."""
+
+
+@evaluate.command("audio")
+@click.argument("directory", type=click.Path(file_okay=False, exists=True))
+@_with_engine_options
+@click.option("--max-wer", type=float, help="Exit 1 when the word error rate is above this.")
+@click.option("--min-top1", type=float, help="Exit 1 when intent top-1 is below this.")
+@click.option("--show", is_flag=True, help="Print each file's transcript too.")
+def eval_audio(
+    directory: str,
+    engine: str | None,
+    model_dir: str | None,
+    vocabulary: str | None,
+    phone_line: bool,
+    max_wer: float | None,
+    min_top1: float | None,
+    show: bool,
+) -> None:
+    """WER, CER, intent top-1, wrong answers and turn latency on DIR/transcripts.tsv.
+
+    Exit 0 when measured (and within --max-wer / --min-top1), 1 when a limit is missed,
+    2 when the directory or a file cannot be read.
+    """
+    from .dialogue.matcher import Matcher
+    from .speech.audio_eval import evaluate as run
+    from .speech.audio_files import AudioFileError
+
+    settings, model, words = _speech(engine, model_dir, vocabulary)
+    matcher = Matcher(_load(settings.intents_dir), settings.thresholds())
+    try:
+        report = run(model, words, Path(directory), matcher, phone=phone_line)
+    except (AudioFileError, ValueError) as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    from .speech.engines import model_path
+
+    click.echo(
+        f"engine {settings.stt_engine}   model {Path(str(model_path(settings))).name}"
+        f"   vocabulary {settings.stt_vocabulary}   phone line {'yes' if phone_line else 'no'}"
+    )
+    if show:
+        for t in report.transcripts:
+            click.echo(f"  {t.file}: {t.text}")
+    for line in report.lines():
+        click.echo(line)
+    missed = (max_wer is not None and report.wer > max_wer) or (
+        min_top1 is not None and (report.intents is None or report.intents.top1 < min_top1)
+    )
+    if missed:
+        sys.exit(1)
+
+
 @main.group()
 def bench() -> None:
     """Benchmarks that print figures (speed, memory, capacity)."""

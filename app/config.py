@@ -48,7 +48,8 @@ class Settings:
     tts_voice: str = "da"
     """espeak-ng voice for pyttsx3."""
     stt_vocabulary: str = "restricted"
-    """`restricted`: recognise only the intents' words (~8x cheaper); `open`: the model's own."""
+    """`restricted`: recognise only the intents' words (Vosk, ~8x cheaper) or bias toward them
+    (ctc, whisper); `open`: the model's own vocabulary, unbiased."""
     transfer_mode: str = "queue"
     """`queue` (Twilio <Enqueue> by name), `taskrouter` (TWILIO_WORKFLOW_SID) or `dial`."""
     transfer_number: str | None = None

@@ -31,9 +31,26 @@ def _ulaw_table() -> np.ndarray:
 _ULAW_TO_PCM = _ulaw_table()
 
 
+def _alaw_table() -> np.ndarray:
+    codes = np.arange(256, dtype=np.int32) ^ 0x55
+    mantissa = (codes & 0x0F) << 4
+    segment = (codes & 0x70) >> 4
+    shifted = (mantissa + 0x108) << np.maximum(segment - 1, 0)
+    magnitude = np.where(segment == 0, mantissa + 8, shifted)
+    return np.where(codes & 0x80, magnitude, -magnitude).astype(np.int16)
+
+
+_ALAW_TO_PCM = _alaw_table()
+
+
 def ulaw_to_pcm16(data: bytes) -> bytes:
     """Decode μ-law bytes to little-endian 16-bit PCM."""
     return _ULAW_TO_PCM[np.frombuffer(data, dtype=np.uint8)].astype("<i2").tobytes()
+
+
+def alaw_to_pcm16(data: bytes) -> bytes:
+    """Decode G.711 A-law bytes (European trunks, WAV format 6) to 16-bit PCM."""
+    return _ALAW_TO_PCM[np.frombuffer(data, dtype=np.uint8)].astype("<i2").tobytes()
 
 
 def pcm16_to_ulaw(data: bytes) -> bytes:

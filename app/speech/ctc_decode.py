@@ -105,7 +105,7 @@ def _greedy_words(log_probs: np.ndarray, vocab: Vocabulary) -> list[_Word]:
 
 
 def ctc_log_likelihood(log_probs: np.ndarray, labels: list[int], blank: int) -> float:
-    """log P(labels | frames) under CTC: every alignment summed (the forward algorithm)."""
+    """The log-probability of `labels` under CTC: every alignment summed (the forward algorithm)."""
     extended = [blank]
     for label in labels:
         extended += [label, blank]
@@ -155,7 +155,10 @@ class LexiconDecoder:
             return word.text
         cutoff = max(1, len(word.text) // 4)
         near = process.extract(
-            word.text, self._words, scorer=Levenshtein.distance, score_cutoff=cutoff,
+            word.text,
+            self._words,
+            scorer=Levenshtein.distance,
+            score_cutoff=cutoff,
             limit=MAX_CANDIDATES,
         )
         if not near:

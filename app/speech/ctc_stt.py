@@ -1,5 +1,4 @@
-"""CTC recognition with onnxruntime (wav2vec2 models such as CoRal's Røst). The only onnxruntime
-import.
+"""CTC recognition with onnxruntime: wav2vec2 models such as CoRal's Røst (the only ort import).
 
 A model directory holds `model.onnx` (input `input_values`: float32 [batch, samples] at 16 kHz,
 output `logits`: [batch, frames, vocab]) and the Hugging Face `vocab.json`; an optional
@@ -44,6 +43,8 @@ class CtcModel:
         threads: onnxruntime intra-op threads for one encoding.
         chunk_ms: encode this much audio at a time while the caller speaks; 0 encodes the whole
             turn once it has ended.
+        biased: decode toward the intent set's words (STT_VOCABULARY=restricted); False is plain
+            greedy decoding.
     """
 
     sample_rate = TWILIO_SAMPLE_RATE
@@ -51,7 +52,9 @@ class CtcModel:
     streaming = False
     engine = "ctc"
 
-    def __init__(self, path: str, threads: int = 2, chunk_ms: int = 1000) -> None:
+    def __init__(
+        self, path: str, threads: int = 2, chunk_ms: int = 1000, biased: bool = True
+    ) -> None:
         directory = Path(path)
         model_file, vocab_file = directory / "model.onnx", directory / "vocab.json"
         for needed in (model_file, vocab_file):
@@ -84,6 +87,7 @@ class CtcModel:
         except Exception as exc:  # onnxruntime raises its own classes for a bad graph
             raise ConfigError(f"STT_MODEL_PATH={path!r}: cannot load model ({exc})") from None
         self.name = directory.name
+        self.biased = biased
         self.model_rate, self.normalise = _preprocessing(directory)
         self._encoder = ThreadPoolExecutor(1, thread_name_prefix="ctc-encoder")
         self._stats_lock = threading.Lock()
@@ -96,12 +100,17 @@ class CtcModel:
         self.load_seconds = time.perf_counter() - started
         log.info(
             "ctc model %s loaded in %.2fs (providers %s, stride %d, chunk %d)",
-            self.name, self.load_seconds, ",".join(providers), self.stride, self.chunk,
+            self.name,
+            self.load_seconds,
+            ",".join(providers),
+            self.stride,
+            self.chunk,
         )
 
     def recognizer(self, vocabulary: list[str] | None = None) -> CtcRecognizer:
         """A recogniser for one call, its decoder biased toward `vocabulary`."""
-        return CtcRecognizer(self, LexiconDecoder(self.vocab, vocabulary or []))
+        lexicon = vocabulary if self.biased and vocabulary else []
+        return CtcRecognizer(self, LexiconDecoder(self.vocab, lexicon))
 
     def encode(self, samples: np.ndarray) -> Future[np.ndarray]:
         """Queue one encoding of model-rate float samples; its future gives [frames, vocab]."""
@@ -160,6 +169,11 @@ class CtcRecognizer:
         while chunk and self._samples >= self._encoded + chunk + context:
             self._submit(self._encoded, self._encoded + chunk, right=context)
         return ""
+
+    def settle(self) -> None:
+        """Wait for the chunks already queued (evaluation: what a live caller's speech hides)."""
+        for future in self._pending:
+            future.exception()
 
     def finish(self) -> str:
         """Encode the tail, decode the turn's frames and return the text; ready for the next."""

@@ -15,9 +15,17 @@ from ..errors import ConfigError
 from .stt import SpeechModel
 
 ENGINES = ("vosk", "ctc", "whisper")
-PACKAGES = {"vosk": ("vosk",), "ctc": ("onnxruntime", "soxr"), "whisper": ("faster_whisper", "soxr")}
+PACKAGES = {
+    "vosk": ("vosk",),
+    "ctc": ("onnxruntime", "soxr"),
+    "whisper": ("faster_whisper", "soxr"),
+}
 """What each engine imports; `check` looks for them without loading a model."""
-MODEL_FILES = {"vosk": ("am", "conf"), "ctc": ("model.onnx", "vocab.json"), "whisper": ("model.bin",)}
+MODEL_FILES = {
+    "vosk": ("am", "conf"),
+    "ctc": ("model.onnx", "vocab.json"),
+    "whisper": ("model.bin",),
+}
 """What a model directory of each engine holds (Vosk: directories; the others: files)."""
 
 
@@ -63,11 +71,16 @@ def load(settings: Settings) -> SpeechModel | None:
     if settings.stt_engine == "ctc":
         from .ctc_stt import CtcModel
 
-        return CtcModel(path, threads=threads, chunk_ms=settings.stt_chunk_ms)
+        return CtcModel(
+            path,
+            threads=threads,
+            chunk_ms=settings.stt_chunk_ms,
+            biased=settings.stt_vocabulary == "restricted",
+        )
     if settings.stt_engine == "whisper":
         from .whisper_stt import WhisperModel
 
-        return WhisperModel(path, threads=threads)
+        return WhisperModel(path, threads=threads, hinted=settings.stt_vocabulary == "restricted")
     from .vosk_stt import VoskModel
 
     return VoskModel(path, restricted=settings.stt_vocabulary == "restricted")

@@ -1,5 +1,4 @@
-"""Whisper recognition with faster-whisper (CTranslate2): Danish fine-tunes on GPU hosts. The
-only faster_whisper import.
+"""Whisper recognition with faster-whisper (CTranslate2): Danish fine-tunes on GPU hosts.
 
 Each decoding option below was measured to matter on phone turns: temperature fallback
 multiplied CPU time by about five, greedy decoding looped on short turns, conditioning on earlier
@@ -47,13 +46,14 @@ class WhisperModel:
         path: a directory converted with `ct2-transformers-converter` (model.bin, config.json,
             tokenizer.json, vocabulary).
         threads: CPU threads (ignored on a GPU).
+        hinted: offer the intent set's longest words as hotwords (STT_VOCABULARY=restricted).
     """
 
     sample_rate = TWILIO_SAMPLE_RATE
     streaming = False
     engine = "whisper"
 
-    def __init__(self, path: str, threads: int = 2) -> None:
+    def __init__(self, path: str, threads: int = 2, hinted: bool = True) -> None:
         if not (Path(path) / "model.bin").is_file():
             raise ConfigError(f"STT_MODEL_PATH={path!r}: no model.bin (a CTranslate2 Whisper)")
         try:
@@ -72,6 +72,7 @@ class WhisperModel:
         except Exception as exc:  # CTranslate2 raises RuntimeError/ValueError for a bad directory
             raise ConfigError(f"STT_MODEL_PATH={path!r}: cannot load model ({exc})") from None
         self.name = Path(path).name
+        self.hinted = hinted
         self.load_seconds = time.perf_counter() - started
         self._decoder = ThreadPoolExecutor(1, thread_name_prefix="whisper")
         self._stats_lock = threading.Lock()
@@ -81,6 +82,8 @@ class WhisperModel:
     def recognizer(self, vocabulary: list[str] | None = None) -> WhisperRecognizer:
         """A recogniser for one call, hinted toward the longest words of `vocabulary`."""
         words = sorted(vocabulary or [], key=lambda w: (-len(w), w))[:MAX_HOTWORDS]
+        if not self.hinted:
+            words = []
         return WhisperRecognizer(self, " ".join(sorted(words)) or None)
 
     def transcribe(self, samples: np.ndarray, hotwords: str | None) -> str:

@@ -60,3 +60,10 @@ def test_wav_to_ulaw_gives_8khz(tmp_path):
         wav.setframerate(16_000)
         wav.writeframes(np.repeat(np.frombuffer(tone(16_000), "<i2"), 2).tobytes())
     assert ulaw_seconds(wav_to_ulaw(buffer.getvalue())) == pytest.approx(1.0, abs=0.01)
+
+
+def test_alaw_decoding_is_bit_exact_with_audioop():
+    from app.speech.codecs import alaw_to_pcm16
+
+    every_code = bytes(range(256))
+    assert alaw_to_pcm16(every_code) == audioop.alaw2lin(every_code, 2)

@@ -108,8 +108,10 @@ def phone(phone_settings, redis, clock_at):
 
     @contextmanager
     def start(model=None, settings=None, at=None):
+        """`model`: a speech model to use, or None; "settings" loads the one they configure."""
         services = Services(settings or phone_settings, clock=clock_at(at or OPEN))
-        services.__dict__["speech_model"] = model
+        if model != "settings":
+            services.__dict__["speech_model"] = model
         app = create_app(settings or phone_settings, services)
         with served(app) as base:
             started.append(services)

@@ -1,0 +1,9 @@
+import pytest
+
+from tests.speech import tone_model
+
+
+@pytest.fixture(scope="session")
+def tone_model_dir(tmp_path_factory):
+    """A CTC model in the directory format of a Røst export (model.onnx + vocab.json)."""
+    return tone_model.build(tmp_path_factory.mktemp("ctc") / "tone-ctc")
