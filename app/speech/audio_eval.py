@@ -21,7 +21,7 @@ from ..dialogue.matcher import Matcher
 from ..dialogue.normalise import tokens
 from .audio_files import phone_line, read_wav, resample
 from .codecs import FRAME_BYTES_PCM
-from .stt import SpeechModel
+from .stt import LEAD_IN, SpeechModel
 
 FEED_BYTES = FRAME_BYTES_PCM * 5
 """Audio is fed as a call feeds it: 100 ms at a time."""
@@ -62,6 +62,7 @@ def transcribe(
     """Recognise one WAV file as one turn; `phone` first passes it through a phone line."""
     pcm, rate = read_wav(path)
     pcm = phone_line(pcm, rate) if phone else resample(pcm, rate, model.sample_rate)
+    pcm = LEAD_IN + pcm  # as a call's turn starts
     recognizer = model.recognizer(vocabulary)
     processing = 0.0
     for i in range(0, len(pcm), FEED_BYTES):
@@ -73,7 +74,7 @@ def transcribe(
     settled = time.perf_counter()
     text = recognizer.finish()
     done = time.perf_counter()
-    seconds = len(pcm) / 2 / model.sample_rate
+    seconds = (len(pcm) - len(LEAD_IN)) / 2 / model.sample_rate
     return Transcript(path.name, text, seconds, done - settled, processing + done - started)
 
 
