@@ -183,3 +183,19 @@ def test_eval_audio_with_the_korean_vosk_model_on_espeak_speech(voicebot, tmp_pa
     assert rows_out["files"].startswith("files 3   WER")
     assert "n=3" in rows_out["intent"]
     print(done.stdout)  # the Korean model hears espeak-ng's Korean poorly: figures, not a bar
+
+
+def test_serve_refuses_to_start_when_the_chosen_engine_has_no_model(voicebot, tmp_path):
+    env = {
+        "PUBLIC_BASE_URL": "https://bot.example.dk",
+        "TWILIO_AUTH_TOKEN": "t" * 32,
+        "SECRET_KEY": "s" * 40,
+        "STT_ENGINE": "ctc",
+        "STT_MODEL_PATH": str(tmp_path),
+    }
+    done = voicebot("serve", "--port", "0", **env)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"Error: STT_MODEL_PATH='{tmp_path}' is not a ctc model directory "
+        "(no model.onnx, vocab.json)"
+    ]

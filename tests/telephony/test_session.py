@@ -196,3 +196,34 @@ def test_a_hesitation_is_not_cut_off(session_for):
 
     session, sink = session_for(Partial("jeg skal øh", "jeg skal øh forny mit kørekort"))
     assert frames_until_heard(session, sink) * 20 >= END_OF_TURN_MS - 20
+
+
+class TurnBased:
+    """An engine without partials (ctc, whisper): words only once the turn has ended."""
+
+    streaming = False
+
+    def __init__(self, final):
+        self.final = final
+
+    def accept(self, pcm16):
+        return ""
+
+    def finish(self):
+        return self.final
+
+
+@pytest.mark.parametrize("spoken_frames, interrupted", [(10, False), (40, True)])
+def test_without_partials_the_bot_is_interrupted_by_speech_long_enough(
+    session_for, spoken_frames, interrupted
+):
+    session, sink = session_for(TurnBased("kørekort"))
+    play_out(session, sink)
+    session.on_audio(LOUD * 20 + QUIET * 40)
+    for _ in range(50):  # the answer is rendered, sent, and not yet played out (no mark back)
+        session.flush()
+        if "koerekort" in prompts(sink):
+            break
+        time.sleep(0.01)
+    session.on_audio(LOUD * spoken_frames)
+    assert bool(sink.cleared) == interrupted
