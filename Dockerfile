@@ -10,13 +10,12 @@ RUN useradd --create-home --uid 1000 voicebot
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY app ./app
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir '.[ctc]'   # onnxruntime for CoRal's Røst (STT_ENGINE=ctc)
 COPY intents ./intents
 COPY audio ./audio
 
 ENV PYTHONUNBUFFERED=1 \
     DATA_DIR=/data \
-    VOSK_MODEL_PATH=/models/vosk \
     INTENTS_DIR=/app/intents/da \
     PROMPTS_DIR=/app/audio/prompts/da
 VOLUME ["/data", "/models"]

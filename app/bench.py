@@ -72,11 +72,19 @@ def _trim_silence(ulaw: bytes, threshold: int = 500) -> bytes:
     return ulaw[loud[0] : loud[-1] + 1] if len(loud) else ulaw
 
 
-def recogniser_rtf(model_path: str, audio: bytes, restricted: bool) -> float:
+def recogniser_rtf(engine: Engine, audio: bytes, restricted: bool) -> float:
     """Real-time factor of one recogniser on one utterance, in this process."""
-    from .speech.vosk_stt import VoskModel
+    from .config import Settings
+    from .speech import engines
 
-    model = VoskModel(model_path, restricted=restricted)
+    model = engines.load(
+        Settings.for_tests(
+            stt_engine=engine.name,
+            stt_model_path=engine.model,
+            stt_vocabulary="restricted" if restricted else "open",
+        )
+    )
+    assert model is not None
     rec = model.recognizer(["여권", "아니요", "네", "상담원"])
     pcm = ulaw_to_pcm16(audio + SILENCE * 25)
     started = time.perf_counter()
@@ -86,10 +94,18 @@ def recogniser_rtf(model_path: str, audio: bytes, restricted: bool) -> float:
     return (time.perf_counter() - started) / (len(pcm) / 16_000)
 
 
+@dataclass(frozen=True)
+class Engine:
+    """The recogniser the bench server uses (STT_ENGINE, STT_MODEL_PATH)."""
+
+    name: str = "vosk"
+    model: str = field(default_factory=lambda: korean_model_path())
+
+
 class Server:
     """`voicebot serve` in a child process, on a free port, with bench settings."""
 
-    def __init__(self, restricted: bool, threads: int) -> None:
+    def __init__(self, restricted: bool, threads: int, engine: Engine) -> None:
         self.token = secrets.token_hex(16)
         self.data = Path(tempfile.mkdtemp(prefix="vb-bench-"))
         self.port = _free_port()
@@ -98,7 +114,8 @@ class Server:
             "PUBLIC_BASE_URL": PUBLIC_BASE,
             "TWILIO_AUTH_TOKEN": self.token,
             "INTENTS_DIR": str(KO_INTENTS),
-            "VOSK_MODEL_PATH": korean_model_path(),
+            "STT_ENGINE": engine.name,
+            "STT_MODEL_PATH": engine.model,
             "STT_VOCABULARY": "restricted" if restricted else "open",
             "TTS_VOICE": "ko",
             "DATA_DIR": str(self.data),
@@ -241,24 +258,28 @@ class _Sender:
             time.sleep(delay)
 
 
-def run_calls(concurrency: list[int], restricted: bool, pin_client: bool = False) -> Iterator[str]:
+def run_calls(
+    concurrency: list[int], restricted: bool, pin_client: bool = False, engine: Engine | None = None
+) -> Iterator[str]:
     """Place N simultaneous calls for each N; yields the report line by line.
 
     With `pin_client` the callers run on CPU 0 and the server (and its children) on the other
     CPUs, so the server's share of the machine is what its figures show.
     """
+    engine = engine or Engine()
     speech = speech_for(TURNS)
+    yield f"engine {engine.name}, model {engine.model}"
     yield f"vocabulary: {'restricted to the intents' if restricted else 'open (the whole model)'}"
-    rtf = recogniser_rtf(korean_model_path(), speech[TURNS[0]], restricted)
+    rtf = recogniser_rtf(engine, speech[TURNS[0]], restricted)
     yield f"recogniser RTF (one utterance, in-process): {rtf:.3f}"
-    server = Server(restricted, threads=max(64, 2 * max(concurrency)))
+    server = Server(restricted, threads=max(64, 2 * max(concurrency)), engine=engine)
     try:
         if pin_client:
             yield _pin(server)
         yield (
             f"{'calls':>5} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'errors':>6} "
             f"{'CPU/call-s':>10} {'RSS MB':>7} {'+MB/call':>8} {'early':>6} {'greet ms':>8} "
-            f"{'real time':>9}"
+            f"{'stt ms':>6} {'real time':>9}"
         )
         cold = _warm_up(server, speech)
         worker = server.worker_pid()
@@ -267,7 +288,7 @@ def run_calls(concurrency: list[int], restricted: bool, pin_client: bool = False
         for n in concurrency:
             results = [CallResult() for _ in range(n)]
             cpu_before, started = _cpu_seconds(worker), time.monotonic()
-            turns_before = _turns(server)
+            turns_before, stt_before = _turns(server), _stt_seconds(server)
             peak = [base_rss]
             done = threading.Event()
             sampler = threading.Thread(target=_sample_rss, args=(worker, peak, done), daemon=True)
@@ -290,11 +311,13 @@ def run_calls(concurrency: list[int], restricted: bool, pin_client: bool = False
             ok = errors == 0 and p95 <= 1200
             sustained = n if ok else sustained
             turns, early = (a - b for a, b in zip(_turns(server), turns_before, strict=True))
+            stt_ms = (_stt_seconds(server) - stt_before) * 1000 / max(1, turns)
             greet = _pct(sorted(r.greeting * 1000 for r in results), 50)
             yield (
                 f"{n:>5} {p50:>7.0f} {p95:>7.0f} {max(lat, default=0):>7.0f} {errors:>6} "
                 f"{cpu:>10.3f} {peak[0]:>7.0f} {(peak[0] - base_rss) / n:>8.1f} "
-                f"{early / max(1, turns):>6.0%} {greet:>8.0f} {'yes' if ok else 'NO':>9}"
+                f"{early / max(1, turns):>6.0%} {greet:>8.0f} {stt_ms:>6.0f} "
+                f"{'yes' if ok else 'NO':>9}"
             )
             first_error = next((r.error for r in results if r.error), "")
             if first_error:
@@ -303,7 +326,8 @@ def run_calls(concurrency: list[int], restricted: bool, pin_client: bool = False
         yield (
             f"greeting on a fresh server (cold): first audio {cold * 1000:.0f} ms after the "
             "stream opened; 'greet ms' above is the warm p50; 'early' is the share of turns "
-            "ended on the short pause"
+            "ended on the short pause; 'stt ms' the mean time from the end of a turn to its "
+            "transcript"
         )
     finally:
         server.stop()
@@ -330,14 +354,24 @@ def _pin(server: Server) -> str:
     return f"callers pinned to CPU {cpus[0]}, server to CPU {', '.join(map(str, sorted(rest)))}"
 
 
-def _turns(server: Server) -> tuple[int, int]:
-    """(turns recognised, turns ended early) so far, from the server's /metrics."""
+def _metrics(server: Server) -> dict[str, str]:
+    """The server's /metrics, by name without labels."""
     with urllib.request.urlopen(server.base + "/metrics", timeout=5) as response:
         lines = response.read().decode().splitlines()
-    values = {
+    return {
         name.split("{")[0]: value
         for name, value in (line.rsplit(" ", 1) for line in lines if line and line[0] != "#")
     }
+
+
+def _stt_seconds(server: Server) -> float:
+    """Total time from turn ends to transcripts so far."""
+    return float(_metrics(server).get("voicebot_recognizer_seconds_sum", 0))
+
+
+def _turns(server: Server) -> tuple[int, int]:
+    """(turns recognised, turns ended early) so far, from the server's /metrics."""
+    values = _metrics(server)
     return (
         int(float(values.get("voicebot_recognizer_seconds_count", 0))),
         int(float(values.get("voicebot_early_turns_total", 0))),

@@ -491,12 +491,45 @@ def bench() -> None:
 @click.option(
     "--pin-client", is_flag=True, help="Run the callers on CPU 0 and the server on the others."
 )
-def bench_calls(concurrency: str, open_vocabulary: bool, pin_client: bool) -> None:
+@click.option("--engine", type=click.Choice(["vosk", "ctc", "whisper"]), default="vosk")
+@click.option(
+    "--model", "model_dir", type=click.Path(file_okay=False), help="Default: PyPI's Korean model."
+)
+def bench_calls(
+    concurrency: str, open_vocabulary: bool, pin_client: bool, engine: str, model_dir: str | None
+) -> None:
     """N simultaneous simulated callers over real WebSockets, real model, real-time pacing."""
-    from .bench import run_calls
+    from .bench import Engine, run_calls
 
     levels = [int(n) for n in concurrency.split(",") if n.strip()]
-    for line in run_calls(levels, restricted=not open_vocabulary, pin_client=pin_client):
+    chosen = Engine(engine, model_dir) if model_dir else Engine(engine)
+    lines = run_calls(
+        levels, restricted=not open_vocabulary, pin_client=pin_client, engine=chosen
+    )
+    for line in lines:
+        click.echo(line)
+
+
+@bench.command("ctc-model")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--float32", is_flag=True, help="Keep float32 weights (default: int8, as for CPUs).")
+def bench_ctc_model(directory: str, float32: bool) -> None:
+    """Write a CTC model of the Røst-315m shape with random weights (for cost, not accuracy)."""
+    from .bench_ctc import build
+
+    for line in build(Path(directory), quantise=not float32):
+        click.echo(line)
+
+
+@bench.command("ctc")
+@click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False))
+@click.option("--chunks", default="0,500,1000", show_default=True, help="Chunk sizes (ms).")
+@click.option("--threads", default=2, show_default=True, help="onnxruntime threads.")
+def bench_ctc(model_dir: str, chunks: str, threads: int) -> None:
+    """End of turn → transcript for a 3 s turn, per chunk size (STT_CHUNK_MS)."""
+    from .bench_ctc import run_turns
+
+    for line in run_turns(model_dir, [int(c) for c in chunks.split(",")], threads):
         click.echo(line)
 
 

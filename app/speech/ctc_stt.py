@@ -132,12 +132,22 @@ class CtcModel:
         return logits[0]
 
     def _geometry(self) -> tuple[int, int]:
-        """Samples per output frame and the first frame's width, measured on two silences."""
-        lengths = (self.model_rate, 2 * self.model_rate)
-        frames = [len(self.encode(np.zeros(n, np.float32)).result()) for n in lengths]
-        stride = round((lengths[1] - lengths[0]) / max(1, frames[1] - frames[0]))
-        receptive = lengths[0] - (frames[0] - 1) * stride
-        return stride, receptive
+        """Samples per output frame and the first frame's width, measured on silence.
+
+        frames(n) = (n - width) // stride + 1: two lengths give the stride and a bound on the
+        width; the shortest input with two frames (width + stride) pins it down.
+        """
+        rate = self.model_rate
+        first, second = (self._frames(n) for n in (rate, 2 * rate))
+        stride = round(rate / max(1, second - first))
+        low, high = rate - (first - 1) * stride, rate - (first - 1) * stride + stride
+        while low + 1 < high:  # two frames from `high` on, one below `low`
+            middle = (low + high) // 2
+            low, high = (low, middle) if self._frames(middle) >= 2 else (middle, high)
+        return stride, high - stride
+
+    def _frames(self, samples: int) -> int:
+        return len(self.encode(np.zeros(samples, np.float32)).result())
 
 
 class CtcRecognizer:

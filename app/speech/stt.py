@@ -11,7 +11,7 @@ MAX_UTTERANCE_SECONDS = 15.0
 """A turn longer than this is cut and recognised as it stands (callers who read a letter aloud)."""
 LEAD_IN = b"\x00\x00" * 8 * 300
 """300 ms of 8 kHz silence fed before each turn: the recogniser mistakes a word that starts its
-input for another (measured with the Korean model: 2 of 10 onsets wrong without it, 0 of 10 with)."""
+input for another (Korean model: 2 of 10 onsets wrong without it, 0 of 10 with)."""
 
 
 class Recognizer(Protocol):
