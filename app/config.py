@@ -45,8 +45,10 @@ class Settings:
     """The https URL Twilio calls; webhook signatures are checked against it."""
     prompts_dir: Path = PROJECT_ROOT / "audio" / "prompts" / "da"
     """Recorded prompts, `<prompt_id>.wav`, played instead of TTS where present."""
+    tts_engine: str = "pyttsx3"
+    """Prompt voice: `pyttsx3` (espeak-ng) or `piper` (a neural voice file)."""
     tts_voice: str = "da"
-    """espeak-ng voice for pyttsx3."""
+    """pyttsx3: an espeak-ng voice; piper: the path of a voice's `.onnx` (its `.json` beside)."""
     stt_vocabulary: str = "restricted"
     """`restricted`: recognise only the intents' words (Vosk, ~8x cheaper) or bias toward them
     (ctc, whisper); `open`: the model's own vocabulary, unbiased."""
@@ -132,9 +134,10 @@ class Settings:
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{name.upper()} must be one of {', '.join(allowed)}")
-        from .speech.engines import check
+        from .speech import engines, voices
 
-        check(self)
+        engines.check(self)
+        voices.check(self)
         if self.transfer_mode == "dial":
             self.require("transfer_number")
         if self.transfer_mode == "taskrouter":

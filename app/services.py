@@ -318,13 +318,13 @@ class Services:
     @cached_property
     def prompts(self) -> PromptLibrary:
         """Recorded or rendered prompt audio."""
-        from .speech.pyttsx3_tts import Pyttsx3Synthesizer
+        from .speech import voices
 
-        voice = self.settings.tts_voice
+        synthesizer, voice = voices.load(self.settings)
         return PromptLibrary(
             self.settings.data_dir / "prompts" / voice,
             self.settings.prompts_dir,
-            Pyttsx3Synthesizer(voice),
+            synthesizer,
             voice,
         )
 

@@ -36,7 +36,7 @@ def beating_worker(redis):
     return worker
 
 
-def test_ready_when_redis_intents_model_and_a_worker_are(phone, phone_settings, redis):
+def test_ready_when_redis_intents_model_and_a_worker_are(phone, phone_settings, redis, tmp_path):
     with phone(ScriptedModel()) as (base, _):
         assert requests.get(base + "/readyz", timeout=5).json()["worker"] is False
         worker = beating_worker(redis)
@@ -47,14 +47,19 @@ def test_ready_when_redis_intents_model_and_a_worker_are(phone, phone_settings, 
             "intents": True,
             "speech_model": True,
             "worker": True,
+            "speech": {"engine": "vosk", "model": None, "load_seconds": 0.0},
         }
         assert "voicebot_worker_heartbeat_age_seconds 0" in requests.get(base + "/metrics").text
         worker.register_death()
         gone = requests.get(base + "/readyz", timeout=5)
         assert gone.status_code == 503 and gone.json()["worker"] is False
-    broken = phone_settings.with_(vosk_model_path="/nonexistent/model")
-    with phone(None, settings=broken) as (base, _):
+    # A model directory that passes the start-up check but does not load: keypad, not ready.
+    for part in ("am", "conf"):
+        (tmp_path / "model" / part).mkdir(parents=True)
+    broken = phone_settings.with_(stt_model_path=str(tmp_path / "model"))
+    with phone("settings", settings=broken) as (base, _):
         not_ready = requests.get(base + "/readyz", timeout=5)
         assert not_ready.status_code == 503
         assert not_ready.json()["speech_model"] is False
+        assert not_ready.json()["speech"]["engine"] == "keypad"
         assert requests.get(base + "/healthz", timeout=5).status_code == 200
