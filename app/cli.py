@@ -503,9 +503,7 @@ def bench_calls(
 
     levels = [int(n) for n in concurrency.split(",") if n.strip()]
     chosen = Engine(engine, model_dir) if model_dir else Engine(engine)
-    lines = run_calls(
-        levels, restricted=not open_vocabulary, pin_client=pin_client, engine=chosen
-    )
+    lines = run_calls(levels, restricted=not open_vocabulary, pin_client=pin_client, engine=chosen)
     for line in lines:
         click.echo(line)
 
@@ -530,6 +528,15 @@ def bench_ctc(model_dir: str, chunks: str, threads: int) -> None:
     from .bench_ctc import run_turns
 
     for line in run_turns(model_dir, [int(c) for c in chunks.split(",")], threads):
+        click.echo(line)
+
+
+@bench.command("frames")
+def bench_frames() -> None:
+    """Per-frame cost of a call's audio path, stage by stage, without the recogniser."""
+    from .bench import run_frames
+
+    for line in run_frames():
         click.echo(line)
 
 

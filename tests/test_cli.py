@@ -161,3 +161,16 @@ def test_chat_hands_off_and_requests_callbacks_as_a_call_does(voicebot, redis):
     assert made.number == "+4520123456"
     done = voicebot("chat", "--at", "2026-11-26T11:00", stdin="0\n")
     assert redis.zcard("handoffs") == 1  # on the agents' page
+
+
+def test_bench_frames_prints_the_cost_of_each_stage_of_the_audio_path(voicebot):
+    done = voicebot("bench", "frames")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split("  ")[0] for line in lines[:4]] == [
+        "WebSocket frame (wsproto)",
+        "Twilio JSON + base64",
+        "μ-law → PCM",
+        "VAD + turn detector",
+    ]
+    assert lines[-1].startswith("all") and lines[-1].endswith("core-s per call-s")

@@ -22,6 +22,8 @@ class CallStore:
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
+        self._written: dict[str, str] = {}
+        """What `save` last wrote, per call."""
 
     def issue_token(self, call_sid: str) -> str:
         """A fresh token for the stream's `<Parameter>`, valid once."""
@@ -35,9 +37,16 @@ class CallStore:
         return issued is not None and secrets.compare_digest(issued, token.encode(errors="replace"))
 
     def save(self, call: Call, meta: dict[str, object]) -> None:
-        """Store the call's flow state (transcripts in it are already redacted) and its meta."""
+        """Store the call's flow state (transcripts in it are already redacted) and its meta.
+
+        A live call saves after every event and most (a prompt played, a frame of silence)
+        change nothing: what this store last wrote for the call is not written again.
+        """
         data = json.dumps({"call": call.to_dict(), "meta": meta}, ensure_ascii=False)
+        if self._written.get(call.call_id) == data:
+            return
         self.redis.set(STATE_KEY.format(sid=call.call_id), data, ex=CALL_TTL_SECONDS)
+        self._written[call.call_id] = data
 
     def load(self, call_sid: str) -> tuple[Call, dict[str, object]] | None:
         """The call's last saved state and meta, or None."""
