@@ -11,6 +11,10 @@ from redis.exceptions import RedisError
 from .config import Settings
 from .services import Services
 from .telephony.twilio_stream import MAX_MESSAGE_BYTES
+from .webchat.chats import Chats
+
+CHAT_SWEEP_SECONDS = 15
+"""How often idle chats are looked for and ended (each ends within this of its timeout)."""
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +35,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     _ = services.speech_model  # load the model now; None is logged once and means keypad only
     services.start_spool_replayer()  # what was kept on disk while Redis was away goes in
+    chats = Chats(
+        services,
+        idle_seconds=settings.chat_idle_seconds,
+        agent_wait_seconds=settings.chat_agent_wait_seconds,
+        contact_url=settings.chat_contact_url,
+    )
+    services.run_every("chat-sweeper", CHAT_SWEEP_SECONDS, chats.sweep)
 
     app = Flask(__name__)
     app.config.from_mapping(
@@ -44,6 +55,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         SOCK_SERVER_OPTIONS={"max_message_size": 16 * MAX_MESSAGE_BYTES},
     )
     app.extensions["voicebot"] = services
+    app.extensions["chats"] = chats
     sock = Sock(app)
 
     from .telephony.twilio_views import blueprint
@@ -51,12 +63,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     from .web.agents import bp as agents_bp
     from .web.api import bp as api_bp
     from .web.health import bp as health_bp
+    from .webchat.views import bp as chat_bp
 
     app.register_blueprint(blueprint(sock), url_prefix="/twilio")
     app.register_blueprint(api_bp, url_prefix="/api")
     app.register_blueprint(agents_bp, url_prefix="/agent")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(health_bp)
+    app.register_blueprint(chat_bp, url_prefix="/chat")
     app.register_error_handler(RedisError, _store_unavailable)
     return app
 

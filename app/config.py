@@ -89,6 +89,17 @@ class Settings:
     max_request_bytes: int = 64 * 1024
     """Largest request body accepted; Twilio's webhook forms are a few kilobytes."""
 
+    chat_allowed_origins: str = ""
+    """Web pages (scheme://host[:port], comma-separated) that may embed the chat; unset: ours."""
+    chat_idle_seconds: int = 600
+    """A chat with no message for this long ends as a silent call does."""
+    chat_agent_wait_seconds: int = 180
+    """A chat waiting this long for an agent is offered a callback or the contact form."""
+    chat_contact_url: str | None = None
+    """The municipality's contact form (https), offered when no agent can take a chat."""
+    chat_messages_per_minute: int = 20
+    """Per chat session; an address may send ten times as many (a town hall's shared NAT)."""
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read settings from `environ` (default: `.env` in the working directory + os.environ)."""

@@ -28,6 +28,7 @@ from .dialogue.hours import OpeningHours
 from .dialogue.intents import IntentLibrary, IntentSet
 from .dialogue.matcher import Matcher
 from .dialogue.normalise import FILLER_WORDS
+from .dialogue.texts import WRITTEN
 from .errors import ConfigError
 from .keys import Keys, load_keys
 from .kpi.events import CallRecord
@@ -104,7 +105,7 @@ class Services:
         self.library = IntentLibrary(settings.intents_dir)
         self.on_new_intent_set: Callable[[Flow], None] | None = None
         """Called when a new intent set is first used (e.g. to render its prompts)."""
-        self._flows: dict[str, Flow] = {}
+        self._flows: dict[str, tuple[Flow, Flow]] = {}
         self.live = LiveFigures()
         self.speech_load_seconds = 0.0
         self._embedded: EmbeddedRedis | None = None
@@ -132,22 +133,32 @@ class Services:
         """Call records and counters."""
         return KpiStore(self.redis)
 
-    def flow(self, intents: IntentSet | None = None) -> Flow:
-        """The flow for an intent set (default: the current one), built once per version."""
+    def flow(self, intents: IntentSet | None = None, written: bool = False) -> Flow:
+        """The flow for an intent set (default: the current one), built once per version.
+
+        `written`: the same rules worded for a chat (buttons, "skriv") rather than a call.
+        """
         intents = intents or self.library.current()
-        flow = self._flows.get(intents.version)
-        if flow is None:
+        flows = self._flows.get(intents.version)
+        if flows is None:
             matcher = Matcher(intents, self.settings.thresholds())
-            flow = Flow(intents, matcher, self.hours, self.clock, self.settings.municipality_name)
-            self._flows = {intents.version: flow}  # calls in progress keep their own reference
+            name = self.settings.municipality_name
+            flows = (
+                Flow(intents, matcher, self.hours, self.clock, name),
+                Flow(intents, matcher, self.hours, self.clock, name, texts=WRITTEN),
+            )
+            self._flows = {intents.version: flows}  # calls in progress keep their reference
             if self.on_new_intent_set:
-                self.on_new_intent_set(flow)
-        return flow
+                self.on_new_intent_set(flows[0])
+        return flows[written]
 
     def conversation(
         self, call_id: str, channel: str, caller: str | None = None, keypad_only: bool = False
     ) -> Conversation:
-        """A new call on the current intent set, whose outcome is recorded when it ends."""
+        """A new call on the current intent set, whose outcome is recorded when it ends.
+
+        The web chat (`channel="web"`) gets the written wording.
+        """
         started = self.clock()
         meta: Meta = {
             "channel": channel,
@@ -155,9 +166,8 @@ class Services:
             "in_hours": self.hours.is_open(started),
             "caller": caller,
         }
-        return Conversation(
-            self.flow(), call_id, lambda call: self.record(call, meta), keypad_only, meta
-        )
+        flow = self.flow(written=channel == "web")
+        return Conversation(flow, call_id, lambda call: self.record(call, meta), keypad_only, meta)
 
     def record(self, call: Call, meta: Meta, ended_at: datetime | None = None) -> None:
         """Write a finished call's KPI record (once, however often it is asked).
@@ -239,17 +249,21 @@ class Services:
 
     def start_spool_replayer(self, every_seconds: float = SPOOL_REPLAY_SECONDS) -> None:
         """A daemon thread that replays the spool whenever Redis is back."""
+        self.run_every("spool-replayer", every_seconds, self.replay_spool)
+
+    def run_every(self, name: str, seconds: float, task: Callable[[], object]) -> None:
+        """A daemon thread running `task` every `seconds` until `close()`; it outlives failures."""
 
         def loop() -> None:
-            while not self._stopping.wait(every_seconds):
+            while not self._stopping.wait(seconds):
                 try:
-                    self.replay_spool()
+                    task()
                 except RedisError:
                     continue
-                except Exception:  # noqa: BLE001 - the replayer must outlive any one failure
-                    log.exception("spool replay failed")
+                except Exception:  # noqa: BLE001 - the loop must outlive any one failure
+                    log.exception("%s failed", name)
 
-        threading.Thread(target=loop, name="spool-replayer", daemon=True).start()
+        threading.Thread(target=loop, name=name, daemon=True).start()
 
     def review(self) -> ReviewStore:
         """Missed utterances, grouped by their content words under the current intent set."""

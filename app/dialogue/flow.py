@@ -7,7 +7,7 @@ No I/O, no clock of its own, no channel: the phone, the terminal chat and the te
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from .call import (
@@ -64,6 +64,8 @@ class Flow(CallbackSteps, OfferSteps):
         hours: decides whether a transfer can reach a person now.
         clock: the current time (injected, so tests can phone on a holiday).
         municipality: named in the greeting.
+        texts: the wording of the prompts: spoken (`PROMPTS`, the default) or written
+            (`WRITTEN`, for a chat). The rules are the same.
     """
 
     def __init__(
@@ -73,7 +75,9 @@ class Flow(CallbackSteps, OfferSteps):
         hours: OpeningHours,
         clock: Callable[[], datetime],
         municipality: str,
+        texts: Mapping[str, str] = PROMPTS,
     ) -> None:
+        self.texts = texts
         self.intents = intents
         self.matcher = matcher
         self.hours = hours
@@ -82,6 +86,8 @@ class Flow(CallbackSteps, OfferSteps):
         self._menu = [t for t in intents.menu if t in intents.topics]
         self._choices = menu_choices([intents.topics[t].label for t in self._menu])
         """The keypad choices sentence; fixed for the intent set, so made once."""
+        self.menu_labels = [intents.topics[t].label for t in self._menu]
+        """The menu's topics in key order (key 1 first): a chat shows them as buttons."""
 
     def start(self, call_id: str, keypad_only: bool = False) -> Step:
         """Greet: the automated-assistant notice cannot be interrupted, the question can.
@@ -105,7 +111,7 @@ class Flow(CallbackSteps, OfferSteps):
         """Every prompt whose text does not depend on the call or the time: render in advance."""
         system = [self._say(pid) for pid in PROMPTS if pid not in DYNAMIC_PROMPTS]
         confirms = [
-            Say(f"confirm.{i.id}", PROMPTS["confirm"].format(description=i.description))
+            Say(f"confirm.{i.id}", self.texts["confirm"].format(description=i.description))
             for i in self.intents.intents.values()
             if i.description
         ]
@@ -185,7 +191,7 @@ class Flow(CallbackSteps, OfferSteps):
             return self._dispatch(call, self.intents.intents[match.intent])
         intent = self.intents.intents.get(match.intent or "")
         if match.decision is Decision.CONFIRM and intent and intent.description:
-            text = PROMPTS["confirm"].format(description=intent.description)
+            text = self.texts["confirm"].format(description=intent.description)
             prompt = Say(f"confirm.{intent.id}", text)
             return Step(
                 dataclasses.replace(
@@ -385,6 +391,10 @@ class Flow(CallbackSteps, OfferSteps):
                 return intent
         return None
 
+    def written_answer(self, intent: Intent) -> str:
+        """An intent's answer for a chat: its `web_answer` when it has one, filled in."""
+        return self._fill(intent.web_answer or intent.answer or "")
+
     def _fill(self, text: str) -> str:
         now = self.clock()
         open_now = OPEN_NOW[self.hours.is_open(now)]
@@ -398,7 +408,7 @@ class Flow(CallbackSteps, OfferSteps):
 
     def _say(self, prompt_id: str, barge_in: bool = True, **values: str) -> Say:
         values = {"municipality": self.municipality, "choices": self._choices, **values}
-        return Say(prompt_id, PROMPTS[prompt_id].format(**values), barge_in)
+        return Say(prompt_id, self.texts[prompt_id].format(**values), barge_in)
 
 
 def _number(digit: str) -> int:

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -35,6 +36,8 @@ INTENT_KEYS: dict[str, type | tuple[type, ...]] = {
     "follow_up": bool,
     "offer_transfer": bool,
     "agent_summary": str,
+    "web_answer": str,
+    "links": list,
     "tests": list,
     "not": list,
 }
@@ -69,6 +72,18 @@ class Intent:
     """Utterances that must match this intent (regression suite, never learnt from)."""
     near_misses: tuple[str, ...] = ()
     """Utterances (key `not`) that must not match this intent."""
+    web_answer: str = ""
+    """The chat's longer answer (lines, "- " bullets); unset, the chat shows `answer`."""
+    links: tuple[Link, ...] = ()
+    """Pages the chat links to after the answer (e.g. borger.dk); the phone never reads them."""
+
+
+@dataclass(frozen=True)
+class Link:
+    """A page an answer points to: its title and https address."""
+
+    title: str
+    url: str
 
 
 @dataclass(frozen=True)
@@ -281,6 +296,8 @@ def _load_intent(
         follow_up=value.get("follow_up", True),
         offer_transfer=value.get("offer_transfer", False),
         agent_summary=value.get("agent_summary", ""),
+        web_answer=value.get("web_answer", ""),
+        links=tuple(Link(str(li["title"]), str(li["url"])) for li in value.get("links", ())),
         synonyms={str(k): tuple(v) for k, v in (value.get("synonyms") or {}).items()},
         tests=tuple(value.get("tests", ())),
         near_misses=tuple(value.get("not", ())),
@@ -311,22 +328,44 @@ def _check_fields(
         for key in ("answer", "description"):
             if not str(value.get(key) or "").strip():
                 problems.append(f"{path}:{line.get(key, 1)}: missing '{key}' (needed to answer)")
-    if value.get("answer"):
-        try:
-            names = {f for _, f, _, _ in string.Formatter().parse(value["answer"]) if f is not None}
-        except ValueError as exc:
-            problems.append(f"{path}:{line['answer']}: answer has a stray brace: {exc}")
-        else:
-            for name in sorted(names - PLACEHOLDERS):
-                problems.append(
-                    f"{path}:{line['answer']}: unknown placeholder '{{{name}}}' "
-                    f"(known: {', '.join(sorted(PLACEHOLDERS))})"
-                )
+    for key in ("answer", "web_answer"):
+        if value.get(key):
+            _check_placeholders(path, key, value[key], line[key], problems)
+    for i, link in enumerate(value.get("links", ())):
+        problem = _link_problem(link)
+        if problem:
+            problems.append(f"{path}:{line['links'] + i}: link {i + 1} {problem}")
     for canon, variants in (value.get("synonyms") or {}).items():
         if not isinstance(variants, list) or not all(isinstance(v, str) for v in variants):
             problems.append(
                 f"{path}:{line['synonyms']}: synonyms of '{canon}' must be a list of text"
             )
+
+
+def _check_placeholders(path: Path, key: str, text: str, line: int, problems: list[str]) -> None:
+    try:
+        names = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+    except ValueError as exc:
+        problems.append(f"{path}:{line}: {key} has a stray brace: {exc}")
+        return
+    for name in sorted(names - PLACEHOLDERS):
+        problems.append(
+            f"{path}:{line}: unknown placeholder '{{{name}}}' "
+            f"(known: {', '.join(sorted(PLACEHOLDERS))})"
+        )
+
+
+def _link_problem(link: object) -> str:
+    """What is wrong with one `links:` entry ({title, url}, https only), or ""."""
+    if not isinstance(link, dict) or set(link) != {"title", "url"}:
+        return "must have exactly 'title' and 'url'"
+    title, url = link["title"], link["url"]
+    if not isinstance(title, str) or not title.strip() or len(title) > 120:
+        return "needs a title (up to 120 characters)"
+    parsed = urlsplit(url) if isinstance(url, str) else None
+    if parsed is None or parsed.scheme != "https" or not parsed.hostname or " " in url:
+        return f"url must be an https:// address, not {url!r}"
+    return ""
 
 
 def _check_phrases(

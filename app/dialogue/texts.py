@@ -75,6 +75,81 @@ PROMPTS: dict[str, str] = {
 }
 """Prompt id → Danish text; the flow fills in `{names}`. Recorded audio may replace any id."""
 
+WRITTEN: dict[str, str] = {
+    **PROMPTS,
+    "greeting": (
+        "Hej, du skriver med {municipality}. Jeg er en automatisk assistent. "
+        "Vælg »Tal med en medarbejder«, hvis du vil skrive med en person."
+    ),
+    "greeting_closed": (
+        "Hej, du skriver med {municipality}. Jeg er en automatisk assistent. "
+        "Kontaktcentret har lukket, men du kan bede om at blive ringet op."
+    ),
+    "offer_person": "Vil du tale med en medarbejder?",
+    "offer_callback": (
+        "Kontaktcentret har lukket nu. Vil du have, at en medarbejder ringer dig op, "
+        "når vi har åbnet?"
+    ),
+    "yes_no": "Svar ja eller nej.",
+    "confirm_again": "Undskyld. Skriv det gerne med andre ord.",
+    "rephrase": "Det forstod jeg desværre ikke. Prøv at skrive det med andre ord.",
+    "no_choice": "Det valg findes ikke. Skriv, hvad du vil have hjælp til.",
+    "menu": (
+        "Jeg forstod det stadig ikke. Vælg et emne herunder, eller skriv, hvad det drejer sig om."
+    ),
+    "menu_only": "Vælg et emne herunder.",
+    "menu_invalid": "Det valg findes ikke. Vælg et emne herunder.",
+    "still_there": "Er du der stadig?",
+    "no_input_goodbye": "Samtalen er afsluttet, fordi der ikke kom svar. Skriv gerne igen.",
+    "transfer": "Et øjeblik. Jeg sætter dig i kø til en medarbejder.",
+    "callback_offer": "Vil du have, at en medarbejder ringer dig op, når vi har åbnet?",
+    "callback_number": "Skriv det telefonnummer, vi skal ringe til.",
+    "callback_key_number": "Skriv det telefonnummer, vi skal ringe til, eller svar nej.",
+    "callback_bad_number": (
+        "Det nummer kunne jeg ikke bruge, for {why}. Skriv et dansk nummer på otte cifre."
+    ),
+    "callback_confirm": "Du bliver ringet op om {about}. Er det rigtigt?",
+    "callback_confirm_number": "Du bliver ringet op på {number} om {about}. Er det rigtigt?",
+    "callback_done": "Tak. En medarbejder ringer dig op, når vi har åbnet. Farvel.",
+    "goodbye": "Tak for samtalen. Farvel.",
+    "no_repeat": "Hvad kan jeg hjælpe dig med?",
+}
+"""The same prompts written for a chat: buttons instead of keys, "skriv" instead of "sig"."""
+
+CHAT: dict[str, str] = {
+    "title": "Skriv med kommunen",
+    "launcher": "Chat med kommunen",
+    "close": "Luk chatten",
+    "input": "Skriv dit spørgsmål",
+    "send": "Send",
+    "notice": (
+        "Du skriver med en automatisk assistent. Skriv ikke dit CPR-nummer. Beskederne gemmes "
+        "uden numre i {days} dage, så vi kan gøre svarene bedre."
+    ),
+    "person": "Tal med en medarbejder",
+    "call_me": "Bliv ringet op",
+    "expired": "Din tidligere samtale er afsluttet, så vi begynder forfra.",
+    "ended": "Samtalen er afsluttet. Genindlæs siden for at starte en ny.",
+    "feedback": "Fik du svar på dit spørgsmål?",
+    "feedback_yes": "👍 Ja",
+    "feedback_no": "👎 Nej",
+    "thanks_feedback": "Tak for dit svar.",
+    "no_agent": (
+        "Der er desværre ingen medarbejder ledig lige nu. Du kan blive ringet op, "
+        "eller skrive til os."
+    ),
+    "contact_form": "Skriv til kommunen",
+    "callback_number": "Skriv det telefonnummer, vi skal ringe til.",
+    "callback_bad_number": "Det nummer kunne jeg ikke bruge. Skriv et dansk nummer på otte cifre.",
+    "callback_done": "Tak. En medarbejder ringer dig op hurtigst muligt.",
+    "callback_about": "dit spørgsmål",
+    "agent_joined": "Du skriver nu med {name}.",
+    "agent_left": "Medarbejderen har afsluttet samtalen. Tak for i dag.",
+    "waiting": "Du er i kø. En medarbejder skriver til dig her.",
+    "error": "Beklager, der skete en fejl. Prøv igen om lidt.",
+}
+"""The chat's own words: its labels, notices and what happens around a hand-off."""
+
 DYNAMIC_PROMPTS = frozenset(
     {
         "confirm",

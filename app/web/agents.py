@@ -24,6 +24,7 @@ from flask import (
 
 from ..routing.callbacks import CallbackStore
 from ..routing.handoff import RECENT_KEY, HandoffStore
+from ..webchat.chats import SESSION_ID
 from .auth import Staff, StaffSessions, Throttled, safe_return_path
 
 bp = Blueprint("agents", __name__, template_folder="templates")
@@ -116,8 +117,99 @@ def state() -> Response:
             "open": svc.hours.is_open(svc.clock()),
             "handoffs": [asdict(h) for h in map(handoffs.load, sids) if h is not None],
             "callbacks": [asdict(c) for c in CallbackStore(svc.redis).open_requests()],
+            "chats": _chats().waiting(),
         }
     )
+
+
+def _chats() -> Any:
+    return current_app.extensions["chats"]
+
+
+def _check_csrf() -> None:
+    if request.headers.get("X-CSRF-Token", request.form.get("csrf")) != session.get("csrf"):
+        abort(403)
+
+
+def _chat_id(sid: str) -> str:
+    if not SESSION_ID.fullmatch(sid):
+        abort(404)
+    return sid
+
+
+@bp.post("/chats/<sid>/take")
+@login_required
+def take_chat(sid: str) -> Any:
+    """Take a waiting chat: the bot stops answering it; the citizen is told who writes."""
+    _check_csrf()
+    name = current_staff().account.name  # type: ignore[union-attr]
+    if not _chats().take(_chat_id(sid), name):
+        return jsonify({"error": "chatten er allerede taget eller afsluttet"}), 409
+    return redirect(url_for("agents.chat_page", sid=sid), code=303)
+
+
+@bp.get("/chats/<sid>")
+@login_required
+def chat_page(sid: str) -> Any:
+    """One chat an agent has taken: its messages so far and a box to answer in."""
+    chat = _chats().load(_chat_id(sid))
+    if chat is None:
+        abort(404)
+    return render_template(
+        "chat_agent.html",
+        sid=sid,
+        csrf=session["csrf"],
+        name=current_staff().account.name,  # type: ignore[union-attr]
+    )
+
+
+@bp.get("/chats/<sid>/messages.json")
+@login_required
+def chat_messages(sid: str) -> Response:
+    """The chat's messages after `after` (the citizen's included), its status and who has it."""
+    chat = _chats().load(_chat_id(sid))
+    if chat is None:
+        abort(404)
+    after = request.args.get("after", "0")
+    after_seq = int(after) if after.isdigit() else 0
+    handoff = HandoffStore(_services().redis).load(chat.call.call_id)
+    return jsonify(
+        {
+            "status": chat.status,
+            "agent": chat.agent,
+            "summary": handoff.summary if handoff else "",
+            "transcript": handoff.transcript if handoff else [],
+            "messages": [m for m in chat.messages if m["seq"] > after_seq],
+        }
+    )
+
+
+@bp.post("/chats/<sid>/messages")
+@login_required
+def chat_reply(sid: str) -> Response:
+    """The agent writes to the citizen (only the agent who took the chat)."""
+    _check_csrf()
+    body = request.get_json(silent=True) or {}
+    text = body.get("text") if isinstance(body, dict) else None
+    if not isinstance(text, str):
+        abort(400, "send {'text': ...}")
+    try:
+        sent = _chats().agent_says(_chat_id(sid), current_staff().account.name, text)  # type: ignore[union-attr]
+    except ValueError as exc:
+        abort(400, str(exc))
+    if not sent:
+        abort(409)
+    return Response(status=204)
+
+
+@bp.post("/chats/<sid>/close")
+@login_required
+def chat_close(sid: str) -> Response:
+    """The agent ends the chat."""
+    _check_csrf()
+    if not _chats().agent_closes(_chat_id(sid), current_staff().account.name):  # type: ignore[union-attr]
+        abort(409)
+    return Response(status=204)
 
 
 @bp.post("/callbacks/<callback_id>/done")

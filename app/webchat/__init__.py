@@ -1,0 +1,1 @@
+"""The website chat: the conversation core on the municipality's web pages (beside telephony/)."""

@@ -1,0 +1,477 @@
+"""The website chat as a channel: the phone's flow and intents, rendered as messages and buttons.
+
+A chat is kept in Redis under a random session id: the flow's call state, the messages shown
+(the citizen's redacted), its status (`bot`, `waiting` for an agent, `agent`, `ended`) and the
+buttons on offer. Each request loads it under a short lock, feeds one event to the flow and
+saves it back, so any web process (or node) can serve the next message. What the phone does with
+keys the chat does with buttons whose values are those keys: a topic in the menu is "1", a
+person is "0", and yes and no are the words.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from redis import Redis
+
+from ..dialogue.call import (
+    Call,
+    Event,
+    Hangup,
+    Heard,
+    HungUp,
+    Keypad,
+    Played,
+    RequestCallback,
+    Say,
+    Silence,
+    State,
+    Transfer,
+)
+from ..dialogue.redact import redact
+from ..dialogue.texts import CHAT
+from ..services import Services
+
+CHAT_KEY = "chat:{sid}"
+ACTIVE_KEY = "chat:active"
+"""Sorted set: session id → last activity (the idle sweep reads it)."""
+WAITING_KEY = "chat:waiting"
+"""Sorted set: session id → when it started waiting for an agent."""
+FEEDBACK_KEY = "kpi:feedback"
+"""Hash: `<topic>:asked`, `<topic>:yes`, `<topic>:no` — "Fik du svar på dit spørgsmål?"."""
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{24}")
+MAX_TEXT = 500
+"""Characters in one message: a question, not a letter."""
+KEEP_SECONDS = 24 * 3600
+"""A chat (redacted) is kept this long for the agent who took it, then goes."""
+MAX_SILENCES = 5
+"""Silences fed to the flow when a chat goes idle, until it ends as a silent call does."""
+YES_NO_STATES = (State.CONFIRMING, State.OFFERING, State.CALLBACK_OFFER, State.CALLBACK_CONFIRM)
+
+
+class ChatError(ValueError):
+    """Input the chat cannot take; the message says why (a 400 for the API)."""
+
+
+@dataclass
+class Chat:
+    """One chat as stored."""
+
+    sid: str
+    call: Call
+    meta: dict[str, Any]
+    status: str = "bot"
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    choices: list[dict[str, str]] = field(default_factory=list)
+    agent: str | None = None
+    queue: str | None = None
+    waiting_since: float | None = None
+    feedback: str | None = None
+    """The topic whose answer may still be rated."""
+
+    def add(self, sender: str, text: str, links: list[dict[str, str]] | None = None) -> None:
+        """Append a message with the next sequence number."""
+        message: dict[str, Any] = {"seq": len(self.messages) + 1, "from": sender, "text": text}
+        if links:
+            message["links"] = links
+        self.messages.append(message)
+
+    def to_json(self) -> str:
+        """The stored form."""
+        data = {k: v for k, v in self.__dict__.items() if k not in ("sid", "call")}
+        return json.dumps({**data, "call": self.call.to_dict()}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, sid: str, raw: str | bytes) -> Chat:
+        """Read the stored form."""
+        data = json.loads(raw)
+        return cls(sid=sid, call=Call.from_dict(data.pop("call")), **data)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the API answers: new messages since the request, buttons, and whether it ended."""
+
+    session: str
+    messages: list[dict[str, Any]]
+    choices: list[dict[str, str]]
+    status: str
+    ended: bool
+    seq: int
+    """The last message's number (poll with `after=seq`)."""
+    feedback: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON body."""
+        body = {k: v for k, v in self.__dict__.items() if k != "feedback"}
+        if self.feedback:
+            body["feedback"] = self.feedback
+        return body
+
+
+class Chats:
+    """The chat channel on one `Services`: start, message, poll, agents, idle sweep.
+
+    Args:
+        services: the app's shared services (flow, Redis, hand-off, callbacks, KPI).
+        idle_seconds: a chat with no message for this long ends as a silent call does.
+        agent_wait_seconds: waiting this long for an agent turns into a callback offer.
+        contact_url: the municipality's contact form, offered when nobody can take a chat.
+    """
+
+    def __init__(
+        self,
+        services: Services,
+        idle_seconds: int,
+        agent_wait_seconds: int,
+        contact_url: str | None = None,
+    ) -> None:
+        self.services = services
+        self.idle_seconds = idle_seconds
+        self.agent_wait_seconds = agent_wait_seconds
+        self.contact_url = contact_url
+
+    @property
+    def redis(self) -> Redis:
+        """The app's Redis."""
+        return self.services.redis
+
+    # --- the citizen ----------------------------------------------------------------------
+
+    def message(self, sid: str | None, text: str | None, choice: str | None) -> Reply:
+        """One message or button press; a missing, unknown or expired session starts a chat."""
+        if (text is None) == (choice is None):
+            raise ChatError("send either 'text' or 'choice'")
+        value = text if text is not None else choice
+        if not isinstance(value, str):
+            raise ChatError("'text' and 'choice' must be text")
+        value = value.strip()
+        if len(value) > MAX_TEXT:
+            raise ChatError(f"a message may be at most {MAX_TEXT} characters")
+        if sid is not None and not SESSION_ID.fullmatch(sid):
+            raise ChatError("'session' is not a session id")
+        with self._locked(sid) as chat:
+            if chat is None:
+                chat, after = self._start(expired=sid is not None), 0
+            else:
+                after = len(chat.messages)
+            if not value:
+                pass  # opening the chat, or an empty line: nothing to answer
+            elif choice is not None and choice.startswith("feedback:"):
+                self._rate(chat, choice.removeprefix("feedback:"))
+            elif chat.status in ("waiting", "agent"):
+                chat.add("citizen", redact(value))
+            elif chat.status == "callback":
+                self._callback_step(chat, value)
+            elif chat.status == "ended":
+                chat.add("bot", CHAT["ended"])
+            else:
+                chat.add("citizen", redact(value))
+                self._feed(chat, _event(value, pressed=choice is not None))
+            self._save(chat)
+            return self._reply(chat, after)
+
+    def poll(self, sid: str, after: int) -> Reply:
+        """Messages after `after` (an agent's, or a wait that ran out); 404 as LookupError."""
+        if not SESSION_ID.fullmatch(sid):
+            raise ChatError("'session' is not a session id")
+        with self._locked(sid) as chat:
+            if chat is None:
+                raise LookupError(sid)
+            if chat.status == "waiting" and self._waited_out(chat):
+                self._no_agent(chat)
+                self._save(chat)
+            return self._reply(chat, max(0, after), mine=True)
+
+    def _start(self, expired: bool) -> Chat:
+        sid = secrets.token_urlsafe(18)
+        convo = self.services.conversation(f"web-{sid[:16]}", channel="web")
+        chat = Chat(sid, convo.call, convo.meta)
+        if expired:
+            chat.add("bot", CHAT["expired"])
+        self._perform(chat, convo.opening)
+        return chat
+
+    def _feed(self, chat: Chat, event: Event) -> None:
+        flow = self.services.flow(written=True)
+        was_ended = chat.call.state is State.ENDED
+        step = flow.step(chat.call, event)
+        chat.call = step.call
+        self._perform(chat, step.actions, was_ended)
+
+    def _perform(self, chat: Chat, actions: tuple[Any, ...], was_ended: bool = False) -> None:
+        """Show what the flow says, hand over, request callbacks; record the end once."""
+        flow = self.services.flow(written=True)
+        for action in actions:
+            match action:
+                case Say(prompt_id=prompt_id, text=text):
+                    intent = flow.intents.intents.get(prompt_id)
+                    if intent is not None and intent.answer:
+                        chat.add("bot", flow.written_answer(intent), _links(intent))
+                        chat.feedback = intent.topic
+                        self._count_feedback(intent.topic, "asked")
+                    else:
+                        chat.add("bot", text)
+                    if chat.call.state is not State.ENDED:
+                        chat.call = flow.step(chat.call, Played(prompt_id)).call
+                case Transfer(queue=queue):
+                    self.services.hand_off(chat.call)
+                    chat.status, chat.queue, chat.waiting_since = "waiting", queue, time.time()
+                    self.redis.zadd(WAITING_KEY, {chat.sid: chat.waiting_since})
+                case RequestCallback():
+                    queue = chat.call.queue or flow.intents.default_queue
+                    self.services.request_callback(chat.call.call_id, action, queue, inline=True)
+                case Hangup():
+                    chat.status = "ended" if chat.status == "bot" else chat.status
+        if chat.call.state is State.ENDED and not was_ended:
+            self.services.record(chat.call, chat.meta)
+        chat.choices = self._choices(chat)
+
+    def _choices(self, chat: Chat) -> list[dict[str, str]]:
+        if chat.status != "bot" or chat.call.state is State.ENDED:
+            return []
+        state = chat.call.state
+        last = chat.call.last_said[-1].prompt_id if chat.call.last_said else ""
+        if state in YES_NO_STATES or last in ("anything_else", "also"):
+            return [{"label": "Ja", "value": "ja"}, {"label": "Nej", "value": "nej"}]
+        if state is State.MENU:
+            labels = self.services.flow(written=True).menu_labels
+            topics = [{"label": label, "value": str(n)} for n, label in enumerate(labels, 1)]
+            return [*topics, {"label": CHAT["person"], "value": "0"}]
+        if state is State.LISTENING:
+            is_open = self.services.hours.is_open(self.services.clock())
+            return [{"label": CHAT["person"] if is_open else CHAT["call_me"], "value": "0"}]
+        return []
+
+    def _rate(self, chat: Chat, verdict: str) -> None:
+        if verdict not in ("yes", "no"):
+            raise ChatError("feedback must be feedback:yes or feedback:no")
+        if chat.feedback is None:
+            return  # already rated, or nothing to rate: a second click changes nothing
+        self._count_feedback(chat.feedback, verdict)
+        chat.feedback = None
+        chat.add("bot", CHAT["thanks_feedback"])
+
+    def _count_feedback(self, topic: str, field_name: str) -> None:
+        self.redis.hincrby(FEEDBACK_KEY, f"{topic}:{field_name}", 1)
+
+    def _reply(self, chat: Chat, after: int, mine: bool = False) -> Reply:
+        """Messages after `after`; the citizen's own only with `mine` (the page echoes them)."""
+        feedback = None
+        if chat.feedback and chat.status == "bot":
+            feedback = {
+                "question": CHAT["feedback"],
+                "choices": [
+                    {"label": CHAT["feedback_yes"], "value": "feedback:yes"},
+                    {"label": CHAT["feedback_no"], "value": "feedback:no"},
+                ],
+            }
+        return Reply(
+            session=chat.sid,
+            messages=[
+                m for m in chat.messages if m["seq"] > after and (mine or m["from"] != "citizen")
+            ],
+            choices=chat.choices,
+            status=chat.status,
+            ended=chat.status == "ended",
+            seq=len(chat.messages),
+            feedback=feedback,
+        )
+
+    # --- waiting for a person -------------------------------------------------------------
+
+    def _waited_out(self, chat: Chat) -> bool:
+        return (
+            chat.waiting_since is not None
+            and time.time() - chat.waiting_since >= self.agent_wait_seconds
+        )
+
+    def _no_agent(self, chat: Chat) -> None:
+        """Nobody took the chat in time: offer a callback request or the contact form."""
+        self.redis.zrem(WAITING_KEY, chat.sid)
+        self.services.kpi.mark_queue_result(chat.call.call_id, "abandoned_in_queue")
+        chat.status, chat.waiting_since = "callback", None
+        text = CHAT["no_agent"]
+        links = (
+            [{"title": CHAT["contact_form"], "url": self.contact_url}] if self.contact_url else []
+        )
+        chat.add("bot", text, links)
+        chat.choices = [{"label": CHAT["call_me"], "value": "callback"}]
+
+    def _callback_step(self, chat: Chat, text: str) -> None:
+        """After a wait ran out: the button, then the citizen's number for a callback request."""
+        digits = re.sub(r"\D", "", text)
+        if text == "callback":
+            chat.add("bot", CHAT["callback_number"])
+            chat.choices = []
+        elif len(digits) == 8 or (len(digits) == 10 and digits.startswith("45")):
+            flow = self.services.flow(written=True)
+            queue = chat.queue or flow.intents.default_queue
+            about = self._about(chat)
+            request = RequestCallback(digits[-8:], None, about)
+            self.services.request_callback(chat.call.call_id, request, queue, inline=True)
+            chat.add("citizen", redact(text))
+            chat.add("bot", CHAT["callback_done"])
+            chat.status, chat.choices = "ended", []
+        else:
+            chat.add("citizen", redact(text))
+            chat.add("bot", CHAT["callback_bad_number"])
+
+    def _about(self, chat: Chat) -> str:
+        """What a callback is about: the last intent the citizen asked for, in words."""
+        intents = self.services.flow(written=True).intents.intents
+        for turn in reversed(chat.call.turns):
+            intent = intents.get(turn.intent or "")
+            if intent is not None and intent.description:
+                return intent.description
+        return CHAT["callback_about"]
+
+    # --- agents ---------------------------------------------------------------------------
+
+    def waiting(self) -> list[dict[str, Any]]:
+        """Chats waiting for an agent, longest first, with their hand-off context."""
+        from ..routing.handoff import HandoffStore
+
+        handoffs = HandoffStore(self.redis)
+        out = []
+        for raw_sid, since in self.redis.zrange(WAITING_KEY, 0, -1, withscores=True):
+            chat = self.load(raw_sid.decode())
+            if chat is None or chat.status != "waiting":
+                continue
+            handoff = handoffs.load(chat.call.call_id)
+            out.append(
+                {
+                    "session": chat.sid,
+                    "waiting_since": datetime.fromtimestamp(since, UTC).isoformat(),
+                    "summary": handoff.summary if handoff else "",
+                    "queue": chat.queue,
+                }
+            )
+        return out
+
+    def take(self, sid: str, agent_name: str) -> bool:
+        """An agent takes a waiting chat; False when it is gone or someone else has it."""
+        with self._locked(sid) as chat:
+            if chat is None or chat.status != "waiting":
+                return False
+            self.redis.zrem(WAITING_KEY, sid)
+            self.services.kpi.mark_queue_result(chat.call.call_id, "answered")
+            chat.status, chat.agent, chat.choices = "agent", agent_name, []
+            chat.add("system", CHAT["agent_joined"].format(name=agent_name))
+            self._save(chat)
+            return True
+
+    def agent_says(self, sid: str, agent_name: str, text: str) -> bool:
+        """The agent's message to the citizen; False unless this agent has the chat."""
+        text = text.strip()
+        if not text or len(text) > 2 * MAX_TEXT:
+            raise ChatError("a message must be 1 to 1000 characters")
+        with self._locked(sid) as chat:
+            if chat is None or chat.status != "agent" or chat.agent != agent_name:
+                return False
+            chat.add("agent", text)
+            self._save(chat)
+            return True
+
+    def agent_closes(self, sid: str, agent_name: str) -> bool:
+        """The agent ends the chat."""
+        with self._locked(sid) as chat:
+            if chat is None or chat.status != "agent" or chat.agent != agent_name:
+                return False
+            chat.status = "ended"
+            chat.add("system", CHAT["agent_left"])
+            self._save(chat)
+            return True
+
+    # --- idle chats -----------------------------------------------------------------------
+
+    def sweep(self, now: float | None = None) -> int:
+        """End chats idle longer than `idle_seconds` as a silent call ends; returns how many."""
+        now = now or time.time()
+        stale = self.redis.zrangebyscore(ACTIVE_KEY, "-inf", now - self.idle_seconds)
+        ended = 0
+        for raw in stale:
+            sid = raw.decode()
+            with self._locked(sid, touch=False) as chat:
+                self.redis.zrem(ACTIVE_KEY, sid)
+                if chat is not None and chat.call.state is not State.ENDED:
+                    self._end_idle(chat)
+                    ended += 1
+        return ended
+
+    def _end_idle(self, chat: Chat) -> None:
+        """Silence until the flow ends the chat, as it ends a silent call (then a hang-up)."""
+        for _ in range(MAX_SILENCES):
+            if chat.call.state is State.ENDED:
+                break
+            self._feed(chat, Silence())
+        if chat.call.state is not State.ENDED:
+            self._feed(chat, HungUp())
+        chat.status = "ended" if chat.status == "bot" else chat.status
+        self._save(chat, touch=False)
+        self.redis.zrem(ACTIVE_KEY, chat.sid)
+
+    # --- storage --------------------------------------------------------------------------
+
+    def load(self, sid: str) -> Chat | None:
+        """A stored chat, or None."""
+        raw = self.redis.get(CHAT_KEY.format(sid=sid))
+        return Chat.from_json(sid, raw) if raw else None
+
+    def _save(self, chat: Chat, touch: bool = True) -> None:
+        pipe = self.redis.pipeline()
+        pipe.set(CHAT_KEY.format(sid=chat.sid), chat.to_json(), ex=KEEP_SECONDS)
+        if touch and chat.status == "bot" and chat.call.state is not State.ENDED:
+            pipe.zadd(ACTIVE_KEY, {chat.sid: time.time()})
+        elif touch:
+            pipe.zrem(ACTIVE_KEY, chat.sid)
+        pipe.execute()
+
+    def _locked(self, sid: str | None, touch: bool = True) -> _Locked:
+        return _Locked(self, sid, touch)
+
+    def expired(self, chat: Chat) -> bool:
+        """Idle for longer than the timeout (the sweep may not have run yet)."""
+        score = self.redis.zscore(ACTIVE_KEY, chat.sid)
+        return score is not None and time.time() - score > self.idle_seconds
+
+
+class _Locked:
+    """A chat loaded under a Redis lock (two tabs, two nodes), or None when there is none."""
+
+    def __init__(self, chats: Chats, sid: str | None, touch: bool) -> None:
+        self.chats, self.sid, self.touch = chats, sid, touch
+        self.lock: Any = None
+
+    def __enter__(self) -> Chat | None:
+        if self.sid is None:
+            return None
+        self.lock = self.chats.redis.lock(f"chat:lock:{self.sid}", timeout=10, blocking_timeout=5)
+        self.lock.acquire()
+        chat = self.chats.load(self.sid)
+        if chat is not None and self.touch and chat.status == "bot" and self.chats.expired(chat):
+            if chat.call.state is not State.ENDED:
+                self.chats._end_idle(chat)  # idle past the timeout: it ends before we answer
+            return None
+        return chat
+
+    def __exit__(self, *exc: object) -> None:
+        if self.lock is not None and self.lock.owned():
+            self.lock.release()
+
+
+def _event(value: str, pressed: bool) -> Event:
+    """A typed line or a button's value as the flow's event (buttons carry keys and words)."""
+    if pressed and len(value) == 1 and value in "0123456789*#":
+        return Keypad(value)
+    return Heard(value)
+
+
+def _links(intent: Any) -> list[dict[str, str]]:
+    return [{"title": link.title, "url": link.url} for link in intent.links]

@@ -1,0 +1,227 @@
+"""Whole conversations through the chat's JSON API: the phone's flow, written and with buttons."""
+
+import time
+
+import pytest
+
+from app.kpi.report import summarise
+from app.kpi.store import KpiStore
+from app.routing.callbacks import CallbackStore
+from app.webchat.chats import FEEDBACK_KEY
+from tests.webchat.conftest import CLOSED, Citizen
+
+
+@pytest.fixture
+def citizen(chat_app):
+    return Citizen(chat_app().test_client())
+
+
+def test_opening_greets_in_writing_and_offers_a_person(citizen):
+    reply = citizen.open()
+    assert reply["messages"][0]["text"].startswith("Hej, du skriver med Høje-Taastrup Kommune")
+    assert "tryk" not in " ".join(citizen.texts()).lower()
+    assert citizen.choices() == ["Tal med en medarbejder"]
+    assert reply["status"] == "bot" and reply["ended"] is False
+
+
+def test_an_answer_comes_with_its_web_text_links_and_the_feedback_question(citizen, redis):
+    citizen.open()
+    reply = citizen.send("hvordan melder jeg flytning")
+    answer = reply["messages"][0]
+    assert answer["text"].startswith("Du melder flytning på borger.dk")
+    assert "\n- Tidligst 4 uger før" in answer["text"]  # the longer web_answer, not the spoken one
+    assert answer["links"] == [
+        {"title": "Flytning på borger.dk", "url": "https://www.borger.dk/bolig-og-flytning/flytning_oversigt"}
+    ]
+    assert reply["messages"][-1]["text"] == "Kan jeg hjælpe med andet?"
+    assert citizen.choices() == ["Ja", "Nej"]
+    assert reply["feedback"]["question"] == "Fik du svar på dit spørgsmål?"
+
+    thanks = citizen.send(choice="feedback:yes")
+    assert citizen.texts(thanks) == ["Tak for dit svar."] and "feedback" not in thanks
+    citizen.send(choice="feedback:no")  # a second verdict on the same answer counts nothing
+    counts = {k.decode(): int(v) for k, v in redis.hgetall(FEEDBACK_KEY).items()}
+    assert counts == {"flytning_adresse:asked": 1, "flytning_adresse:yes": 1}
+
+    bye = citizen.send(choice="nej")
+    assert bye["ended"] is True and citizen.choices() == []
+    (record,) = KpiStore(redis).records()
+    assert (record.channel, record.outcome, record.intents) == ("web", "resolved", ("flytning",))
+
+
+def test_mente_du_is_answered_with_buttons(citizen):
+    citizen.open()
+    reply = citizen.send("fornyelse")  # the matcher is unsure: it asks back
+    assert reply["messages"][-1]["text"].startswith("Mente du")
+    assert citizen.choices() == ["Ja", "Nej"]
+    reply = citizen.send(choice="nej")
+    assert reply["messages"][-1]["text"] == "Undskyld. Skriv det gerne med andre ord."
+
+
+def test_two_misunderstandings_bring_the_topics_as_buttons(citizen):
+    citizen.open()
+    citizen.send("blå elefanter danser tango")
+    reply = citizen.send("grønne giraffer spiller skak")
+    assert "Vælg et emne herunder" in reply["messages"][-1]["text"]
+    labels = citizen.choices()
+    assert 2 <= len(labels) <= 6 and labels[-1] == "Tal med en medarbejder"
+    picked = citizen.send(choice="1")
+    assert picked["messages"], "a topic button is answered like the phone's key 1"
+
+
+def test_a_person_in_opening_hours_puts_the_chat_in_the_agents_queue(chat_app, redis):
+    app = chat_app()
+    citizen = Citizen(app.test_client())
+    citizen.open()
+    reply = citizen.send(choice="0")
+    assert reply["status"] == "waiting" and "kø" in reply["messages"][-1]["text"]
+    (record,) = KpiStore(redis).records()
+    assert (record.channel, record.outcome) == ("web", "transferred")
+    waiting = app.extensions["chats"].waiting()
+    assert [w["session"] for w in waiting] == [citizen.session]
+
+    citizen.send("hallo er der nogen")  # while waiting: kept for the agent, not answered
+    assert citizen.texts() == []
+    assert app.extensions["chats"].take(citizen.session, "Anne")
+    assert citizen.texts(citizen.poll()) == ["Du skriver nu med Anne."]
+    assert app.extensions["chats"].agent_says(citizen.session, "Anne", "Hej, hvad kan jeg gøre?")
+    assert citizen.texts(citizen.poll()) == ["Hej, hvad kan jeg gøre?"]
+    assert not app.extensions["chats"].agent_says(citizen.session, "Bo", "Det er mig")  # not his
+    assert app.extensions["chats"].agent_closes(citizen.session, "Anne")
+    assert citizen.poll()["ended"] is True
+    assert KpiStore(redis).records()[0].queue_result == "answered"
+
+
+def test_nobody_takes_the_chat_so_a_callback_or_the_contact_form_is_offered(chat_app, redis):
+    app = chat_app(chat_agent_wait_seconds=0, chat_contact_url="https://kommune.example.dk/kontakt")
+    citizen = Citizen(app.test_client())
+    citizen.open()
+    citizen.send("jeg skal forny mit kørekort")
+    citizen.send(choice="nej")  # no more questions? it ends resolved, so ask for a person anew
+    citizen = Citizen(app.test_client())
+    citizen.open()
+    citizen.send(choice="0")
+    reply = citizen.poll()
+    assert reply["status"] == "callback"
+    assert reply["messages"][0]["links"] == [
+        {"title": "Skriv til kommunen", "url": "https://kommune.example.dk/kontakt"}
+    ]
+    assert citizen.choices() == ["Bliv ringet op"]
+    citizen.send(choice="callback")
+    assert citizen.texts() == ["Skriv det telefonnummer, vi skal ringe til."]
+    assert citizen.send("det er 2012 345")["messages"][-1]["text"].startswith("Det nummer kunne")
+    done = citizen.send("20 12 34 56")
+    assert done["ended"] is True
+    (request,) = CallbackStore(redis).open_requests()
+    assert request.number == "20123456"
+    records = {r.call_id: r for r in KpiStore(redis).records()}
+    assert records[request.id].queue_result == "abandoned_in_queue"
+
+
+def test_closed_hours_offer_the_phones_callback_written(chat_app, redis):
+    citizen = Citizen(chat_app(at=CLOSED).test_client())
+    reply = citizen.open()
+    assert "lukket" in reply["messages"][0]["text"]
+    assert citizen.choices() == ["Bliv ringet op"]
+    reply = citizen.send(choice="0")
+    assert citizen.choices() == ["Ja", "Nej"]
+    citizen.send(choice="ja")
+    assert citizen.texts() == ["Skriv det telefonnummer, vi skal ringe til."]
+    reply = citizen.send("mit nummer er 20 12 34 56")
+    assert "20 12 34 56" in reply["messages"][-1]["text"] and citizen.choices() == ["Ja", "Nej"]
+    assert citizen.send(choice="ja")["ended"] is True
+    (request,) = CallbackStore(redis).open_requests()
+    assert request.number == "20123456"
+
+
+def test_an_unknown_or_expired_session_starts_anew_with_a_note(chat_app, redis):
+    app = chat_app(chat_idle_seconds=1)
+    citizen = Citizen(app.test_client())
+    citizen.open()
+    citizen.send("hvad koster et pas")
+    old = citizen.session
+    time.sleep(1.2)
+    reply = citizen.send("hej igen")
+    assert reply["session"] != old
+    assert reply["messages"][0]["text"] == "Din tidligere samtale er afsluttet, så vi begynder forfra."
+    stranger = Citizen(app.test_client())
+    stranger.session = "A" * 24
+    assert stranger.send("hej")["messages"][0]["text"].startswith("Din tidligere samtale")
+    ended = {r.call_id: r for r in KpiStore(redis).records()}
+    assert len(ended) == 1  # the idle chat ended and was recorded once
+
+
+def test_idle_chats_are_ended_by_the_sweep_as_a_silent_call(chat_app, redis):
+    app = chat_app(chat_idle_seconds=600)
+    citizen = Citizen(app.test_client())
+    citizen.open()
+    chats = app.extensions["chats"]
+    assert chats.sweep(now=time.time() + 601) == 1
+    (record,) = KpiStore(redis).records()
+    assert (record.channel, record.outcome) == ("web", "no_input")
+    assert chats.sweep(now=time.time() + 1200) == 0
+
+
+@pytest.mark.parametrize(
+    "body, status, message",
+    [
+        ("not json", 400, "the body must be a JSON object"),
+        ([1, 2], 400, "the body must be a JSON object"),
+        ({"text": "hej", "extra": 1}, 400, "unknown field(s): extra"),
+        ({}, 400, "send either 'text' or 'choice'"),
+        ({"text": "hej", "choice": "ja"}, 400, "send either 'text' or 'choice'"),
+        ({"text": 5}, 400, "'text' and 'choice' must be text"),
+        ({"text": "x" * 501}, 400, "a message may be at most 500 characters"),
+        ({"text": "hej", "session": "../../etc"}, 400, "'session' is not a session id"),
+        ({"text": "hej", "session": 7}, 400, "'session' must be text"),
+        ({"choice": "feedback:maybe"}, 400, "feedback must be feedback:yes or feedback:no"),
+    ],
+)
+def test_bad_input_is_a_400_with_a_message(chat_app, body, status, message):
+    client = chat_app().test_client()
+    if isinstance(body, str):
+        r = client.post("/chat/api/messages", data=body, content_type="application/json")
+    else:
+        r = client.post("/chat/api/messages", json=body)
+    assert r.status_code == status and r.get_json() == {"error": message}
+
+
+def test_poll_errors_are_clear(chat_app):
+    client = chat_app().test_client()
+    assert client.get("/chat/api/messages?session=x&after=0").status_code == 400
+    assert client.get(f"/chat/api/messages?session={'B' * 24}&after=0").status_code == 404
+    assert client.get(f"/chat/api/messages?session={'B' * 24}&after=x").status_code == 400
+
+
+def test_messages_are_rate_limited_per_session(chat_app):
+    citizen = Citizen(chat_app(chat_messages_per_minute=3).test_client())
+    citizen.open()
+    for _ in range(3):
+        citizen.send("hej")
+    assert citizen.send("hej", expect=429)["error"].startswith("for mange beskeder")
+
+
+def test_personal_numbers_are_redacted_before_they_are_stored(chat_app, redis):
+    app = chat_app()
+    citizen = Citizen(app.test_client())
+    citizen.open()
+    citizen.send("mit cpr er 010203-1234 og mit nummer 20 12 34 56")
+    chat = app.extensions["chats"].load(citizen.session)
+    stored = [m["text"] for m in chat.messages if m["from"] == "citizen"]
+    assert stored and "010203" not in stored[0] and "20 12 34 56" not in stored[0]
+    for key in redis.scan_iter("chat:*"):
+        if redis.type(key) == b"string":
+            raw = redis.get(key).decode()
+            assert "1234" not in raw and "20 12 34 56" not in raw
+
+
+def test_kpi_report_counts_both_channels_and_the_feedback(chat_app, redis):
+    app = chat_app()
+    citizen = Citizen(app.test_client())
+    citizen.open()
+    citizen.send("hvordan melder jeg flytning")
+    citizen.send(choice="feedback:no")
+    citizen.send(choice="nej")
+    summary = summarise(KpiStore(redis).records())
+    assert summary.channels["web"].calls == 1
+    assert summary.as_dict()["channels"]["web"]["resolved"] == 1
