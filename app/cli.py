@@ -559,11 +559,14 @@ def kpi() -> None:
 @click.option("--since", help="Local date or time, inclusive (ISO).")
 @click.option("--until", help="Local date or time, exclusive (ISO).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
-def kpi_report(since: str | None, until: str | None, fmt: str) -> None:
+@click.option(
+    "--channel", type=click.Choice(["phone", "web"]), help="One channel (default: both, and sum)."
+)
+def kpi_report(since: str | None, until: str | None, fmt: str, channel: str | None) -> None:
     """Print the KPI for a period (default: everything recorded)."""
     from datetime import timedelta
 
-    from .kpi.report import add_callbacks, render, summarise
+    from .kpi.report import add_counters, render, summarise
 
     settings = _settings()
     tz = ZoneInfo(settings.timezone)
@@ -578,13 +581,15 @@ def kpi_report(since: str | None, until: str | None, fmt: str) -> None:
     try:
         start, end = parse(since), parse(until)
         records = services.kpi.records(start, end)
+        if channel:
+            records = [r for r in records if r.channel == channel]
         first = start or (records[0].ended_at if records else datetime.now(tz))
         last = end or datetime.now(tz)
         days = [
             (first + timedelta(days=d)).date().isoformat()
             for d in range((last.date() - first.date()).days + 1)
         ]
-        summary = add_callbacks(
+        summary = add_counters(
             summarise(records, settings.timezone), [services.kpi.counters(day) for day in days]
         )
         labels = {t.id: t.label for t in services.library.current().topics.values()}

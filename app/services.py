@@ -185,7 +185,7 @@ class Services:
             caller=meta.get("caller"),  # type: ignore[arg-type]
         )
         try:
-            self._keep_missed(call, record.ended_at)
+            self._keep_missed(call, record.ended_at, record.channel)
             recorded = self.kpi.record(record)
         except RedisError:
             payload = {"call": call.to_dict(), "meta": meta, "ended_at": ended_at.isoformat()}
@@ -274,12 +274,12 @@ class Services:
             lambda text: " ".join(sorted(set(lexicon.analyse(text)))),
         )
 
-    def _keep_missed(self, call: Call, at: datetime) -> None:
+    def _keep_missed(self, call: Call, at: datetime, channel: str) -> None:
         missed = missed_turns(call)
         if missed and not self.kpi.is_recorded(call.call_id):  # once per call
             review = self.review()
             for text, reason, guess in missed:
-                review.add(text, reason, guess, at)
+                review.add(text, reason, guess, at, channel)
 
     @cached_property
     def accounts(self) -> AccountBook:

@@ -86,6 +86,22 @@ class Summary:
     hours: dict[int, Group] = field(default_factory=lambda: defaultdict(Group))
     days: dict[str, Group] = field(default_factory=lambda: defaultdict(Group))
     months: dict[str, Group] = field(default_factory=lambda: defaultdict(Group))
+    feedback: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    """Per topic: "Fik du svar på dit spørgsmål?" asked, answered yes, answered no (chat)."""
+
+    def feedback_rows(self) -> dict[str, dict[str, float]]:
+        """Per topic: asked, yes, no, the share answered and the share of answers that were yes."""
+        rows = {}
+        for topic, c in sorted(self.feedback.items()):
+            answered = c["yes"] + c["no"]
+            rows[topic] = {
+                "asked": c["asked"],
+                "yes": c["yes"],
+                "no": c["no"],
+                "answer_rate": answered / c["asked"] if c["asked"] else 0.0,
+                "yes_share": c["yes"] / answered if answered else 0.0,
+            }
+        return rows
 
     def as_dict(self) -> dict[str, object]:
         """Nested JSON-ready form."""
@@ -100,6 +116,7 @@ class Summary:
             "hours": {f"{h:02d}": g.as_dict() for h, g in sorted(self.hours.items())},
             "days": {d: g.as_dict() for d, g in sorted(self.days.items())},
             "months": {m: g.as_dict() for m, g in sorted(self.months.items())},
+            "feedback": self.feedback_rows(),
         }
 
 
@@ -146,11 +163,15 @@ def _recontacted(records: list[CallRecord]) -> set[str]:
     return found
 
 
-def add_callbacks(summary: Summary, daily_counters: Iterable[Mapping[str, int]]) -> Summary:
-    """Add callback requests created and completed from the days' counters."""
+def add_counters(summary: Summary, daily_counters: Iterable[Mapping[str, int]]) -> Summary:
+    """Add what only the days' counters know: callback requests and the chat's feedback."""
     for counters in daily_counters:
         for kind in ("created", "completed"):
             summary.callbacks[kind] += counters.get(f"callbacks:{kind}", 0)
+        for name, value in counters.items():
+            if name.startswith("feedback:"):
+                _, topic, kind = name.split(":", 2)
+                summary.feedback[topic][kind] += value
     return summary
 
 
@@ -197,6 +218,14 @@ def _table(s: Summary, labels: Mapping[str, str]) -> str:
         f"{c:<24} {g.calls:>5} {g.outcomes['resolved']:>9} {_pct(g.resolution):>11}"
         for c, g in sorted(s.channels.items())
     ]
+    if s.feedback:
+        lines += ["", f"{'chat: fik du svar?':<24} {'asked':>5} {'answered':>9} {'yes':>11}"]
+        for topic, row in s.feedback_rows().items():
+            name = labels.get(topic, topic)
+            lines.append(
+                f"{name:<24} {row['asked']:>5} {_pct(row['answer_rate']):>9} "
+                f"{_pct(row['yes_share']):>11}"
+            )
     lines += ["", f"{'hour':<6} {'calls':>5} {'resolution':>11}"]
     lines += [
         f"{h:02d}:00  {g.calls:>5} {_pct(g.resolution):>11}" for h, g in sorted(s.hours.items())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from redis import Redis
 
@@ -73,6 +73,11 @@ class KpiStore:
             for raw, result in pipe.execute()
             if raw
         ]
+
+    def count_feedback(self, topic: str, kind: str, at: datetime) -> None:
+        """One "Fik du svar?" asked, or answered `yes`/`no`, for a topic (the chat asks it)."""
+        day = at.astimezone(UTC).date().isoformat()
+        self.redis.hincrby(COUNTERS_KEY.format(day=day), f"feedback:{topic}:{kind}", 1)
 
     def counters(self, day: str) -> dict[str, int]:
         """The counters of one UTC day (`YYYY-MM-DD`)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from redis import Redis
@@ -35,6 +35,8 @@ class ReviewItem:
     guess: str | None
     """The intent the matcher leaned towards, if any."""
     reasons: list[str]
+    channels: list[str] = field(default_factory=lambda: ["phone"])
+    """Where it was missed: `phone`, `web` (the chat), or both."""
 
 
 def missed_turns(call: Call) -> list[tuple[str, str, str | None]]:
@@ -61,7 +63,9 @@ class ReviewStore:
         self.group_key = group_key
         """Maps an utterance to what groups it (e.g. its sorted content stems)."""
 
-    def add(self, text: str, reason: str, guess: str | None, at: datetime) -> str:
+    def add(
+        self, text: str, reason: str, guess: str | None, at: datetime, channel: str = "phone"
+    ) -> str:
         """Count one missed utterance into its group; returns the group id."""
         key_text = self.group_key(text) or text
         item_id = hashlib.sha1(key_text.encode()).hexdigest()[:16]
@@ -77,9 +81,12 @@ class ReviewStore:
                 at.isoformat(),
                 item.guess or guess,
                 sorted({*item.reasons, reason}),
+                sorted({*item.channels, channel}),
             )
         else:
-            item = ReviewItem(item_id, text, 1, at.isoformat(), at.isoformat(), guess, [reason])
+            item = ReviewItem(
+                item_id, text, 1, at.isoformat(), at.isoformat(), guess, [reason], [channel]
+            )
         pipe = self.redis.pipeline()
         pipe.set(key, json.dumps(asdict(item), ensure_ascii=False), ex=self.ttl)
         pipe.zadd(OPEN_KEY, {item_id: at.timestamp()})

@@ -20,7 +20,7 @@ from flask import (
 
 from ..errors import IntentSetError
 from ..kpi import charts
-from ..kpi.report import Summary, summarise
+from ..kpi.report import Summary, add_counters, summarise
 from ..review.promote import RegressionWarning, promote
 from .agents import current_staff
 
@@ -53,10 +53,17 @@ def dashboard() -> str:
     """The KPI for a period (default: the last 30 days) with charts."""
     since, until = _period()
     summary, charts = _charts(since, until)
+    svc = _services()
+    days = [
+        (since.date() + timedelta(days=d)).isoformat()
+        for d in range((until.date() - since.date()).days + 1)
+    ]
+    add_counters(summary, [svc.kpi.counters(day) for day in days])
     return render_template(
         "dashboard.html",
         summary=summary,
         charts=charts,
+        labels={t.id: t.label for t in svc.library.current().topics.values()},
         since=since.date().isoformat(),
         until=until.date().isoformat(),
     )

@@ -43,8 +43,6 @@ ACTIVE_KEY = "chat:active"
 """Sorted set: session id → last activity (the idle sweep reads it)."""
 WAITING_KEY = "chat:waiting"
 """Sorted set: session id → when it started waiting for an agent."""
-FEEDBACK_KEY = "kpi:feedback"
-"""Hash: `<topic>:asked`, `<topic>:yes`, `<topic>:no` — "Fik du svar på dit spørgsmål?"."""
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{24}")
 MAX_TEXT = 500
 """Characters in one message: a question, not a letter."""
@@ -258,8 +256,8 @@ class Chats:
         chat.feedback = None
         chat.add("bot", CHAT["thanks_feedback"])
 
-    def _count_feedback(self, topic: str, field_name: str) -> None:
-        self.redis.hincrby(FEEDBACK_KEY, f"{topic}:{field_name}", 1)
+    def _count_feedback(self, topic: str, kind: str) -> None:
+        self.services.kpi.count_feedback(topic, kind, self.services.clock())
 
     def _reply(self, chat: Chat, after: int, mine: bool = False) -> Reply:
         """Messages after `after`; the citizen's own only with `mine` (the page echoes them)."""

@@ -2,7 +2,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from app.kpi.events import CallRecord
-from app.kpi.report import add_callbacks, render, summarise
+from app.kpi.report import add_counters, render, summarise
 
 T0 = datetime(2026, 11, 26, 8, 30, tzinfo=UTC)  # 09:30 in Copenhagen
 
@@ -66,7 +66,7 @@ def test_transfers_by_queue_queue_results_and_callbacks():
         ),
         replace(rec(3, "transferred", "mitid", "closed"), queue="borgerservice"),  # a callback
     ]
-    s = add_callbacks(summarise(records), [{"callbacks:created": 2}, {"callbacks:completed": 1}])
+    s = add_counters(summarise(records), [{"callbacks:created": 2}, {"callbacks:completed": 1}])
     data = json.loads(render(s, "json"))
     assert data["transfer_queues"] == {"borgerservice": 2, "sundhed_omsorg": 1}  # closed too
     assert data["queue_results"] == {"abandoned_in_queue": 1}

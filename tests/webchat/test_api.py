@@ -1,13 +1,14 @@
 """Whole conversations through the chat's JSON API: the phone's flow, written and with buttons."""
 
 import time
+from datetime import UTC
 
 import pytest
 
-from app.kpi.report import summarise
+from app.kpi.report import add_counters, summarise
 from app.kpi.store import KpiStore
 from app.routing.callbacks import CallbackStore
-from app.webchat.chats import FEEDBACK_KEY
+from tests.conftest import OPEN
 from tests.webchat.conftest import CLOSED, Citizen
 
 
@@ -31,7 +32,10 @@ def test_an_answer_comes_with_its_web_text_links_and_the_feedback_question(citiz
     assert answer["text"].startswith("Du melder flytning på borger.dk")
     assert "\n- Tidligst 4 uger før" in answer["text"]  # the longer web_answer, not the spoken one
     assert answer["links"] == [
-        {"title": "Flytning på borger.dk", "url": "https://www.borger.dk/bolig-og-flytning/flytning_oversigt"}
+        {
+            "title": "Flytning på borger.dk",
+            "url": "https://www.borger.dk/bolig-og-flytning/flytning_oversigt",
+        }
     ]
     assert reply["messages"][-1]["text"] == "Kan jeg hjælpe med andet?"
     assert citizen.choices() == ["Ja", "Nej"]
@@ -40,8 +44,9 @@ def test_an_answer_comes_with_its_web_text_links_and_the_feedback_question(citiz
     thanks = citizen.send(choice="feedback:yes")
     assert citizen.texts(thanks) == ["Tak for dit svar."] and "feedback" not in thanks
     citizen.send(choice="feedback:no")  # a second verdict on the same answer counts nothing
-    counts = {k.decode(): int(v) for k, v in redis.hgetall(FEEDBACK_KEY).items()}
-    assert counts == {"flytning_adresse:asked": 1, "flytning_adresse:yes": 1}
+    day = OPEN.astimezone(UTC).date().isoformat()  # the chat's pinned clock
+    counts = {k: v for k, v in KpiStore(redis).counters(day).items() if k.startswith("feedback:")}
+    assert counts == {"feedback:flytning_adresse:asked": 1, "feedback:flytning_adresse:yes": 1}
 
     bye = citizen.send(choice="nej")
     assert bye["ended"] is True and citizen.choices() == []
@@ -143,7 +148,9 @@ def test_an_unknown_or_expired_session_starts_anew_with_a_note(chat_app, redis):
     time.sleep(1.2)
     reply = citizen.send("hej igen")
     assert reply["session"] != old
-    assert reply["messages"][0]["text"] == "Din tidligere samtale er afsluttet, så vi begynder forfra."
+    assert (
+        reply["messages"][0]["text"] == "Din tidligere samtale er afsluttet, så vi begynder forfra."
+    )
     stranger = Citizen(app.test_client())
     stranger.session = "A" * 24
     assert stranger.send("hej")["messages"][0]["text"].startswith("Din tidligere samtale")
@@ -217,11 +224,46 @@ def test_personal_numbers_are_redacted_before_they_are_stored(chat_app, redis):
 
 def test_kpi_report_counts_both_channels_and_the_feedback(chat_app, redis):
     app = chat_app()
+    for verdict in ("no", "yes", None):
+        citizen = Citizen(app.test_client())
+        citizen.open()
+        citizen.send("hvordan melder jeg flytning")
+        if verdict:
+            citizen.send(choice=f"feedback:{verdict}")
+        citizen.send(choice="nej")
+    day = OPEN.astimezone(UTC).date().isoformat()  # the chat's pinned clock
+    summary = add_counters(summarise(KpiStore(redis).records()), [KpiStore(redis).counters(day)])
+    report = summary.as_dict()
+    assert report["channels"]["web"]["calls"] == 3
+    row = report["feedback"]["flytning_adresse"]
+    assert (row["asked"], row["yes"], row["no"]) == (3, 1, 1)
+    assert row["answer_rate"] == pytest.approx(2 / 3) and row["yes_share"] == 0.5
+
+
+def test_missed_chat_messages_reach_the_review_marked_as_chat(chat_app, redis):
+    app = chat_app()
+    citizen = Citizen(app.test_client())
+    citizen.open()
+    citizen.send("kan i hjælpe med min kanin 20 12 34 56")
+    app.extensions["chats"].sweep(now=time.time() + 3600)  # the citizen left: the chat ends
+    services = app.extensions["voicebot"]
+    (item,) = services.review().items()
+    assert item.channels == ["web"] and "20 12 34 56" not in item.text
+    client = app.test_client()
+    client.post("/agent/login", data={"username": "anna", "password": "rigtig-lang-kode-1"})
+    page = client.get("/admin/review").get_data(as_text=True)
+    assert "· chat" in page
+
+
+def test_the_admin_dashboard_shows_both_channels_and_the_feedback(chat_app, redis):
+    app = chat_app()
     citizen = Citizen(app.test_client())
     citizen.open()
     citizen.send("hvordan melder jeg flytning")
-    citizen.send(choice="feedback:no")
+    citizen.send(choice="feedback:yes")
     citizen.send(choice="nej")
-    summary = summarise(KpiStore(redis).records())
-    assert summary.channels["web"].calls == 1
-    assert summary.as_dict()["channels"]["web"]["resolved"] == 1
+    client = app.test_client()
+    client.post("/agent/login", data={"username": "anna", "password": "rigtig-lang-kode-1"})
+    page = client.get("/admin/?since=2026-11-01&until=2026-11-30").get_data(as_text=True)
+    assert "Chat på hjemmesiden" in page and "Fik borgeren svar?" in page
+    assert "Flytning og adresse" in page
