@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 
 # Debian packages, installed once (as root, or through sudo): espeak-ng is pyttsx3's speech engine
 # on Linux; the tests also drive the agents' page in Debian's Chromium (Playwright is pointed at
-# it and never downloads a browser).
+# it and never downloads a browser); axe-core comes from the npm registry (tests/browser).
 define apt_install
 	@missing=""; for p in $(1); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -39,7 +39,9 @@ system-deps:
 	$(call apt_install,espeak-ng)
 
 test-system-deps:
-	$(call apt_install,espeak-ng chromium)
+	$(call apt_install,espeak-ng chromium npm)
+	@test -f tests/browser/node_modules/axe-core/axe.min.js || \
+	  npm ci --prefix tests/browser --no-audit --no-fund --silent
 
 lint: setup
 	$(BIN)/ruff check app tests
