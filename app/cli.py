@@ -531,6 +531,19 @@ def bench_ctc(model_dir: str, chunks: str, threads: int) -> None:
         click.echo(line)
 
 
+@bench.command("chat")
+@click.option("--sessions", default=200, show_default=True, help="Citizens chatting at once.")
+@click.option(
+    "--think", default=5.0, show_default=True, help="Mean seconds between a citizen's messages."
+)
+def bench_chat(sessions: int, think: float) -> None:
+    """N citizens chatting at once over HTTP: reply time and memory per session."""
+    from .bench import run_chat
+
+    for line in run_chat(sessions, think):
+        click.echo(line)
+
+
 @bench.command("frames")
 def bench_frames() -> None:
     """Per-frame cost of a call's audio path, stage by stage, without the recogniser."""

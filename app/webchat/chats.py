@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -50,6 +51,8 @@ KEEP_SECONDS = 24 * 3600
 """A chat (redacted) is kept this long for the agent who took it, then goes."""
 MAX_SILENCES = 5
 """Silences fed to the flow when a chat goes idle, until it ends as a silent call does."""
+LOCK_MS = 10_000
+LOCK_WAIT_SECONDS = 5.0
 YES_NO_STATES = (State.CONFIRMING, State.OFFERING, State.CALLBACK_OFFER, State.CALLBACK_CONFIRM)
 
 
@@ -134,11 +137,21 @@ class Chats:
         self.idle_seconds = idle_seconds
         self.agent_wait_seconds = agent_wait_seconds
         self.contact_url = contact_url
+        self._holding = threading.local()
 
     @property
     def redis(self) -> Redis:
         """The app's Redis."""
         return self.services.redis
+
+    @property
+    def holding(self) -> str | None:
+        """The chat lock this thread holds (released by the save that ends the request)."""
+        return getattr(self._holding, "key", None)
+
+    @holding.setter
+    def holding(self, key: str | None) -> None:
+        self._holding.key = key
 
     # --- the citizen ----------------------------------------------------------------------
 
@@ -423,45 +436,63 @@ class Chats:
         return Chat.from_json(sid, raw) if raw else None
 
     def _save(self, chat: Chat, touch: bool = True) -> None:
-        pipe = self.redis.pipeline()
+        """Write the chat back and let go of its lock, in one round trip."""
+        pipe = self.redis.pipeline(transaction=False)
         pipe.set(CHAT_KEY.format(sid=chat.sid), chat.to_json(), ex=KEEP_SECONDS)
         if touch and chat.status == "bot" and chat.call.state is not State.ENDED:
             pipe.zadd(ACTIVE_KEY, {chat.sid: time.time()})
         elif touch:
             pipe.zrem(ACTIVE_KEY, chat.sid)
+        if self.holding == f"chat:lock:{chat.sid}":
+            pipe.delete(self.holding)
+            self.holding = None
         pipe.execute()
 
     def _locked(self, sid: str | None, touch: bool = True) -> _Locked:
         return _Locked(self, sid, touch)
 
-    def expired(self, chat: Chat) -> bool:
-        """Idle for longer than the timeout (the sweep may not have run yet)."""
-        score = self.redis.zscore(ACTIVE_KEY, chat.sid)
-        return score is not None and time.time() - score > self.idle_seconds
-
 
 class _Locked:
-    """A chat loaded under a Redis lock (two tabs, two nodes), or None when there is none."""
+    """A chat loaded under a short Redis lock (two tabs, two nodes), or None when there is none.
+
+    Taking the lock, reading the chat and its last activity is one round trip; the lock goes
+    with the save (`Chats._save`) or on leaving. A lock outlives a crashed holder by LOCK_MS.
+    """
 
     def __init__(self, chats: Chats, sid: str | None, touch: bool) -> None:
         self.chats, self.sid, self.touch = chats, sid, touch
-        self.lock: Any = None
+        self.key = f"chat:lock:{sid}"
+        self.token = secrets.token_hex(8)
 
     def __enter__(self) -> Chat | None:
         if self.sid is None:
             return None
-        self.lock = self.chats.redis.lock(f"chat:lock:{self.sid}", timeout=10, blocking_timeout=5)
-        self.lock.acquire()
-        chat = self.chats.load(self.sid)
-        if chat is not None and self.touch and chat.status == "bot" and self.chats.expired(chat):
+        redis = self.chats.redis
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            pipe = redis.pipeline(transaction=False)
+            pipe.set(self.key, self.token, nx=True, px=LOCK_MS)
+            pipe.get(CHAT_KEY.format(sid=self.sid))
+            pipe.zscore(ACTIVE_KEY, self.sid)
+            locked, raw, active = pipe.execute()
+            if locked:
+                break
+            if time.monotonic() > deadline:
+                raise ChatError("the chat is busy; try again")
+            time.sleep(0.01)
+        self.chats.holding = self.key
+        chat = Chat.from_json(self.sid, raw) if raw else None
+        idle = active is not None and time.time() - active > self.chats.idle_seconds
+        if chat is not None and self.touch and chat.status == "bot" and idle:
             if chat.call.state is not State.ENDED:
                 self.chats._end_idle(chat)  # idle past the timeout: it ends before we answer
             return None
         return chat
 
     def __exit__(self, *exc: object) -> None:
-        if self.lock is not None and self.lock.owned():
-            self.lock.release()
+        if self.sid is not None and self.chats.holding == self.key:
+            self.chats.redis.delete(self.key)
+        self.chats.holding = None
 
 
 def _event(value: str, pressed: bool) -> Event:
