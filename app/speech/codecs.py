@@ -114,6 +114,32 @@ class Resampler:
         return np.clip(np.round(out), -32768, 32767).astype("<i2").tobytes()
 
 
+class PhoneToModel:
+    """Phone audio (8 kHz 16-bit PCM, in pieces) as float samples at a model's rate.
+
+    soxr's band-limited filter: naive upsampling would mirror 0–4 kHz into 4–8 kHz, sounds a
+    wide-band model never heard in training. State carries across pieces until `flush`.
+    """
+
+    def __init__(self, rate: int) -> None:
+        import soxr
+
+        self._soxr, self.rate = soxr, rate
+        self._stream = soxr.ResampleStream(TWILIO_SAMPLE_RATE, rate, 1, dtype="float32")
+
+    def feed(self, pcm16: bytes) -> np.ndarray:
+        """The next samples (an odd trailing byte is dropped, not an error)."""
+        pcm16 = pcm16[: len(pcm16) // 2 * 2]
+        x = np.frombuffer(pcm16, dtype="<i2").astype(np.float32) / 32768.0
+        return self._stream.resample_chunk(x)
+
+    def flush(self) -> np.ndarray:
+        """What the filter still holds; the converter is then ready for a new utterance."""
+        tail = self._stream.resample_chunk(np.zeros(0, np.float32), last=True)
+        self._stream = self._soxr.ResampleStream(TWILIO_SAMPLE_RATE, self.rate, 1, dtype="float32")
+        return tail
+
+
 def wav_to_ulaw(wav_bytes: bytes) -> bytes:
     """A mono or stereo 16-bit WAV (any rate) as 8 kHz μ-law, ready to stream to Twilio."""
     with wave.open(io.BytesIO(wav_bytes)) as wav:

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError
-from .codecs import TWILIO_SAMPLE_RATE
+from .codecs import TWILIO_SAMPLE_RATE, PhoneToModel
 from .ctc_decode import LexiconDecoder, Vocabulary, log_softmax
 
 log = logging.getLogger(__name__)
@@ -162,18 +162,14 @@ class CtcRecognizer:
     """No partial transcripts: barge-in goes by how long the caller has spoken."""
 
     def __init__(self, model: CtcModel, decoder: LexiconDecoder) -> None:
-        import soxr
-
         self.model = model
         self.decoder = decoder
-        self._soxr = soxr
+        self._wide = PhoneToModel(model.model_rate)
         self._reset()
 
     def accept(self, pcm16: bytes) -> str:
         """Feed 8 kHz audio; encodes whole chunks in the background. No partials: returns ""."""
-        pcm16 = pcm16[: len(pcm16) // 2 * 2]
-        x = np.frombuffer(pcm16, dtype="<i2").astype(np.float32) / 32768.0
-        self._audio.append(self._resampler.resample_chunk(x))
+        self._audio.append(self._wide.feed(pcm16))
         self._samples += len(self._audio[-1])
         chunk, context = self.model.chunk, self.model.context
         while chunk and self._samples >= self._encoded + chunk + context:
@@ -187,7 +183,7 @@ class CtcRecognizer:
 
     def finish(self) -> str:
         """Encode the tail, decode the turn's frames and return the text; ready for the next."""
-        self._audio.append(self._resampler.resample_chunk(np.zeros(0, np.float32), last=True))
+        self._audio.append(self._wide.flush())
         self._samples += len(self._audio[-1])
         if self._samples > self._encoded:
             self._submit(self._encoded, self._samples, right=0)
@@ -219,9 +215,6 @@ class CtcRecognizer:
         return self._audio[0] if self._audio else np.zeros(0, np.float32)
 
     def _reset(self) -> None:
-        self._resampler = self._soxr.ResampleStream(
-            TWILIO_SAMPLE_RATE, self.model.model_rate, 1, dtype="float32", quality="HQ"
-        )
         self._audio: list[np.ndarray] = []
         self._samples = 0
         self._encoded = 0

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError
-from .codecs import TWILIO_SAMPLE_RATE
+from .codecs import TWILIO_SAMPLE_RATE, PhoneToModel
 
 log = logging.getLogger(__name__)
 
@@ -110,31 +110,20 @@ class WhisperRecognizer:
     streaming = False
 
     def __init__(self, model: WhisperModel, hotwords: str | None) -> None:
-        import soxr
-
         self.model = model
         self.hotwords = hotwords
-        self._soxr = soxr
-        self._reset()
+        self._wide = PhoneToModel(WHISPER_RATE)
+        self._audio: list[np.ndarray] = []
 
     def accept(self, pcm16: bytes) -> str:
         """Feed 8 kHz audio. No partials: returns ""."""
-        pcm16 = pcm16[: len(pcm16) // 2 * 2]
-        x = np.frombuffer(pcm16, dtype="<i2").astype(np.float32) / 32768.0
-        self._audio.append(self._resampler.resample_chunk(x))
+        self._audio.append(self._wide.feed(pcm16))
         return ""
 
     def finish(self) -> str:
         """Decode the turn and return its text; the recogniser is then ready for the next."""
-        self._audio.append(self._resampler.resample_chunk(np.zeros(0, np.float32), last=True))
-        samples = np.concatenate(self._audio)
-        self._reset()
+        samples = np.concatenate([*self._audio, self._wide.flush()])
+        self._audio = []
         if not len(samples):
             return ""
         return self.model.transcribe(samples, self.hotwords)
-
-    def _reset(self) -> None:
-        self._resampler = self._soxr.ResampleStream(
-            TWILIO_SAMPLE_RATE, WHISPER_RATE, 1, dtype="float32", quality="HQ"
-        )
-        self._audio: list[np.ndarray] = []

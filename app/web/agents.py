@@ -137,6 +137,13 @@ def _chat_id(sid: str) -> str:
     return sid
 
 
+def _chat_or_404(sid: str) -> Any:
+    chat = _chats().load(_chat_id(sid))
+    if chat is None:
+        abort(404)
+    return chat
+
+
 @bp.post("/chats/<sid>/take")
 @login_required
 def take_chat(sid: str) -> Any:
@@ -152,9 +159,7 @@ def take_chat(sid: str) -> Any:
 @login_required
 def chat_page(sid: str) -> Any:
     """One chat an agent has taken: its messages so far and a box to answer in."""
-    chat = _chats().load(_chat_id(sid))
-    if chat is None:
-        abort(404)
+    _chat_or_404(sid)
     return render_template(
         "chat_agent.html",
         sid=sid,
@@ -167,9 +172,7 @@ def chat_page(sid: str) -> Any:
 @login_required
 def chat_messages(sid: str) -> Response:
     """The chat's messages after `after` (the citizen's included), its status and who has it."""
-    chat = _chats().load(_chat_id(sid))
-    if chat is None:
-        abort(404)
+    chat = _chat_or_404(sid)
     after = request.args.get("after", "0")
     after_seq = int(after) if after.isdigit() else 0
     handoff = HandoffStore(_services().redis).load(chat.call.call_id)

@@ -67,3 +67,20 @@ def test_alaw_decoding_is_bit_exact_with_audioop():
 
     every_code = bytes(range(256))
     assert alaw_to_pcm16(every_code) == audioop.alaw2lin(every_code, 2)
+
+
+def test_phone_audio_reaches_a_wide_band_model_without_mirror_images():
+    """A 3 kHz tone at 8 kHz must not come out with an image at 5 kHz at 16 kHz."""
+    from app.speech.codecs import PhoneToModel
+
+    wide = PhoneToModel(16_000)
+    pcm = tone(8000, hz=3000)
+    samples = np.concatenate([wide.feed(pcm[:8000]), wide.feed(pcm[8000:]), wide.flush()])
+    assert abs(len(samples) - 16_000) <= 32
+    middle = samples[2000:-2000]
+    spectrum = np.abs(np.fft.rfft(middle))
+    hz = np.fft.rfftfreq(len(middle), 1 / 16000)
+    assert (
+        spectrum[(hz > 4800) & (hz < 5200)].max() < spectrum[(hz > 2900) & (hz < 3100)].max() / 1000
+    )
+    assert len(wide.flush()) == 0  # ready for the next utterance
