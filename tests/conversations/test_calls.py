@@ -34,9 +34,7 @@ def moment():
 
 @pytest.fixture(scope="module")
 def services(redis_url, tmp_path_factory, moment):
-    settings_ = Settings.for_tests(
-        redis_url=redis_url, data_dir=tmp_path_factory.mktemp("calls")
-    )
+    settings_ = Settings.for_tests(redis_url=redis_url, data_dir=tmp_path_factory.mktemp("calls"))
     svc = Services(settings_, clock=lambda: moment[0])
     yield svc
     svc.close()

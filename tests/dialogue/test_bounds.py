@@ -61,8 +61,11 @@ def test_every_state_ends_under_any_repeated_input(flow_at, moment):
     states = reachable(flow)
     assert {c.state for c in states} >= (
         {State.LISTENING, State.CONFIRMING, State.OFFERING, State.MENU}
-        | ({State.CALLBACK_OFFER, State.CALLBACK_NUMBER, State.CALLBACK_CONFIRM}
-           if moment is CLOSED else set())
+        | (
+            {State.CALLBACK_OFFER, State.CALLBACK_NUMBER, State.CALLBACK_CONFIRM}
+            if moment is CLOSED
+            else set()
+        )
     )
     for call in states:
         for name, event in INPUTS.items():

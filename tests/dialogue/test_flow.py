@@ -222,12 +222,9 @@ def test_callback_to_the_number_calling(flow_at, moment):
         Heard("ja"),
     )
     assert ids(steps[3]) == ["callback_number"]
-    assert (
-        steps[4][0].text
-        == (
+    assert steps[4][0].text == (
         "Du bliver ringet op på det nummer, du ringer fra, om at melde flytning. "
         "Er det rigtigt? Sig ja eller nej."
-    )
     )
     request, done, hangup = steps[5]
     assert request == RequestCallback(None, "flytning", "at melde flytning")

@@ -186,3 +186,39 @@ def test_library_keeps_the_last_good_set_when_an_edit_is_invalid(intent_dir):
     assert library.current().version != good_version
     assert library.last_problems == []
     assert library.current().intents["pas"].examples == ("jeg skal have et nyt rejsepas",)
+
+
+def test_web_answer_and_links_are_read_for_the_chat(intent_dir):
+    extra = (
+        "web_answer: |-\n  Bestil tid i Borgerservice.\n  - Tag et foto med.\n"
+        "links:\n  - title: Pas på borger.dk\n    url: https://www.borger.dk/pas\n"
+    )
+    write(intent_dir, "pas.yaml", GOOD + extra)
+    assert check_intents(intent_dir) == []
+    intent = load_intents(intent_dir).intents["pas"]
+    assert intent.web_answer.endswith("- Tag et foto med.")
+    assert [(link.title, link.url) for link in intent.links] == [
+        ("Pas på borger.dk", "https://www.borger.dk/pas")
+    ]
+
+
+@pytest.mark.parametrize(
+    "links, problem",
+    [
+        ("  - title: Pas\n    url: http://www.borger.dk/pas\n", "url must be an https:// address"),
+        ("  - title: Pas\n    url: javascript:alert(1)\n", "url must be an https:// address"),
+        ("  - url: https://www.borger.dk/pas\n", "must have exactly 'title' and 'url'"),
+        ("  - title: ''\n    url: https://www.borger.dk/pas\n", "needs a title"),
+        ("  - https://www.borger.dk/pas\n", "must have exactly 'title' and 'url'"),
+    ],
+)
+def test_a_bad_link_is_a_path_and_line_error(intent_dir, links, problem):
+    path = write(intent_dir, "pas.yaml", GOOD + "links:\n" + links)
+    (found,) = check_intents(intent_dir)
+    assert found.startswith(f"{path}:9: link 1 {problem}")
+
+
+def test_web_answer_placeholders_are_checked_like_the_answer(intent_dir):
+    path = write(intent_dir, "pas.yaml", GOOD + "web_answer: Åbent {aabent}.\n")
+    (problem,) = check_intents(intent_dir)
+    assert problem.startswith(f"{path}:8: unknown placeholder '{{aabent}}'")

@@ -18,6 +18,7 @@ from tests.security.conftest import PUBLIC_BASE, log_in, sign, twilio_post
 FUZZED: Counter = Counter()
 """Generated inputs per target; printed by conftest at the end of the run."""
 
+
 def fuzz(examples):
     """A fixed number of generated inputs, the same every run, no per-example deadline."""
     return settings(
@@ -27,6 +28,7 @@ def fuzz(examples):
         database=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
+
 
 WEBHOOKS = [
     "/twilio/voice",

@@ -38,8 +38,8 @@ def sign(url, params=None):
 
 class ScriptedRecognizer:
     """Hears each turn as the next scripted transcript (the audio itself is ignored)."""
-    streaming = True
 
+    streaming = True
 
     def __init__(self, script):
         self.script = script

@@ -154,8 +154,8 @@ def test_silence_counts_only_after_the_prompt_has_played(session_for):
 
 class Partial:
     """A recogniser whose partial result is fixed, so the session can judge it mid-turn."""
-    streaming = True
 
+    streaming = True
 
     def __init__(self, partial, final):
         self.partial, self.final = partial, final

@@ -18,6 +18,8 @@ def citizen(chat_app):
 
 
 def test_opening_greets_in_writing_and_offers_a_person(citizen):
+    first = citizen.client.post("/chat/api/messages", json={"text": ""})
+    assert "Set-Cookie" not in first.headers  # no cookies: the page keeps the session id
     reply = citizen.open()
     assert reply["messages"][0]["text"].startswith("Hej, du skriver med Høje-Taastrup Kommune")
     assert "tryk" not in " ".join(citizen.texts()).lower()
@@ -267,3 +269,33 @@ def test_the_admin_dashboard_shows_both_channels_and_the_feedback(chat_app, redi
     page = client.get("/admin/?since=2026-11-01&until=2026-11-30").get_data(as_text=True)
     assert "Chat på hjemmesiden" in page and "Fik borgeren svar?" in page
     assert "Flytning og adresse" in page
+
+
+def test_kpi_report_cli_shows_one_channel_or_both(chat_app, redis_url, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    app = chat_app()
+    citizen = Citizen(app.test_client())
+    citizen.open()
+    citizen.send("hvordan melder jeg flytning")
+    citizen.send(choice="nej")
+
+    def report(*args):
+        env = {**os.environ, "REDIS_URL": redis_url, "DATA_DIR": str(tmp_path / "cli")}
+        done = subprocess.run(
+            [sys.executable, "-m", "app", "kpi", "report", "--format", "json", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    both = report()
+    assert both["channels"]["web"]["calls"] == 1 and both["total"]["calls"] == 1
+    assert report("--channel", "phone")["total"]["calls"] == 0
+    assert report("--channel", "web")["feedback"]["flytning_adresse"]["asked"] == 1
