@@ -30,7 +30,7 @@ def is_valid(
     """True if `signature` matches, with or without the default port in the URL (as Twilio does)."""
     if not signature or not auth_token:
         return False
-    sent = signature.encode(errors="surrogateescape")  # any header text, compared as bytes
+    sent = signature.encode(errors="replace")  # any header text (lone surrogates too) as bytes
     return any(
         hmac.compare_digest(compute(auth_token, candidate, params).encode(), sent)
         for candidate in _port_variants(url)

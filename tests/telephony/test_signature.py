@@ -32,6 +32,12 @@ def test_explicit_default_port_is_accepted_as_twilio_does():
     assert signature.is_valid(AUTH_TOKEN, "https://voicebot.example.dk/x", {}, sent)
 
 
+@pytest.mark.parametrize("header", ["\ud850x", "\udcff", "æøå", "\x00"])
+def test_any_header_text_is_refused_not_an_error(header):
+    """Found by the fuzzer: a lone surrogate in the header once raised (a 500)."""
+    assert signature.is_valid(AUTH_TOKEN, PUBLIC_BASE + "/twilio/voice", FORM, header) is False
+
+
 def test_empty_signature_or_token_never_validates():
     assert not signature.is_valid(AUTH_TOKEN, PUBLIC_BASE, {}, "")
     assert not signature.is_valid("", PUBLIC_BASE, {}, signature.compute("", PUBLIC_BASE))

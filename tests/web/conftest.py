@@ -1,30 +1,6 @@
 # The web pages are reached through calls placed as Twilio places them, and seen in Chromium.
-import shutil
-
-import pytest
 
 from tests.telephony.conftest import *  # noqa: F403
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="session")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
 
 
 def log_in(page, base, user="anna", password="kode-1234-lang"):

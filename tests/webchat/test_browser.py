@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 
 from tests.telephony.conftest import served
-from tests.web.conftest import browser  # noqa: F401 - Debian's Chromium through Playwright
 from tests.webchat.conftest import Citizen  # noqa: F401
 
 pytestmark = pytest.mark.slow
