@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     sock = Sock(app)
 
     from .telephony.twilio_views import blueprint
+    from .web import pages
     from .web.admin import bp as admin_bp
     from .web.agents import bp as agents_bp
     from .web.api import bp as api_bp
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.register_blueprint(health_bp)
     app.register_blueprint(chat_bp, url_prefix="/chat")
     app.register_error_handler(RedisError, _store_unavailable)
+    pages.register(app)
     return app
 
 

@@ -106,6 +106,8 @@ class IntentSet:
     """Topic ids offered on the keypad, digit 1 first."""
     version: str
     """Content hash of the files; changes exactly when they do."""
+    queue_labels: dict[str, str] = field(default_factory=dict)
+    """Queue id → the name staff know it by (`index.yaml`)."""
 
     def queue_for(self, intent: Intent | None) -> str:
         """The intent's own queue, else its topic's, else the default."""
@@ -150,7 +152,12 @@ def load_intents(directory: Path) -> IntentSet:
         raise IntentSetError(problems)
     assert index is not None
     return IntentSet(
-        intents, index.topics, index.default_queue, index.menu, digest.hexdigest()[:16]
+        intents,
+        index.topics,
+        index.default_queue,
+        index.menu,
+        digest.hexdigest()[:16],
+        index.queue_labels,
     )
 
 
@@ -169,6 +176,7 @@ class _Index:
     queues: frozenset[str]
     default_queue: str
     menu: tuple[str, ...]
+    queue_labels: dict[str, str]
 
 
 def _compose(path: Path, problems: list[str]) -> yaml.Node | None:
@@ -237,7 +245,11 @@ def _load_index(path: Path, problems: list[str]) -> _Index | None:
             f"{path}:{line}: menu has {len(menu_raw)} topics; a caller can hold at most "
             f"{MAX_MENU_CHOICES} (group the rest, or let them say it)"
         )
-    return _Index(topics, queues, str(default_queue), tuple(menu_raw or ()))
+    labels = {
+        str(q): str(spec.get("label", q)) if isinstance(spec, dict) else str(q)
+        for q, spec in queues_raw.items()
+    }
+    return _Index(topics, queues, str(default_queue), tuple(menu_raw or ()), labels)
 
 
 def _line_of_key(node: yaml.Node | None, key: str) -> int:

@@ -25,6 +25,7 @@ from flask import (
 from ..routing.callbacks import CallbackStore
 from ..routing.handoff import RECENT_KEY, HandoffStore
 from ..webchat.chats import SESSION_ID
+from . import danish
 from .auth import Staff, StaffSessions, Throttled, safe_return_path
 
 bp = Blueprint("agents", __name__, template_folder="templates")
@@ -101,7 +102,7 @@ def logout() -> Response:
 @login_required
 def page() -> str:
     """The page; it refreshes its lists itself from `state.json`."""
-    return render_template("agent.html", name=current_staff().account.name, csrf=session["csrf"])
+    return render_template("agent.html", page="agent", csrf=session["csrf"])
 
 
 @bp.get("/state.json")
@@ -112,11 +113,20 @@ def state() -> Response:
     since = (datetime.now(UTC) - timedelta(hours=RECENT_HOURS)).timestamp()
     sids = [s.decode() for s in svc.redis.zrevrangebyscore(RECENT_KEY, "+inf", since)]
     handoffs = HandoffStore(svc.redis)
+    intents = svc.library.current()
     return jsonify(
         {
             "open": svc.hours.is_open(svc.clock()),
-            "handoffs": [asdict(h) for h in map(handoffs.load, sids) if h is not None],
-            "callbacks": [asdict(c) for c in CallbackStore(svc.redis).open_requests()],
+            "queues": intents.queue_labels,
+            "handoffs": [
+                {**asdict(h), "caller_display": danish.phone(h.caller)}
+                for h in map(handoffs.load, sids)
+                if h is not None
+            ],
+            "callbacks": [
+                {**asdict(c), "number_display": danish.phone(c.number)}
+                for c in CallbackStore(svc.redis).open_requests()
+            ],
             "chats": _chats().waiting(),
         }
     )

@@ -74,7 +74,8 @@ def test_a_transferred_call_appears_live_with_its_redacted_context(phone, staff_
         card = page.locator(".handoff").first
         card.wait_for(timeout=10_000)
         assert "Borgeren spørger om kørekort" in card.inner_text()
-        assert "+4512345678" in card.inner_text()
+        assert "+45 12 34 56 78" in card.inner_text()  # one way to show a number
+        assert "kø: Borgerservice" in card.inner_text()  # the queue's name, not its id
         assert "[CPR]" in card.inner_text() and "120385" not in page.content()
         page.close()
 
@@ -108,8 +109,8 @@ def test_callbacks_are_listed_oldest_first_and_can_be_marked_done(phone, staff_s
         page.locator(".callback").nth(1).wait_for(timeout=10_000)
         texts = page.locator(".callback strong").all_inner_texts()
         assert texts == [
-            "Ring til 12345678 om dit kørekort",
-            "Ring til 23456789 om at melde flytning",
+            "Ring til +45 12 34 56 78 om dit kørekort",
+            "Ring til +45 23 45 67 89 om at melde flytning",
         ]
         page.locator(".callback").first.locator("button.done").click()
         page.wait_for_function("document.querySelectorAll('.callback').length === 1")

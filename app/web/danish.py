@@ -1,0 +1,45 @@
+"""Numbers, times and phone numbers as Danish staff read them (filters for the staff pages)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+MONTHS = (
+    "januar februar marts april maj juni juli august september oktober november december".split()
+)
+
+
+def number(value: float | int, decimals: int = 0) -> str:
+    """1234567.5 → "1.234.567,5": a point between thousands, a comma before decimals."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def percent(share: float | None, decimals: int = 1) -> str:
+    """0.345 → "34,5 %" (a share of one); None → "–"."""
+    return "–" if share is None else f"{number(share * 100, decimals)} %"
+
+
+def when(iso: str | datetime | None, timezone: str = "Europe/Copenhagen") -> str:
+    """An ISO time → "26. november 2026 kl. 11.05" in local time; "" for nothing."""
+    if not iso:
+        return ""
+    moment = iso if isinstance(iso, datetime) else datetime.fromisoformat(str(iso))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(ZoneInfo(timezone))
+    return f"{moment.day}. {MONTHS[moment.month - 1]} {moment.year} kl. {moment:%H.%M}"
+
+
+def phone(number_text: str | None) -> str:
+    """A Danish number as "+45 20 12 34 56" whichever way it was stored; others as given."""
+    if not number_text:
+        return "ukendt nummer"
+    digits = "".join(ch for ch in number_text if ch.isdigit())
+    if len(digits) == 10 and digits.startswith("45"):
+        digits = digits[2:]
+    elif len(digits) == 12 and digits.startswith("0045"):
+        digits = digits[4:]
+    if len(digits) != 8:
+        return number_text
+    return "+45 " + " ".join(digits[i : i + 2] for i in range(0, 8, 2))
