@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 
+from ..dialogue.intents import SYSTEM_TOPIC
 from ..errors import IntentSetError
 from ..kpi import charts
 from ..kpi.report import Summary, add_counters, summarise
@@ -52,18 +53,22 @@ CHARTS = ("days", "hours", "topics")
 def dashboard() -> str:
     """The KPI for a period (default: the last 30 days) with charts."""
     since, until = _period()
-    summary, charts = _charts(since, until)
+    summary, svgs = _charts(since, until)
     svc = _services()
     days = [
         (since.date() + timedelta(days=d)).isoformat()
         for d in range((until.date() - since.date()).days + 1)
     ]
     add_counters(summary, [svc.kpi.counters(day) for day in days])
+    labels = {t.id: t.label for t in svc.library.current().topics.values()}
     return render_template(
         "dashboard.html",
+        page="dashboard",
         summary=summary,
-        charts=charts,
-        labels={t.id: t.label for t in svc.library.current().topics.values()},
+        charts=svgs,
+        tables=charts.tables(summary, labels),
+        chart_names=CHART_NAMES,
+        labels=labels,
         since=since.date().isoformat(),
         until=until.date().isoformat(),
     )
@@ -123,20 +128,47 @@ def _charts(since: datetime, until: datetime) -> tuple[Summary, dict[str, str]]:
     }
 
 
+CHART_NAMES = {
+    "days": ("Dag", "Løst uden omstilling pr. dag"),
+    "hours": ("Time", "Opkald pr. time"),
+    "topics": ("Emne", "Emner"),
+}
+
+
 @bp.get("/review")
 def review() -> str:
     """Missed utterances, most frequent first, each with a way to promote or dismiss it."""
     svc = _services()
     intents = svc.library.current()
+    answerable = [i for i in intents.intents.values() if i.topic != SYSTEM_TOPIC]
+    names = {i.id: _intent_name(i, intents) for i in intents.intents.values()}
     return render_template(
         "review.html",
+        page="review",
         items=svc.review().items(),
-        intents=sorted(intents.intents.values(), key=lambda i: i.id),
+        intents=sorted(answerable, key=lambda i: names[i.id].lower()),
+        names=names,
+        reasons=REASONS,
         problems=session.pop("problems", []),
         pending=session.pop("pending", None),
         done=session.pop("done", ""),
         csrf=session["csrf"],
     )
+
+
+REASONS = {
+    "none": "Botten forstod det ikke",
+    "confirm_rejected": "Borgeren sagde nej til »Mente du …?«",
+    "transferred_no_match": "Stillet om, fordi botten ikke forstod",
+}
+"""Why an utterance is on the review list, in words."""
+
+
+def _intent_name(intent: Any, intents: Any) -> str:
+    """An intent as staff know it: its description and topic, never its id."""
+    topic = intents.topics.get(intent.topic)
+    description = intent.description or intent.agent_summary or intent.id
+    return f"{description[:1].upper()}{description[1:]} ({topic.label})" if topic else description
 
 
 @bp.post("/review/<item_id>/promote")

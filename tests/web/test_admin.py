@@ -117,7 +117,7 @@ def test_dashboard_shows_the_kpi_and_charts_that_download_as_svg(phone, admin_se
         log_in(page, base)
         page.goto(base.replace("127.0.0.1", "localhost") + "/admin/")
         assert page.locator("#calls").inner_text().startswith("4")
-        assert page.locator("#resolution").inner_text().startswith("50.0 %")
+        assert page.locator("#resolution").inner_text().startswith("50,0 %")  # Danish decimals
         for name in ("days", "hours", "topics"):
             assert page.locator(f"#chart-{name} svg rect.bar").count() > 0
         assert page.locator("#chart-hours svg rect.closed").count() == 17  # open 10–16
