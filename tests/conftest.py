@@ -89,3 +89,23 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+AXE = Path(__file__).parent / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+"""axe-core from the npm registry (`make test` runs `npm ci` in tests/browser)."""
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page):
+    """axe-core's WCAG 2.1 AA violations on the page as "rule: targets" (open shadow roots too).
+
+    The page's context needs `bypass_csp=True`: axe is injected as an inline script.
+    """
+    if not AXE.exists():
+        pytest.fail(f"{AXE} missing: run `make test` (it installs axe-core from npm)")
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
+        ".violations.map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)",
+        WCAG,
+    )

@@ -170,12 +170,7 @@ def take_chat(sid: str) -> Any:
 def chat_page(sid: str) -> Any:
     """One chat an agent has taken: its messages so far and a box to answer in."""
     _chat_or_404(sid)
-    return render_template(
-        "chat_agent.html",
-        sid=sid,
-        csrf=session["csrf"],
-        name=current_staff().account.name,  # type: ignore[union-attr]
-    )
+    return render_template("chat_agent.html", page="agent", sid=sid, csrf=session["csrf"])
 
 
 @bp.get("/chats/<sid>/messages.json")

@@ -1,16 +1,13 @@
 """The chat in Debian's Chromium: axe-core finds nothing, a keyboard holds a whole conversation,
 one script tag embeds it on an allowed site (and only there), and an agent takes a chat over."""
 
-from pathlib import Path
-
 import pytest
 
+from tests.conftest import axe_violations as violations
 from tests.telephony.conftest import served
 from tests.webchat.conftest import Citizen  # noqa: F401
 
 pytestmark = pytest.mark.slow
-AXE = Path(__file__).parents[1] / "browser" / "node_modules" / "axe-core" / "axe.min.js"
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @pytest.fixture
@@ -39,18 +36,6 @@ def page_in(browser):  # noqa: F811
     yield make
     for context in contexts:
         context.close()
-
-
-def violations(page):
-    if not AXE.exists():
-        pytest.fail(f"{AXE} missing: run `make test` (it installs axe-core from npm)")
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
-        ".violations.map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)",
-        WCAG,
-    )
-    return result
 
 
 def bot_lines(page):

@@ -1,0 +1,122 @@
+"""Every staff page in Debian's Chromium: axe-core (WCAG 2.1 AA) finds nothing, with data on it,
+and the agents' page works by keyboard and keeps focus while it updates itself."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.kpi.events import CallRecord
+from app.kpi.store import KpiStore
+from app.routing.callbacks import Callback, CallbackStore
+from app.routing.handoff import HandoffStore
+from tests.conftest import axe_violations
+from tests.security.conftest import app_settings  # noqa: F401 - accounts, a copy of intents
+from tests.telephony.conftest import served
+from tests.web.conftest import log_in
+from tests.web.test_agents import handoff
+from tests.webchat.conftest import Citizen, chat_app  # noqa: F401 - the chat app at a moment
+
+pytestmark = pytest.mark.slow
+ADMIN = ("anna", "rigtig-lang-kode-1")
+
+
+@pytest.fixture
+def staffed(chat_app, redis):  # noqa: F811 - the imported fixture
+    """A served app with a hand-off, two callbacks, KPI records, a review item and a chat."""
+    app = chat_app()
+    services = app.extensions["voicebot"]
+    HandoffStore(redis).save(handoff("CA9", "Borgeren spørger om MitID."))
+    store = CallbackStore(redis)
+    for sid, number, hours in (("CA1", "12345678", 3), ("CA2", "+4523456789", 1)):
+        created = (datetime.now(UTC) - timedelta(hours=hours)).isoformat()
+        store.create(Callback(sid, number, "dit kørekort", None, "borgerservice", created))
+    start = datetime(2026, 11, 24, 9, tzinfo=UTC)
+    for i, (outcome, topic) in enumerate(
+        [("resolved", "koerekort"), ("transferred", "sundhed_omsorg"), ("resolved", "other")]
+    ):
+        at = start + timedelta(hours=i * 3)
+        reason = "requested" if outcome == "transferred" else None
+        KpiStore(redis).record(
+            CallRecord(f"CA{i}0", "phone", at, at, outcome, reason, topic, (), None, True)
+        )
+    services.review().add("kan jeg få hjælp til min kanin", "none", None, start, "web")
+    citizen = Citizen(app.test_client())
+    citizen.open()
+    citizen.send(choice="0")  # a chat waiting for an agent
+    with served(app) as base:
+        yield base.replace("127.0.0.1", "localhost")
+
+
+@pytest.fixture
+def admin_page(browser, staffed):
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    log_in(page, staffed, *ADMIN)
+    yield page, staffed
+    context.close()
+
+
+@pytest.mark.parametrize(
+    "path, ready",
+    [
+        ("/agent/", "#callbacks .card"),
+        ("/admin/?since=2026-11-20&until=2026-11-27", "#chart-topics svg"),
+        ("/admin/review", "tr.item"),
+        ("/agent/no-such-page", "h1"),
+    ],
+)
+def test_staff_pages_have_no_accessibility_violations(admin_page, path, ready):
+    page, base = admin_page
+    page.goto(base + path)
+    page.wait_for_selector(ready)
+    assert page.evaluate("document.documentElement.lang") == "da"
+    assert page.locator("nav a").count() >= 1 and page.locator("text=Log ud").count() == 1
+    assert axe_violations(page) == []
+
+
+def test_the_login_page_and_an_agents_chat_page_have_no_violations(browser, staffed):
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    page.goto(staffed + "/agent/login")
+    assert axe_violations(page) == []
+    log_in(page, staffed, *ADMIN)
+    page.wait_for_selector("#chats .chat button.take")
+    page.click("#chats .chat button.take")
+    page.wait_for_selector("#log .system")
+    assert axe_violations(page) == []
+    context.close()
+
+
+def test_refused_and_missing_pages_are_danish_in_the_sites_layout(browser, staffed):
+    context = browser.new_context()
+    page = context.new_page()
+    log_in(page, staffed, "bo", "rigtig-lang-kode-2")  # an agent, not an admin
+    response = page.goto(staffed + "/admin/review")
+    assert response.status == 403
+    assert page.locator("h1").inner_text() == "Ingen adgang"
+    assert page.locator("text=Log ud").count() == 1  # the layout, with its way out
+    assert page.locator("nav a", has_text="Nøgletal").count() == 0  # agents see their pages
+    response = page.goto(staffed + "/agent/nothing-here")
+    assert response.status == 404 and page.locator("h1").inner_text() == "Siden findes ikke"
+    context.close()
+
+
+def test_the_agents_page_keeps_focus_and_works_by_keyboard(admin_page, redis):
+    page, base = admin_page
+    page.goto(base + "/agent/")
+    page.wait_for_selector("#callbacks .card button.done")
+    for _ in range(30):  # Tab to the first "Udført" button
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.className") == "done":
+            break
+    else:
+        pytest.fail("the Udført button is not reachable by Tab")
+    page.wait_for_timeout(2500)  # the page refreshes itself meanwhile
+    assert page.evaluate("document.activeElement.className") == "done"  # focus stayed put
+    texts = page.locator("#callbacks strong").all_inner_texts()
+    assert texts[0] == "Ring til +45 12 34 56 78 om dit kørekort"
+    assert texts[1] == "Ring til +45 23 45 67 89 om dit kørekort"
+    assert "kø: Borgerservice" in page.locator("#callbacks .meta").first.inner_text()
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelectorAll('#callbacks .card').length === 1")
+    assert [c.id for c in CallbackStore(redis).open_requests()] == ["CA2"]
