@@ -294,6 +294,45 @@ def intents_eval(directory: str | None, out_of_scope: str | None, heldout: str |
     click.echo(report(_load(path), settings.thresholds(), oos, heldout=labelled))
 
 
+@intents.command("due")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def intents_due(directory: str | None) -> None:
+    """Answers due for their owner's review (or flagged by callers), one line each, by owner.
+
+    Exit 0 with nothing due, 1 when something is (for a monthly e-mail job).
+    """
+    from datetime import timedelta
+
+    from .review.answers import answer_rows
+
+    settings = _settings()
+    intent_set = _load(_intents_dir(directory, settings))
+    services = _services(settings)
+    try:
+        today = datetime.now(ZoneInfo(settings.timezone))
+        records = services.kpi.records(today - timedelta(days=31), today + timedelta(days=1))
+    except Exception:  # noqa: BLE001 - without Redis the list still names what is due by date
+        records = []
+    finally:
+        services.close()
+    rows = [
+        r
+        for r in answer_rows(intent_set, records, today.date(), settings.answer_review_days)
+        if r.why()
+    ]
+    for row in sorted(rows, key=lambda r: (r.owner or "~", r.description)):
+        last = row.reviewed.isoformat() if row.reviewed else "aldrig"
+        click.echo(
+            f"{row.owner or 'ingen fagansvarlig'}\t{row.intent}\t{row.description}\t"
+            f"sidst gennemgået: {last}\t{'; '.join(row.why())}"
+        )
+    click.echo(
+        f"{len(rows)} svar skal gennemgås (ANSWER_REVIEW_DAYS={settings.answer_review_days})"
+    )
+    if rows:
+        sys.exit(1)
+
+
 def _load(path: Path) -> IntentSet:
     from .dialogue.intents import load_intents
 

@@ -89,6 +89,8 @@ class Settings:
     max_request_bytes: int = 64 * 1024
     """Largest request body accepted; Twilio's webhook forms are a few kilobytes."""
 
+    answer_review_days: int = 180
+    """An answer whose last review by its owner is older than this is listed as due."""
     chat_allowed_origins: str = ""
     """Web pages (scheme://host[:port], comma-separated) that may embed the chat; unset: ours."""
     chat_idle_seconds: int = 600

@@ -317,7 +317,9 @@ class Services:
         self.speech_load_seconds = time.perf_counter() - started
         log.warning(
             "speech: engine %s, model %s, loaded in %.1f s",
-            self.settings.stt_engine, engines.model_path(self.settings), self.speech_load_seconds,
+            self.settings.stt_engine,
+            engines.model_path(self.settings),
+            self.speech_load_seconds,
         )
         return model
 

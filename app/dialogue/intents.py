@@ -9,6 +9,7 @@ import string
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,6 +39,10 @@ INTENT_KEYS: dict[str, type | tuple[type, ...]] = {
     "agent_summary": str,
     "web_answer": str,
     "links": list,
+    "owner": str,
+    "reviewed": date,
+    "reviewed_by": str,
+    "review_note": str,
     "tests": list,
     "not": list,
 }
@@ -76,6 +81,12 @@ class Intent:
     """The chat's longer answer (lines, "- " bullets); unset, the chat shows `answer`."""
     links: tuple[Link, ...] = ()
     """Pages the chat links to after the answer (e.g. borger.dk); the phone never reads them."""
+    owner: str = ""
+    """Who answers for the answer's content: a subject area or a person (fagansvarlig)."""
+    reviewed: date | None = None
+    """When the owner last checked the answer (`voicebot intents due` lists old ones)."""
+    reviewed_by: str = ""
+    review_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -310,6 +321,10 @@ def _load_intent(
         agent_summary=value.get("agent_summary", ""),
         web_answer=value.get("web_answer", ""),
         links=tuple(Link(str(li["title"]), str(li["url"])) for li in value.get("links", ())),
+        owner=value.get("owner", ""),
+        reviewed=value.get("reviewed"),
+        reviewed_by=value.get("reviewed_by", ""),
+        review_note=value.get("review_note", ""),
         synonyms={str(k): tuple(v) for k, v in (value.get("synonyms") or {}).items()},
         tests=tuple(value.get("tests", ())),
         near_misses=tuple(value.get("not", ())),

@@ -1,4 +1,6 @@
-"""Adding a reviewed utterance to an intent file: validated first, comments kept, who is logged.
+"""Intent files edited from the admin pages: validated first, comments kept, who is logged.
+
+A reviewed utterance is added to an intent, or an answer's review by its owner is recorded.
 
 Edits are serialised by a lock file (under DATA_DIR, not in the work tree), so two admins
 promoting at once both land; the whole set is validated on a copy before the real file is
@@ -13,8 +15,10 @@ import os
 import shutil
 import tempfile
 import unicodedata
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import yaml as pyyaml
 from redis import Redis
@@ -22,7 +26,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import SingleQuotedScalarString
 
 from ..dialogue.evaluation import misses
-from ..dialogue.intents import ID_PATTERN, load_intents
+from ..dialogue.intents import ID_PATTERN, IntentSet, load_intents
 from ..dialogue.matcher import Thresholds
 from ..dialogue.redact import redact
 from ..errors import IntentSetError
@@ -63,6 +67,53 @@ def promote(
     if field not in FIELDS:
         raise ValueError(f"field must be one of {', '.join(FIELDS)}")
     check_text(text)
+
+    def append(data: Any) -> None:
+        data.setdefault(field, [])
+        data[field].append(plain_or_quoted(text))
+
+    def no_new_misses(changed: IntentSet) -> None:
+        if thresholds is None:
+            return
+        current = load_intents(intents_dir)
+        before = {(m.intent, m.text, m.found) for m in misses(current, thresholds)}
+        new = [
+            m.line for m in misses(changed, thresholds) if (m.intent, m.text, m.found) not in before
+        ]
+        if new:
+            raise RegressionWarning(new)
+
+    edit_intent(intents_dir, intent_id, append, lock_path, check=no_new_misses)
+    _log_change(redis, who, intent_id, field, text)
+
+
+def _log_change(redis: Redis | None, who: str, intent_id: str, field: str, text: str) -> None:
+    """Keep who changed what (the newest 10,000 changes)."""
+    if redis is None:
+        return
+    change = {
+        "at": datetime.now(UTC).isoformat(),
+        "who": who,
+        "intent": intent_id,
+        "field": field,
+        "text": text,
+    }
+    redis.lpush(CHANGES_KEY, json.dumps(change, ensure_ascii=False))
+    redis.ltrim(CHANGES_KEY, 0, 9999)
+
+
+def edit_intent(
+    intents_dir: Path,
+    intent_id: str,
+    change: Callable[[Any], None],
+    lock_path: Path | None = None,
+    check: Callable[[IntentSet], None] | None = None,
+) -> None:
+    """Change one intent file, keeping its comments, only if the whole set stays valid.
+
+    Under the lock: the file is loaded round-trip, `change` edits it, the changed set is loaded
+    from a copy (and `check`ed), and only then does the file replace the old one.
+    """
     lock_path = lock_path or Path(tempfile.gettempdir()) / "voicebot-intents.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "w") as lock:
@@ -73,9 +124,7 @@ def promote(
         yaml.indent(mapping=2, sequence=4, offset=2)  # the layout the shipped files use
         path = _intent_path(intents_dir, intent_id)
         data = yaml.load(path.read_text(encoding="utf-8"))
-        if field not in data:
-            data[field] = []
-        data[field].append(plain_or_quoted(text))
+        change(data)
         with tempfile.TemporaryDirectory(prefix="intents-") as tmp:
             copy = Path(tmp) / intents_dir.name
             shutil.copytree(intents_dir, copy)
@@ -87,31 +136,42 @@ def promote(
             except IntentSetError as exc:
                 problems = [p.replace(str(copy), str(intents_dir)) for p in exc.problems]
                 raise IntentSetError(problems) from None
-            if thresholds is not None:
-                before = {
-                    (m.intent, m.text, m.found)
-                    for m in misses(load_intents(intents_dir), thresholds)
-                }
-                new = [
-                    m.line
-                    for m in misses(changed, thresholds)
-                    if (m.intent, m.text, m.found) not in before
-                ]
-                if new:
-                    raise RegressionWarning(new)
+            if check is not None:
+                check(changed)
             staged = path.with_suffix(".yaml.tmp")
             shutil.copy(copy / path.name, staged)
         os.replace(staged, path)
-    if redis is not None:
-        change = {
-            "at": datetime.now(UTC).isoformat(),
-            "who": who,
-            "intent": intent_id,
-            "field": field,
-            "text": text,
-        }
-        redis.lpush(CHANGES_KEY, json.dumps(change, ensure_ascii=False))
-        redis.ltrim(CHANGES_KEY, 0, 9999)
+
+
+def record_review(
+    intents_dir: Path,
+    intent_id: str,
+    who: str,
+    note: str,
+    on: date,
+    redis: Redis | None = None,
+    lock_path: Path | None = None,
+) -> None:
+    """Write that a subject owner reviewed an answer (when, who, a note) into its intent file.
+
+    Raises:
+        IntentSetError: the set would not be valid (nothing is written).
+        ValueError: unknown intent, or a note an admin should write again.
+    """
+    note = note.strip()
+    if note:
+        check_text(note)
+
+    def stamp(data: Any) -> None:
+        data["reviewed"] = on
+        data["reviewed_by"] = plain_or_quoted(who)
+        if note:
+            data["review_note"] = plain_or_quoted(note)
+        elif "review_note" in data:
+            del data["review_note"]
+
+    edit_intent(intents_dir, intent_id, stamp, lock_path)
+    _log_change(redis, who, intent_id, "reviewed", note)
 
 
 def check_text(text: str) -> None:

@@ -22,7 +22,8 @@ from ..dialogue.intents import SYSTEM_TOPIC
 from ..errors import IntentSetError
 from ..kpi import charts
 from ..kpi.report import Summary, add_counters, summarise
-from ..review.promote import RegressionWarning, promote
+from ..review.answers import answer_rows
+from ..review.promote import RegressionWarning, promote, record_review
 from .agents import current_staff
 
 bp = Blueprint("admin", __name__, template_folder="templates")
@@ -216,3 +217,52 @@ def dismiss_item(item_id: str) -> Any:
     """Drop an utterance that needs no change."""
     _services().review().close(item_id)
     return redirect(url_for("admin.review"))
+
+
+@bp.get("/answers")
+def answers() -> str:
+    """Every answer: owner, last review, how it fared with callers in the period."""
+    svc = _services()
+    since, until = _period()
+    rows = answer_rows(
+        svc.library.current(),
+        svc.kpi.records(since, until),
+        svc.clock().date(),
+        svc.settings.answer_review_days,
+    )
+    return render_template(
+        "answers.html",
+        page="answers",
+        rows=rows,
+        since=since.date().isoformat(),
+        until=until.date().isoformat(),
+        review_days=svc.settings.answer_review_days,
+        problems=session.pop("problems", []),
+        done=session.pop("done", ""),
+        csrf=session["csrf"],
+    )
+
+
+@bp.post("/answers/<intent_id>/review")
+def review_answer(intent_id: str) -> Any:
+    """Record that the owner checked an answer (who, today, a note) in its intent file."""
+    svc = _services()
+    intent = svc.library.current().intents.get(intent_id)
+    if intent is None:
+        abort(404)
+    try:
+        record_review(
+            svc.settings.intents_dir,
+            intent_id,
+            current_staff().account.username,  # type: ignore[union-attr]
+            request.form.get("note", ""),
+            svc.clock().date(),
+            svc.redis,
+            lock_path=svc.settings.data_dir / "intents.lock",
+        )
+    except (IntentSetError, ValueError) as exc:
+        session["problems"] = getattr(exc, "problems", [str(exc)])
+        return redirect(url_for("admin.answers"))
+    svc.library.reload()
+    session["done"] = f"Gennemgangen af svaret om {intent.description} er gemt."
+    return redirect(url_for("admin.answers"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 MONTHS = (
@@ -29,6 +29,14 @@ def when(iso: str | datetime | None, timezone: str = "Europe/Copenhagen") -> str
     if moment.tzinfo is not None:
         moment = moment.astimezone(ZoneInfo(timezone))
     return f"{moment.day}. {MONTHS[moment.month - 1]} {moment.year} kl. {moment:%H.%M}"
+
+
+def day(value: str | date | None) -> str:
+    """An ISO date (or date) → "26. november 2026"; "" for nothing."""
+    if not value:
+        return ""
+    d = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return f"{d.day}. {MONTHS[d.month - 1]} {d.year}"
 
 
 def phone(number_text: str | None) -> str:

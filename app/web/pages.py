@@ -32,6 +32,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(danish.number, "da_number")
     app.add_template_filter(danish.percent, "da_percent")
     app.add_template_filter(danish.when, "da_when")
+    app.add_template_filter(danish.day, "da_day")
     app.add_template_filter(danish.phone, "da_phone")
 
     @app.context_processor

@@ -62,6 +62,7 @@ def admin_page(browser, staffed):
         ("/agent/", "#callbacks .card"),
         ("/admin/?since=2026-11-20&until=2026-11-27", "#chart-topics svg"),
         ("/admin/review", "tr.item"),
+        ("/admin/answers", "tr.answer"),
         ("/agent/no-such-page", "h1"),
     ],
 )
