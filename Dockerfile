@@ -1,9 +1,10 @@
 # The voicebot: web (webhooks + Media Streams under gunicorn) and worker share this image.
 FROM python:3.11-slim-bookworm
 
-# espeak-ng is pyttsx3's speech engine on Linux; the Danish voice ships with it.
+# espeak-ng is pyttsx3's speech engine on Linux (the Danish voice ships with it); libcairo2
+# renders the admin's charts as PNG.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends espeak-ng \
+ && apt-get install -y --no-install-recommends espeak-ng libcairo2 \
  && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --create-home --uid 1000 voicebot

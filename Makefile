@@ -28,7 +28,8 @@ $(STAMP): pyproject.toml
 # on Linux; the tests also drive the agents' page in Debian's Chromium (Playwright is pointed at
 # it and never downloads a browser); axe-core comes from the npm registry (tests/browser).
 define apt_install
-	@missing=""; for p in $(1); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(1); do command -v $$p >/dev/null || dpkg -s $$p >/dev/null 2>&1 || \
+	  missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing >/dev/null; \
@@ -36,10 +37,10 @@ define apt_install
 endef
 
 system-deps:
-	$(call apt_install,espeak-ng)
+	$(call apt_install,espeak-ng libcairo2)
 
 test-system-deps:
-	$(call apt_install,espeak-ng chromium npm)
+	$(call apt_install,espeak-ng libcairo2 chromium npm)
 	@test -f tests/browser/node_modules/axe-core/axe.min.js || \
 	  npm ci --prefix tests/browser --no-audit --no-fund --silent
 

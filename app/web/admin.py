@@ -75,17 +75,22 @@ def dashboard() -> str:
     )
 
 
-@bp.get("/charts/<name>.svg")
-def chart(name: str) -> Response:
-    """One chart as an SVG file, to download into a report."""
-    if name not in CHARTS:
+@bp.get("/charts/<name>.<kind>")
+def chart(name: str, kind: str) -> Response:
+    """One chart as an SVG (for print) or PNG (for a slide or an e-mail) file to download."""
+    if name not in CHARTS or kind not in ("svg", "png"):
         abort(404)
     since, until = _period()
     svg = _charts(since, until)[1][name]
-    filename = f"voicebot-{name}-{since.date()}-{until.date()}.svg"
+    body: str | bytes = svg
+    if kind == "png":
+        import cairosvg  # rendered here, on the server: the same drawing, twice the pixels
+
+        body = cairosvg.svg2png(bytestring=svg.encode(), scale=2)
+    filename = f"voicebot-{name}-{since.date()}-{until.date()}.{kind}"
     return Response(
-        svg,
-        mimetype="image/svg+xml",
+        body,
+        mimetype="image/svg+xml" if kind == "svg" else "image/png",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 

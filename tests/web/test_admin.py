@@ -80,8 +80,12 @@ def test_review_promote_and_the_bot_understands_seconds_later(phone, admin_setti
         page.close()
 
 
-def test_dashboard_shows_the_kpi_and_charts_that_download_as_svg(phone, admin_settings, browser):
+def test_dashboard_shows_the_kpi_and_charts_that_download_as_svg_and_png(
+    phone, admin_settings, browser
+):
+    import struct
     from datetime import UTC, datetime, timedelta
+    from pathlib import Path
     from xml.etree import ElementTree
 
     from app.kpi.events import CallRecord
@@ -122,7 +126,15 @@ def test_dashboard_shows_the_kpi_and_charts_that_download_as_svg(phone, admin_se
             assert page.locator(f"#chart-{name} svg rect.bar").count() > 0
         assert page.locator("#chart-hours svg rect.closed").count() == 17  # open 10–16
         with page.expect_download() as download:
-            page.locator("#chart-topics a").click()
+            page.locator("#chart-topics a", has_text="SVG").click()
         svg = ElementTree.parse(download.value.path()).getroot()
         assert svg.tag == "{http://www.w3.org/2000/svg}svg"
+        labels = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+        assert "Andet" in labels and "other" not in labels  # whole, Danish topic names
+        with page.expect_download() as download:
+            page.locator("#chart-topics a", has_text="PNG").click()
+        png = Path(download.value.path()).read_bytes()
+        assert png.startswith(b"\x89PNG\r\n\x1a\n")
+        width, height = struct.unpack(">II", png[16:24])
+        assert (width, height) == (1440, 600)  # drawn on the server at twice the SVG's size
         page.close()
