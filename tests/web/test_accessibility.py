@@ -1,6 +1,7 @@
 """Every staff page in Debian's Chromium: axe-core (WCAG 2.1 AA) finds nothing, with data on it,
 and the agents' page works by keyboard and keeps focus while it updates itself."""
 
+import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -73,6 +74,10 @@ def test_staff_pages_have_no_accessibility_violations(admin_page, path, ready):
     assert page.evaluate("document.documentElement.lang") == "da"
     assert page.locator("nav a").count() >= 1 and page.locator("text=Log ud").count() == 1
     assert axe_violations(page) == []
+    if os.environ.get("SCREENSHOTS"):  # the README's pictures: SCREENSHOTS=docs/screenshots
+        name = path.split("?")[0].strip("/").replace("/", "-")
+        page.set_viewport_size({"width": 1200, "height": 800})
+        page.screenshot(path=f"{os.environ['SCREENSHOTS']}/{name}.png", full_page=True)
 
 
 def test_the_login_page_and_an_agents_chat_page_have_no_violations(browser, staffed):
@@ -121,3 +126,23 @@ def test_the_agents_page_keeps_focus_and_works_by_keyboard(admin_page, redis):
     page.keyboard.press("Enter")
     page.wait_for_function("document.querySelectorAll('#callbacks .card').length === 1")
     assert [c.id for c in CallbackStore(redis).open_requests()] == ["CA2"]
+
+
+def test_an_answers_review_is_recorded_by_keyboard_alone(admin_page):
+    page, base = admin_page
+    page.goto(base + "/admin/answers")
+    page.wait_for_selector("tr.answer")
+    for _ in range(60):  # Tab to the first review note
+        page.keyboard.press("Tab")
+        if (page.evaluate("document.activeElement.id") or "").startswith("note-"):
+            break
+    else:
+        pytest.fail("the review note is not reachable by Tab")
+    intent = page.evaluate("document.activeElement.id").removeprefix("note-")
+    page.keyboard.type("Tjekket med fagansvarlig")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Gennemgået i dag"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("p.done")
+    row = page.locator(f"tr.answer[data-intent={intent}]")
+    assert "2026 af anna" in row.inner_text()
