@@ -213,7 +213,9 @@ def promote_item(item_id: str) -> Any:
         return redirect(url_for("admin.review"))
     store.close(item_id)
     svc.library.reload()  # this process now; others notice the file within seconds
-    session["done"] = f"«{text}» er tilføjet til {request.form.get('intent')}."
+    current = svc.library.current()
+    name = _intent_name(current.intents[intent], current) if intent in current.intents else intent
+    session["done"] = f"«{text}» er tilføjet til {name}."
     return redirect(url_for("admin.review"))
 
 

@@ -146,3 +146,25 @@ def test_an_answers_review_is_recorded_by_keyboard_alone(admin_page):
     page.wait_for_selector("p.done")
     row = page.locator(f"tr.answer[data-intent={intent}]")
     assert "2026 af anna" in row.inner_text()
+
+
+def test_a_missed_utterance_is_taught_by_keyboard_alone(admin_page):
+    page, base = admin_page
+    page.goto(base + "/admin/review")
+    page.wait_for_selector("tr.item")
+    for _ in range(40):  # Tab to the intent list of the first item
+        page.keyboard.press("Tab")
+        if (page.evaluate("document.activeElement.id") or "").startswith("intent-"):
+            break
+    else:
+        pytest.fail("the intent list is not reachable by Tab")
+    assert page.evaluate("document.activeElement.value") == ""  # nothing chosen for the admin
+    page.keyboard.press("ArrowDown")  # the first intent, by its description
+    chosen = page.evaluate("document.activeElement.selectedOptions[0].textContent")
+    assert "(" in chosen and "_" not in chosen  # "Description (Topic)", never an id
+    page.keyboard.press("Tab")  # as example or test
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Tilføj"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("p.done")
+    assert "er tilføjet" in page.locator("p.done").inner_text()
