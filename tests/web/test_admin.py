@@ -73,7 +73,7 @@ def test_review_promote_and_the_bot_understands_seconds_later(phone, admin_setti
         row = page.locator("tr.item").first
         row.locator("select[name=intent]").select_option("kontanthjaelp")
         row.locator("form.promote button").click()
-        page.wait_for_selector("text=er tilføjet til kontanthjaelp")
+        page.wait_for_selector("text=er tilføjet til Kontanthjælp (Beskæftigelse)")
         assert page.locator("tr.item").count() == 0
         assert services.flow().matcher.match(phrase).intent == "kontanthjaelp"
         assert phrase in (admin_settings.intents_dir / "kontanthjaelp.yaml").read_text()
