@@ -403,7 +403,11 @@ class Chats:
     # --- idle chats -----------------------------------------------------------------------
 
     def sweep(self, now: float | None = None) -> int:
-        """End chats idle longer than `idle_seconds` as a silent call ends; returns how many."""
+        """End chats idle longer than `idle_seconds` as a silent call ends; returns how many.
+
+        A chat left waiting for an agent (the citizen closed the page, so no poll ever ran out
+        its wait) leaves the agents' queue once its wait and the idle time have both passed.
+        """
         now = now or time.time()
         stale = self.redis.zrangebyscore(ACTIVE_KEY, "-inf", now - self.idle_seconds)
         ended = 0
@@ -413,6 +417,16 @@ class Chats:
                 self.redis.zrem(ACTIVE_KEY, sid)
                 if chat is not None and chat.call.state is not State.ENDED:
                     self._end_idle(chat)
+                    ended += 1
+        left = now - self.idle_seconds - self.agent_wait_seconds
+        for raw in self.redis.zrangebyscore(WAITING_KEY, "-inf", left):
+            sid = raw.decode()
+            with self._locked(sid, touch=False) as chat:
+                self.redis.zrem(WAITING_KEY, sid)
+                if chat is not None and chat.status == "waiting":
+                    self.services.kpi.mark_queue_result(chat.call.call_id, "abandoned_in_queue")
+                    chat.status, chat.waiting_since, chat.choices = "ended", None, []
+                    self._save(chat, touch=False)
                     ended += 1
         return ended
 

@@ -299,3 +299,17 @@ def test_kpi_report_cli_shows_one_channel_or_both(chat_app, redis_url, tmp_path)
     assert both["channels"]["web"]["calls"] == 1 and both["total"]["calls"] == 1
     assert report("--channel", "phone")["total"]["calls"] == 0
     assert report("--channel", "web")["feedback"]["flytning_adresse"]["asked"] == 1
+
+
+def test_a_chat_left_waiting_leaves_the_agents_queue_in_time(chat_app, redis):
+    app = chat_app(chat_idle_seconds=600, chat_agent_wait_seconds=180)
+    citizen = Citizen(app.test_client())
+    citizen.open()
+    citizen.send(choice="0")  # waiting, then the citizen closes the page: no poll ever comes
+    chats = app.extensions["chats"]
+    assert chats.sweep(now=time.time() + 500) == 0 and len(chats.waiting()) == 1
+    assert chats.sweep(now=time.time() + 800) == 1
+    assert chats.waiting() == []
+    (record,) = KpiStore(redis).records()
+    assert (record.outcome, record.queue_result) == ("transferred", "abandoned_in_queue")
+    assert chats.load(citizen.session).status == "ended"
