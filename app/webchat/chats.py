@@ -75,6 +75,8 @@ class Chat:
     waiting_since: float | None = None
     feedback: str | None = None
     """The topic whose answer may still be rated."""
+    unstored: dict[int, str] = field(default_factory=dict)
+    """Message number → its clear text, for this reply only (the stored text is masked)."""
 
     def add(self, sender: str, text: str, links: list[dict[str, str]] | None = None) -> None:
         """Append a message with the next sequence number."""
@@ -84,8 +86,8 @@ class Chat:
         self.messages.append(message)
 
     def to_json(self) -> str:
-        """The stored form."""
-        data = {k: v for k, v in self.__dict__.items() if k not in ("sid", "call")}
+        """The stored form (what `unstored` holds is never written)."""
+        data = {k: v for k, v in self.__dict__.items() if k not in ("sid", "call", "unstored")}
         return json.dumps({**data, "call": self.call.to_dict()}, ensure_ascii=False)
 
     @classmethod
@@ -227,6 +229,9 @@ class Chats:
                         chat.add("bot", flow.written_answer(intent), _links(intent))
                         chat.feedback = intent.topic
                         self._count_feedback(intent.topic, "asked")
+                    elif action.private:  # a number read back: shown now, stored masked
+                        chat.add("bot", redact(text))
+                        chat.unstored[chat.messages[-1]["seq"]] = text
                     else:
                         chat.add("bot", text)
                     if chat.call.state is not State.ENDED:
@@ -286,7 +291,9 @@ class Chats:
         return Reply(
             session=chat.sid,
             messages=[
-                m for m in chat.messages if m["seq"] > after and (mine or m["from"] != "citizen")
+                {**m, "text": chat.unstored.get(m["seq"], m["text"])}
+                for m in chat.messages
+                if m["seq"] > after and (mine or m["from"] != "citizen")
             ],
             choices=chat.choices,
             status=chat.status,

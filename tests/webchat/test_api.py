@@ -1,5 +1,6 @@
 """Whole conversations through the chat's JSON API: the phone's flow, written and with buttons."""
 
+import json
 import time
 from datetime import UTC
 
@@ -136,7 +137,11 @@ def test_closed_hours_offer_the_phones_callback_written(chat_app, redis):
     assert citizen.texts() == ["Skriv det telefonnummer, vi skal ringe til."]
     reply = citizen.send("mit nummer er 20 12 34 56")
     assert "20 12 34 56" in reply["messages"][-1]["text"] and citizen.choices() == ["Ja", "Nej"]
+    chat = json.loads(redis.get(f"chat:{citizen.session}"))
+    assert all("20 12 34 56" not in m["text"] for m in chat["messages"])  # shown, kept masked
     assert citizen.send(choice="ja")["ended"] is True
+    stored = redis.get(f"chat:{citizen.session}").decode()
+    assert "20 12 34 56" not in stored and "20123456" not in stored  # gone with the request
     (request,) = CallbackStore(redis).open_requests()
     assert request.number == "20123456"
 
