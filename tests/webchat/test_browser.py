@@ -5,7 +5,6 @@ import pytest
 
 from tests.conftest import axe_violations as violations
 from tests.telephony.conftest import served
-from tests.webchat.conftest import Citizen  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
