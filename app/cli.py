@@ -616,8 +616,6 @@ def kpi() -> None:
 )
 def kpi_report(since: str | None, until: str | None, fmt: str, channel: str | None) -> None:
     """Print the KPI for a period (default: everything recorded)."""
-    from datetime import timedelta
-
     from .kpi.report import add_counters, render, summarise
 
     settings = _settings()
@@ -637,12 +635,9 @@ def kpi_report(since: str | None, until: str | None, fmt: str, channel: str | No
             records = [r for r in records if r.channel == channel]
         first = start or (records[0].ended_at if records else datetime.now(tz))
         last = end or datetime.now(tz)
-        days = [
-            (first + timedelta(days=d)).date().isoformat()
-            for d in range((last.date() - first.date()).days + 1)
-        ]
         summary = add_counters(
-            summarise(records, settings.timezone), [services.kpi.counters(day) for day in days]
+            summarise(records, settings.timezone),
+            services.kpi.counters_between(first.date(), last.date()),
         )
         labels = {t.id: t.label for t in services.library.current().topics.values()}
         click.echo(render(summary, fmt, labels))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from redis import Redis
 
@@ -78,6 +78,13 @@ class KpiStore:
         """One "Fik du svar?" asked, or answered `yes`/`no`, for a topic (the chat asks it)."""
         day = at.astimezone(UTC).date().isoformat()
         self.redis.hincrby(COUNTERS_KEY.format(day=day), f"feedback:{topic}:{kind}", 1)
+
+    def counters_between(self, first: date, last: date) -> list[dict[str, int]]:
+        """The counters of every UTC day from `first` to `last`, inclusive, in one round trip."""
+        pipe = self.redis.pipeline(transaction=False)
+        for d in range((last - first).days + 1):
+            pipe.hgetall(COUNTERS_KEY.format(day=(first + timedelta(days=d)).isoformat()))
+        return [{_text(k): int(v) for k, v in raw.items()} for raw in pipe.execute()]
 
     def counters(self, day: str) -> dict[str, int]:
         """The counters of one UTC day (`YYYY-MM-DD`)."""

@@ -178,7 +178,7 @@ class CtcRecognizer:
 
     def settle(self) -> None:
         """Wait for the chunks already queued (evaluation: what a live caller's speech hides)."""
-        for future in self._pending:
+        for future, _, _ in self._pending:
             future.exception()
 
     def finish(self) -> str:
@@ -188,7 +188,10 @@ class CtcRecognizer:
         if self._samples > self._encoded:
             self._submit(self._encoded, self._samples, right=0)
         try:
-            parts = [future.result() for future in self._pending]
+            parts = [
+                future.result()[first : None if count is None else first + count]
+                for future, first, count in self._pending
+            ]
         finally:
             self._reset()
         if not parts:
@@ -206,7 +209,7 @@ class CtcRecognizer:
         keep_from = max(0, -(-(start - first_centre) // stride))
         keep = max(1, -(-(end - start) // stride)) if right else None
         future = self.model.encode(window)
-        self._pending.append(_slice(future, keep_from, keep))
+        self._pending.append((future, keep_from, keep))
         self._encoded = end
 
     def _joined(self) -> np.ndarray:
@@ -218,23 +221,8 @@ class CtcRecognizer:
         self._audio: list[np.ndarray] = []
         self._samples = 0
         self._encoded = 0
-        self._pending: list[Future[np.ndarray]] = []
-
-
-def _slice(future: Future[np.ndarray], start: int, count: int | None) -> Future[np.ndarray]:
-    """A future of some of another future's frames."""
-    out: Future[np.ndarray] = Future()
-
-    def done(source: Future[np.ndarray]) -> None:
-        try:
-            frames = source.result()
-        except Exception as exc:  # noqa: BLE001 - handed to whoever waits on the turn
-            out.set_exception(exc)
-            return
-        out.set_result(frames[start : None if count is None else start + count])
-
-    future.add_done_callback(done)
-    return out
+        self._pending: list[tuple[Future[np.ndarray], int, int | None]] = []
+        """Each chunk's encoding, and which of its frames to keep (first, how many or all)."""
 
 
 def _multiple(value: int, of: int) -> int:

@@ -56,11 +56,7 @@ def dashboard() -> str:
     since, until = _period()
     summary, svgs = _charts(since, until)
     svc = _services()
-    days = [
-        (since.date() + timedelta(days=d)).isoformat()
-        for d in range((until.date() - since.date()).days + 1)
-    ]
-    add_counters(summary, [svc.kpi.counters(day) for day in days])
+    add_counters(summary, svc.kpi.counters_between(since.date(), until.date()))
     labels = {t.id: t.label for t in svc.library.current().topics.values()}
     return render_template(
         "dashboard.html",

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from ..dialogue.callback import NUMBER
+from ..dialogue.texts import say_number
+
 MONTHS = (
     "januar februar marts april maj juni juli august september oktober november december".split()
 )
@@ -43,11 +46,5 @@ def phone(number_text: str | None) -> str:
     """A Danish number as "+45 20 12 34 56" whichever way it was stored; others as given."""
     if not number_text:
         return "ukendt nummer"
-    digits = "".join(ch for ch in number_text if ch.isdigit())
-    if len(digits) == 10 and digits.startswith("45"):
-        digits = digits[2:]
-    elif len(digits) == 12 and digits.startswith("0045"):
-        digits = digits[4:]
-    if len(digits) != 8:
-        return number_text
-    return "+45 " + " ".join(digits[i : i + 2] for i in range(0, 8, 2))
+    danish = NUMBER.match("".join(ch for ch in number_text if ch.isdigit()))
+    return f"+45 {say_number(danish[1])}" if danish else number_text

@@ -39,11 +39,11 @@ def readyz() -> tuple[Response, int]:
     except RedisError:
         checks["redis"] = checks["worker"] = False
     checks["intents"] = bool(svc.library.current().intents)
-    model = svc.speech_model
-    checks["speech_model"] = model_path(svc.settings) is None or model is not None
+    model, path = svc.speech_model, model_path(svc.settings)
+    checks["speech_model"] = path is None or model is not None
     speech = {
         "engine": svc.settings.stt_engine if model is not None else "keypad",
-        "model": model_path(svc.settings) and Path(str(model_path(svc.settings))).name,
+        "model": path and Path(path).name,
         "load_seconds": round(svc.speech_load_seconds, 2),
     }
     return jsonify({**checks, "speech": speech}), 200 if all(checks.values()) else 503

@@ -35,6 +35,7 @@ from ..dialogue.call import (
     State,
     Transfer,
 )
+from ..dialogue.callback import NUMBER, spoken_digits
 from ..dialogue.redact import redact
 from ..dialogue.texts import CHAT
 from ..services import Services
@@ -324,15 +325,14 @@ class Chats:
 
     def _callback_step(self, chat: Chat, text: str) -> None:
         """After a wait ran out: the button, then the citizen's number for a callback request."""
-        digits = re.sub(r"\D", "", text)
+        number = NUMBER.match(spoken_digits(text))
         if text == "callback":
             chat.add("bot", CHAT["callback_number"])
             chat.choices = []
-        elif len(digits) == 8 or (len(digits) == 10 and digits.startswith("45")):
+        elif number:
             flow = self.services.flow(written=True)
             queue = chat.queue or flow.intents.default_queue
-            about = self._about(chat)
-            request = RequestCallback(digits[-8:], None, about)
+            request = RequestCallback(number[1], None, self._about(chat))
             self.services.request_callback(chat.call.call_id, request, queue, inline=True)
             chat.add("citizen", redact(text))
             chat.add("bot", CHAT["callback_done"])

@@ -13,7 +13,7 @@ from importlib.resources import files
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
 from redis.exceptions import RedisError
 
 from ..dialogue.texts import CHAT
@@ -32,10 +32,13 @@ def chats() -> Chats:
 
 
 def _allowed_origins() -> set[str]:
-    settings = current_app.extensions["voicebot"].settings
-    own = {_origin(settings.public_base_url or ""), _origin(request.host_url)}
-    listed = {_origin(o.strip()) for o in settings.chat_allowed_origins.split(",") if o.strip()}
-    return (own | listed) - {""}
+    """Our own origin and CHAT_ALLOWED_ORIGINS (worked out once per request)."""
+    if "chat_origins" not in g:
+        settings = current_app.extensions["voicebot"].settings
+        own = {_origin(settings.public_base_url or ""), _origin(request.host_url)}
+        listed = {_origin(o.strip()) for o in settings.chat_allowed_origins.split(",")}
+        g.chat_origins = (own | listed) - {""}
+    return g.chat_origins
 
 
 def _origin(url: str) -> str:
