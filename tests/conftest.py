@@ -1,4 +1,5 @@
 import shutil
+import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -109,3 +110,14 @@ def axe_violations(page):
         ".violations.map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)",
         WCAG,
     )
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print how many generated inputs each fuzz target took (CI shows the counts)."""
+    fuzz = sys.modules.get("tests.security.test_fuzz")  # only when the fuzz tests ran
+    counts = fuzz.FUZZED if fuzz else {}
+    if counts:
+        terminalreporter.section("fuzzing")
+        for target, count in sorted(counts.items()):
+            terminalreporter.write_line(f"{count:6d}  {target}")
+        terminalreporter.write_line(f"{sum(counts.values()):6d}  generated inputs in all")

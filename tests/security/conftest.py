@@ -50,14 +50,3 @@ def twilio_post(client, path, form, query=""):
 def log_in(client, user="anna", password=ADMIN_PASSWORD, next_path=None):
     query = f"?{urlencode({'next': next_path})}" if next_path is not None else ""
     return client.post(f"/agent/login{query}", data={"username": user, "password": password})
-
-
-def pytest_terminal_summary(terminalreporter):
-    """Print how many generated inputs each fuzz target took (CI shows the counts)."""
-    from tests.security.test_fuzz import FUZZED
-
-    if FUZZED:
-        terminalreporter.section("fuzzing")
-        for target, count in sorted(FUZZED.items()):
-            terminalreporter.write_line(f"{count:6d}  {target}")
-        terminalreporter.write_line(f"{sum(FUZZED.values()):6d}  generated inputs in all")

@@ -219,12 +219,13 @@ class TwilioCall:
                     self._audio += base64.b64decode(message["media"]["payload"])
                 elif message["event"] == "mark":
                     name = message["mark"]["name"]
-                    self.prompts.append((name, self._audio))
-                    self._audio = b""
                     if self.hold_marks:
                         self.held.append(name)
                     else:  # instant playback: echo the mark as Twilio does when audio has played
                         self.send({"event": "mark", "streamSid": "MZ", "mark": {"name": name}})
+                    # Seen by the test only once echoed: audio it sends next must follow the echo.
+                    self.prompts.append((name, self._audio))
+                    self._audio = b""
                 elif message["event"] == "clear":
                     self.cleared += 1
                 self.inbox.put(message)
