@@ -12,14 +12,17 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY app ./app
 RUN pip install --no-cache-dir '.[ctc]'   # onnxruntime for CoRal's Røst (STT_ENGINE=ctc)
-COPY intents ./intents
+# Owned by the app user: the intents volume is seeded from here on first start, and every node
+# writes the cluster's newest intent set back to it.
+COPY --chown=voicebot:voicebot intents ./intents
 COPY audio ./audio
+RUN mkdir -p /data /models && chown voicebot:voicebot /data
 
 ENV PYTHONUNBUFFERED=1 \
     DATA_DIR=/data \
     INTENTS_DIR=/app/intents/da \
     PROMPTS_DIR=/app/audio/prompts/da
-VOLUME ["/data", "/models"]
+VOLUME ["/data", "/models", "/app/intents"]
 USER voicebot
 EXPOSE 8000
 CMD ["voicebot", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     services.on_new_intent_set = lambda flow: services.executor.submit(
         services.render_prompts, flow.fixed_prompts()
     )
+    services.follow_intents()  # a promotion on any node is served here within seconds
     _ = services.speech_model  # load the model now; None is logged once and means keypad only
     services.start_spool_replayer()  # what was kept on disk while Redis was away goes in
     chats = Chats(

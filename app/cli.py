@@ -89,7 +89,7 @@ def serve(host: str, port: int, threads: int | None) -> None:
         settings, supervisor = _embedded_helpers(settings)
         supervisor.start()
     try:
-        options = gunicorn_options(host, port, threads or THREADS)
+        options = gunicorn_options(host, port, threads or THREADS, settings.drain_seconds)
         GunicornServer(lambda: create_app(settings), options).run()
     finally:
         # gunicorn's workers are forks that leave through here too: only the master owns helpers.
@@ -126,6 +126,9 @@ def worker() -> None:
     from .jobs.retention import schedule
 
     services = _services(_settings())
+    # New intent sets' prompts are rendered here too (DATA_DIR may be this worker's own).
+    services.on_new_intent_set = lambda flow: services.render_prompts(flow.fixed_prompts())
+    services.follow_intents()
     try:
         schedule(Queue(QUEUE_NAME, connection=services.redis))
         worker = Worker([QUEUE_NAME], connection=services.redis, worker_ttl=WORKER_TTL_SECONDS)
@@ -292,6 +295,74 @@ def intents_eval(directory: str | None, out_of_scope: str | None, heldout: str |
     oos = read_utterances(oos_path) if oos_path.exists() else []
     labelled = read_labelled(Path(heldout)) if heldout else None
     click.echo(report(_load(path), settings.thresholds(), oos, heldout=labelled))
+
+
+@intents.command("export")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--version", "number", type=int, help="A kept older version (default: the newest).")
+def intents_export(directory: str, number: int | None) -> None:
+    """Write the cluster's intent set from Redis as DIRECTORY/index.yaml and DIRECTORY/<lang>/."""
+    from .shared_intents import IntentVersions
+
+    settings = _settings()
+    services = _services(settings)
+    try:
+        versions = IntentVersions(services.redis)
+        version = versions.get(number) if number else versions.latest()
+    finally:
+        services.close()
+    if version is None:
+        raise click.ClickException(
+            f"no version {number} is kept" if number else "Redis holds no intent set yet"
+        )
+    version.files.write(Path(directory) / settings.intents_dir.name)
+    click.echo(f"version {version.number} ({version.hash}, {version.who}, {version.at})")
+
+
+@intents.command("import")
+@click.argument("directory", type=click.Path(file_okay=False, exists=True))
+def intents_import(directory: str) -> None:
+    """Store DIRECTORY/index.yaml and DIRECTORY/<lang>/ as the cluster's next version.
+
+    The set is validated first (`path:line: problem`, exit 1, nothing stored); every running
+    process serves it within seconds.
+    """
+    import getpass
+
+    from .dialogue.intent_files import IntentFiles
+    from .shared_intents import IntentVersions
+
+    settings = _settings()
+    source = Path(directory) / settings.intents_dir.name
+    files = IntentFiles.read(source)
+    try:
+        loaded = files.load(source)
+    except IntentSetError as exc:
+        for problem in exc.problems:
+            click.echo(problem)
+        sys.exit(1)
+    services = _services(settings)
+    try:
+        version = IntentVersions(services.redis).put(
+            files, loaded.version, f"import by {getpass.getuser()}"
+        )
+    finally:
+        services.close()
+    click.echo(f"stored as version {version.number} ({version.hash}, {len(files.intents)} intents)")
+
+
+@intents.command("history")
+@click.option("--count", default=20, show_default=True)
+def intents_history(count: int) -> None:
+    """The newest versions in Redis: number, hash, who, when."""
+    from .shared_intents import IntentVersions
+
+    services = _services(_settings())
+    try:
+        for version in IntentVersions(services.redis).history(count):
+            click.echo(f"{version.number}\t{version.hash}\t{version.at}\t{version.who}")
+    finally:
+        services.close()
 
 
 @intents.command("due")

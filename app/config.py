@@ -86,6 +86,8 @@ class Settings:
     """An answer also needs this lead over the runner-up intent; closer calls are confirmed."""
     secret_key: str | None = field(default=None, repr=False)
     """Keys staff sessions and the caller hash; unset: a random one made once under DATA_DIR."""
+    drain_seconds: int = 300
+    """A node told to stop (SIGTERM) refuses new calls and finishes live ones for this long."""
     max_request_bytes: int = 64 * 1024
     """Largest request body accepted; Twilio's webhook forms are a few kilobytes."""
 

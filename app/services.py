@@ -25,7 +25,7 @@ from .dialogue.call import Call, RequestCallback, Say
 from .dialogue.conversation import Conversation
 from .dialogue.flow import Flow
 from .dialogue.hours import OpeningHours
-from .dialogue.intents import IntentLibrary, IntentSet
+from .dialogue.intents import IntentSet
 from .dialogue.matcher import Matcher
 from .dialogue.normalise import FILLER_WORDS
 from .dialogue.texts import WRITTEN
@@ -37,6 +37,7 @@ from .redis_server import EmbeddedRedis
 from .review.store import ReviewStore, missed_turns
 from .routing.handoff import Handoff, HandoffStore
 from .routing.handoff import build as build_handoff
+from .shared_intents import CHANNEL, SYNC_SECONDS, SharedIntents
 from .speech.prompts import PromptLibrary
 from .speech.stt import SpeechModel, vocabulary_of
 from .spool import Spool
@@ -102,7 +103,6 @@ class Services:
         self.hours = OpeningHours.from_spec(
             settings.opening_hours, settings.timezone, settings.closed_dates
         )
-        self.library = IntentLibrary(settings.intents_dir)
         self.on_new_intent_set: Callable[[Flow], None] | None = None
         """Called when a new intent set is first used (e.g. to render its prompts)."""
         self._flows: dict[str, tuple[Flow, Flow]] = {}
@@ -127,6 +127,39 @@ class Services:
                 retry=Retry(ConstantBackoff(0.05), 1),
             )
         return self._redis
+
+    @cached_property
+    def library(self) -> SharedIntents:
+        """The cluster's intent set, written back to INTENTS_DIR; a broken set fails here."""
+        return SharedIntents(self.settings.intents_dir, self.redis)
+
+    def follow_intents(self) -> None:
+        """A daemon thread that swaps to a new intent set as soon as one is published.
+
+        Each new set's flow is built at once, so `on_new_intent_set` (prompt rendering) runs
+        before the first call needs it. Without a message it looks every `SYNC_SECONDS`.
+        """
+
+        def follow() -> None:
+            pubsub = None
+            while not self._stopping.is_set():
+                try:
+                    if pubsub is None:
+                        pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+                        pubsub.subscribe(CHANNEL)
+                    pubsub.get_message(timeout=SYNC_SECONDS)
+                    self.library.sync()
+                    self.flow()
+                except RedisError:
+                    pubsub = None
+                    self._stopping.wait(SYNC_SECONDS)
+                except Exception:  # noqa: BLE001 - the thread must outlive any one failure
+                    log.exception("following the intent set failed")
+                    self._stopping.wait(SYNC_SECONDS)
+            if pubsub is not None:
+                pubsub.close()
+
+        threading.Thread(target=follow, name="intents-follower", daemon=True).start()
 
     @property
     def kpi(self) -> KpiStore:

@@ -7,26 +7,50 @@ from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.gthread import ThreadWorker
 
 THREADS = 64
 """Live calls plus webhooks one process serves. Vosk decodes without the GIL, so threads scale;
 one process keeps one model in memory. Raise with --threads on bigger machines."""
 
 
-def gunicorn_options(host: str, port: int, threads: int = THREADS) -> dict[str, Any]:
-    """Gunicorn settings for the voice app: gthread workers, never sync ones."""
+def gunicorn_options(
+    host: str, port: int, threads: int = THREADS, drain_seconds: int = 300
+) -> dict[str, Any]:
+    """Gunicorn settings for the voice app: gthread workers that drain on SIGTERM."""
     return {
         "bind": f"{host}:{port}",
         "workers": 1,
-        "worker_class": "gthread",
+        "worker_class": DrainingWorker,
         "threads": threads,
         "timeout": 60,
-        "graceful_timeout": 30,
+        "graceful_timeout": drain_seconds,
         "keepalive": 75,
+        # gunicornc is not used; its one socket per user would be shared by two nodes on a host.
+        "control_socket_disable": True,
         "accesslog": "-",
         # Twilio's form posts carry the caller's number: log the path only, never the body.
         "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(L)ss',
     }
+
+
+class DrainingWorker(ThreadWorker):  # type: ignore[misc]
+    """A gthread worker that, told to stop, stops listening at once and finishes live calls.
+
+    gunicorn's own worker stops accepting but keeps its listening socket open until it exits,
+    so new connections wait in the backlog of a node that will never take them; closing it
+    (the master has closed its copy) refuses them, and the front sends them to another node.
+    A call's media stream is one long request: it runs to its end, up to DRAIN_SECONDS.
+    """
+
+    def set_accept_enabled(self, enabled: bool) -> None:
+        """As gunicorn's; when stopping, also close the listening sockets."""
+        super().set_accept_enabled(enabled)
+        if not enabled and not self.alive:
+            for listener in self.sockets:
+                listener.close()
+            self.sockets = []
+            self.log.info("draining: %d connections still open", self.nr_conns)
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]

@@ -11,6 +11,7 @@ from redis import Redis
 from app.config import PROJECT_ROOT, Settings
 from app.dialogue.flow import Flow
 from app.dialogue.hours import OpeningHours
+from app.dialogue.intent_files import IntentFiles
 from app.dialogue.intents import load_intents
 from app.dialogue.matcher import Matcher
 from app.redis_server import EmbeddedRedis
@@ -31,6 +32,14 @@ def redis_url():
     shutil.rmtree(directory, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def prompt_cache_dir():
+    """Rendered prompts are shared by every test in the run (they depend only on their text)."""
+    directory = Path(tempfile.mkdtemp(prefix="vb-data-"))
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)
+
+
 @pytest.fixture
 def redis(redis_url):
     client = Redis.from_url(redis_url)
@@ -40,8 +49,17 @@ def redis(redis_url):
 
 
 @pytest.fixture
-def settings(redis_url, tmp_path):
+def settings(redis, redis_url, tmp_path):
+    """Settings on an empty Redis: its intent versions are this test's own."""
     return Settings.for_tests(redis_url=redis_url, data_dir=tmp_path / "var")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shipped_intents_stay_as_committed():
+    """No test may write the repository's intents back (tests edit copies)."""
+    before = IntentFiles.read(INTENTS_DIR)
+    yield
+    assert IntentFiles.read(INTENTS_DIR) == before, "a test changed intents/ in the work tree"
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,8 @@
 """The deployment files, checked by reading them: no Docker engine runs where tests run."""
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import jsonschema
@@ -25,18 +27,63 @@ def test_the_schema_check_can_fail():
     assert not jsonschema.Draft201909Validator(SCHEMA).is_valid(broken)
 
 
-def test_compose_runs_web_worker_and_a_durable_redis():
+def test_compose_runs_a_tls_front_two_web_nodes_a_worker_and_a_durable_redis():
     services = compose()["services"]
-    assert set(services) == {"web", "worker", "redis"}
+    assert set(services) == {"proxy", "web-1", "web-2", "worker", "redis"}
     redis_command = " ".join(services["redis"]["command"])
     assert "--appendonly yes" in redis_command and "--maxmemory-policy noeviction" in redis_command
-    for name in ("web", "worker"):
-        assert services[name]["environment"]["REDIS_URL"] == "redis://redis:6379/0"
-    assert services["web"]["command"][:2] == ["voicebot", "serve"]
+    for name in ("web-1", "web-2", "worker"):
+        service = services[name]
+        assert service["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+        # the secret comes from .env and has no default: compose refuses to start without it
+        assert service["environment"]["SECRET_KEY"].startswith("${SECRET_KEY:?")
+        assert "intents:/app/intents" in service["volumes"]  # admins' work survives a redeploy
+        assert "data:/data" in service["volumes"] and "./models:/models:ro" in service["volumes"]
+        assert service["environment"]["STT_MODEL_PATH"] == "${STT_MODEL_PATH:-}"
+    for name in ("web-1", "web-2"):
+        web = services[name]
+        assert web["command"][:2] == ["voicebot", "serve"] and "ports" not in web
+        assert "/readyz" in " ".join(web["healthcheck"]["test"])
+        drain = int(web["environment"]["DRAIN_SECONDS"])
+        assert int(web["stop_grace_period"].rstrip("s")) > drain  # docker waits out the drain
     assert services["worker"]["command"] == ["voicebot", "worker"]
-    assert "./models:/models:ro" in services["web"]["volumes"]
-    # the engine and model come from .env; unset, the keypad menu (no model path is named)
-    assert services["web"]["environment"]["STT_MODEL_PATH"] == "${STT_MODEL_PATH:-}"
+    assert set(compose()["volumes"]) >= {"intents", "data", "redis", "caddy_data"}
+
+
+def test_the_front_terminates_tls_for_the_public_host_and_proxies_to_both_nodes():
+    proxy = compose()["services"]["proxy"]
+    assert proxy["image"].startswith("caddy:")
+    assert proxy["ports"] == ["80:80", "443:443"]
+    assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in proxy["volumes"]
+    caddyfile = (ROOT / "deploy" / "Caddyfile").read_text()
+    assert "{$PUBLIC_HOST} {" in caddyfile
+    assert "reverse_proxy {$WEB_NODES:web-1:8000 web-2:8000}" in caddyfile
+
+
+def test_the_caddyfile_passes_caddys_own_validation(tmp_path):
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "XDG_DATA_HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path),
+        "PUBLIC_HOST": "voicebot.example.dk",
+        "ACME_EMAIL": "drift@example.dk",
+    }
+    config = str(ROOT / "deploy" / "Caddyfile")
+    checked = subprocess.run(
+        ["caddy", "validate", "--config", config, "--adapter", "caddyfile"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert "Valid configuration" in checked.stdout + checked.stderr
+
+
+def test_no_deployment_file_names_a_model_that_does_not_exist():
+    for name in ("docker-compose.yml", "Dockerfile", "deploy/Caddyfile"):
+        assert "vosk-model-small-da" not in (ROOT / name).read_text()
 
 
 def test_dockerfile_installs_espeak_and_serves_with_the_model_mounted():
@@ -45,3 +92,5 @@ def test_dockerfile_installs_espeak_and_serves_with_the_model_mounted():
     assert "'.[ctc]'" in dockerfile  # Røst runs in the image once its model is mounted
     assert "VOSK_MODEL_PATH" not in dockerfile  # no file names a model that does not exist
     assert 'CMD ["voicebot", "serve"' in dockerfile
+    # the app user writes the intent set back to its volume (seeded from the image)
+    assert "COPY --chown=voicebot:voicebot intents ./intents" in dockerfile

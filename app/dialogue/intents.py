@@ -1,13 +1,10 @@
-"""Intent files: load, validate with `path:line: problem` messages, and keep the last good set."""
+"""Intent files: load and validate, with `path:line: problem` messages."""
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 import string
-import threading
-import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -18,8 +15,6 @@ import yaml
 
 from ..errors import IntentSetError
 from .normalise import tokens
-
-log = logging.getLogger(__name__)
 
 ACTIONS = ("answer", "transfer")
 SYSTEM_TOPIC = "system"
@@ -423,57 +418,3 @@ def _check_phrases(
             where = "given twice" if owner == path.stem else f"also an example in {other}"
             problems.append(f"{path}:{line}: example '{item}' is {where}")
         example_at.setdefault(norm, (path.stem, f"{path}:{line}"))
-
-
-class IntentLibrary:
-    """The intent set a process serves: reloads when the files change, keeps the last good set.
-
-    A change is noticed at most every `poll_seconds`; an invalid change is logged and refused.
-    """
-
-    def __init__(self, directory: Path, poll_seconds: float = 2.0) -> None:
-        self.directory = directory
-        self.poll_seconds = poll_seconds
-        self._lock = threading.Lock()
-        self._current = load_intents(directory)
-        self._fingerprint = self._files_fingerprint()
-        self._checked_at = time.monotonic()
-        self.last_problems: list[str] = []
-
-    def current(self) -> IntentSet:
-        """The newest valid set; checks the files for changes at most every `poll_seconds`."""
-        if time.monotonic() - self._checked_at >= self.poll_seconds:
-            self.reload()
-        return self._current
-
-    def reload(self) -> list[str]:
-        """Load the files if they changed; return the problems that kept a new set out."""
-        with self._lock:
-            self._checked_at = time.monotonic()
-            fingerprint = self._files_fingerprint()
-            if fingerprint == self._fingerprint:
-                return self.last_problems
-            self._fingerprint = fingerprint
-            try:
-                self._current = load_intents(self.directory)
-                self.last_problems = []
-                log.info("intent set loaded version=%s", self._current.version)
-            except IntentSetError as exc:
-                self.last_problems = exc.problems
-                log.error(
-                    "intent set refused, still serving version=%s problems=%d",
-                    self._current.version,
-                    len(exc.problems),
-                )
-            return self.last_problems
-
-    def _files_fingerprint(self) -> tuple[tuple[str, int, int], ...]:
-        paths = [self.directory.parent / "index.yaml", *sorted(self.directory.glob("*.yaml"))]
-        return tuple((p.name, s.st_mtime_ns, s.st_size) for p in paths if (s := _stat(p)))
-
-
-def _stat(path: Path) -> Any:
-    try:
-        return path.stat()
-    except OSError:
-        return None

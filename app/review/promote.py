@@ -2,23 +2,19 @@
 
 A reviewed utterance is added to an intent, or an answer's review by its owner is recorded.
 
-Edits are serialised by a lock file (under DATA_DIR, not in the work tree), so two admins
-promoting at once both land; the whole set is validated on a copy before the real file is
-replaced atomically. Only ids of the loaded set are accepted, never a path.
+An edit is made on the cluster's newest version and stored only if the whole set stays valid
+(`SharedIntents.edit`), so two admins promoting at once on two nodes both land. Only ids of the
+set are accepted, never a path.
 """
 
 from __future__ import annotations
 
-import fcntl
+import io
 import json
-import os
-import shutil
-import tempfile
 import unicodedata
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml as pyyaml
 from redis import Redis
@@ -26,10 +22,13 @@ from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import SingleQuotedScalarString
 
 from ..dialogue.evaluation import misses
-from ..dialogue.intents import ID_PATTERN, IntentSet, load_intents
+from ..dialogue.intent_files import IntentFiles
+from ..dialogue.intents import ID_PATTERN, IntentSet
 from ..dialogue.matcher import Thresholds
 from ..dialogue.redact import redact
-from ..errors import IntentSetError
+
+if TYPE_CHECKING:
+    from ..shared_intents import SharedIntents
 
 CHANGES_KEY = "intents:changes"
 """Redis list of JSON change records, newest first (who, what, when)."""
@@ -45,23 +44,21 @@ class RegressionWarning(Exception):  # noqa: N818 - a verdict for the admin, not
 
 
 def promote(
-    intents_dir: Path,
+    library: SharedIntents,
     intent_id: str,
     text: str,
     field: str,
     who: str,
-    redis: Redis | None = None,
     thresholds: Thresholds | None = None,
-    lock_path: Path | None = None,
-) -> None:
-    """Append `text` to an intent's `examples` or `tests`.
+) -> IntentSet:
+    """Append `text` to an intent's `examples` or `tests`; returns the set now served.
 
     With `thresholds`, the regression suite runs on the changed set first, and a change that
     makes a test utterance miss is held back (RegressionWarning) for the admin to confirm.
 
     Raises:
-        IntentSetError: the set would not be valid (nothing is written), with `path:line` lines.
-        RegressionWarning: only with `thresholds`; nothing is written.
+        IntentSetError: the set would not be valid (nothing is stored), with `path:line` lines.
+        RegressionWarning: only with `thresholds`; nothing is stored.
         ValueError: unknown intent or field, or text an admin should write again.
     """
     if field not in FIELDS:
@@ -72,25 +69,23 @@ def promote(
         data.setdefault(field, [])
         data[field].append(plain_or_quoted(text))
 
-    def no_new_misses(changed: IntentSet) -> None:
+    def no_new_misses(before: IntentSet, changed: IntentSet) -> None:
         if thresholds is None:
             return
-        current = load_intents(intents_dir)
-        before = {(m.intent, m.text, m.found) for m in misses(current, thresholds)}
+        missed = {(m.intent, m.text, m.found) for m in misses(before, thresholds)}
         new = [
-            m.line for m in misses(changed, thresholds) if (m.intent, m.text, m.found) not in before
+            m.line for m in misses(changed, thresholds) if (m.intent, m.text, m.found) not in missed
         ]
         if new:
             raise RegressionWarning(new)
 
-    edit_intent(intents_dir, intent_id, append, lock_path, check=no_new_misses)
-    _log_change(redis, who, intent_id, field, text)
+    served = edit_intent(library, intent_id, append, who, check=no_new_misses)
+    _log_change(library.redis, who, intent_id, field, text)
+    return served
 
 
-def _log_change(redis: Redis | None, who: str, intent_id: str, field: str, text: str) -> None:
+def _log_change(redis: Redis, who: str, intent_id: str, field: str, text: str) -> None:
     """Keep who changed what (the newest 10,000 changes)."""
-    if redis is None:
-        return
     change = {
         "at": datetime.now(UTC).isoformat(),
         "who": who,
@@ -103,59 +98,46 @@ def _log_change(redis: Redis | None, who: str, intent_id: str, field: str, text:
 
 
 def edit_intent(
-    intents_dir: Path,
+    library: SharedIntents,
     intent_id: str,
     change: Callable[[Any], None],
-    lock_path: Path | None = None,
-    check: Callable[[IntentSet], None] | None = None,
-) -> None:
+    who: str,
+    check: Callable[[IntentSet, IntentSet], None] | None = None,
+) -> IntentSet:
     """Change one intent file, keeping its comments, only if the whole set stays valid.
 
-    Under the lock: the file is loaded round-trip, `change` edits it, the changed set is loaded
-    from a copy (and `check`ed), and only then does the file replace the old one.
+    The newest version's file is loaded round-trip, `change` edits it, and the changed set is
+    loaded (and `check`ed against the set before) before it is stored. If another change landed
+    first, this one is made again on top of it: both land.
     """
-    lock_path = lock_path or Path(tempfile.gettempdir()) / "voicebot-intents.lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    name = f"{intent_id}.yaml"
+
+    def apply(files: IntentFiles) -> IntentFiles:
+        if not ID_PATTERN.match(intent_id) or name not in files.intents:
+            raise ValueError(f"no intent {intent_id!r}")
         yaml = YAML()
         yaml.preserve_quotes = True
         yaml.width = 4096
         yaml.indent(mapping=2, sequence=4, offset=2)  # the layout the shipped files use
-        path = _intent_path(intents_dir, intent_id)
-        data = yaml.load(path.read_text(encoding="utf-8"))
+        data = yaml.load(files.intents[name])
         change(data)
-        with tempfile.TemporaryDirectory(prefix="intents-") as tmp:
-            copy = Path(tmp) / intents_dir.name
-            shutil.copytree(intents_dir, copy)
-            shutil.copy(intents_dir.parent / "index.yaml", Path(tmp) / "index.yaml")
-            with (copy / path.name).open("w", encoding="utf-8") as out:
-                yaml.dump(data, out)
-            try:
-                changed = load_intents(copy)
-            except IntentSetError as exc:
-                problems = [p.replace(str(copy), str(intents_dir)) for p in exc.problems]
-                raise IntentSetError(problems) from None
-            if check is not None:
-                check(changed)
-            staged = path.with_suffix(".yaml.tmp")
-            shutil.copy(copy / path.name, staged)
-        os.replace(staged, path)
+        out = io.StringIO()
+        yaml.dump(data, out)
+        changed = IntentFiles(files.index, {**files.intents, name: out.getvalue()})
+        if check is not None:
+            check(files.load(library.directory), changed.load(library.directory))
+        return changed
+
+    return library.edit(apply, who)
 
 
 def record_review(
-    intents_dir: Path,
-    intent_id: str,
-    who: str,
-    note: str,
-    on: date,
-    redis: Redis | None = None,
-    lock_path: Path | None = None,
-) -> None:
+    library: SharedIntents, intent_id: str, who: str, note: str, on: date
+) -> IntentSet:
     """Write that a subject owner reviewed an answer (when, who, a note) into its intent file.
 
     Raises:
-        IntentSetError: the set would not be valid (nothing is written).
+        IntentSetError: the set would not be valid (nothing is stored).
         ValueError: unknown intent, or a note an admin should write again.
     """
     note = note.strip()
@@ -170,8 +152,9 @@ def record_review(
         elif "review_note" in data:
             del data["review_note"]
 
-    edit_intent(intents_dir, intent_id, stamp, lock_path)
-    _log_change(redis, who, intent_id, "reviewed", note)
+    served = edit_intent(library, intent_id, stamp, who)
+    _log_change(library.redis, who, intent_id, "reviewed", note)
+    return served
 
 
 def check_text(text: str) -> None:
@@ -198,10 +181,3 @@ def plain_or_quoted(text: str) -> str:
     except pyyaml.YAMLError:
         read_back = None
     return text if read_back == text else SingleQuotedScalarString(text)
-
-
-def _intent_path(intents_dir: Path, intent_id: str) -> Path:
-    """The file of a loaded intent; anything else (a path, an unknown id) is refused."""
-    if not ID_PATTERN.match(intent_id) or intent_id not in load_intents(intents_dir).intents:
-        raise ValueError(f"no intent {intent_id!r}")
-    return intents_dir / f"{intent_id}.yaml"

@@ -185,15 +185,13 @@ def promote_item(item_id: str) -> Any:
     intent, field = request.form.get("intent", ""), request.form.get("field", "examples")
     checked = None if request.form.get("confirmed") else svc.settings.thresholds()
     try:
-        promote(
-            svc.settings.intents_dir,
+        current = promote(
+            svc.library,
             intent,
             text,
             field,
             current_staff().account.username,  # type: ignore[union-attr]
-            svc.redis,
             checked,
-            lock_path=svc.settings.data_dir / "intents.lock",
         )
     except RegressionWarning as warning:
         session["pending"] = {
@@ -207,9 +205,7 @@ def promote_item(item_id: str) -> Any:
     except (IntentSetError, ValueError) as exc:
         session["problems"] = getattr(exc, "problems", [str(exc)])
         return redirect(url_for("admin.review"))
-    store.close(item_id)
-    svc.library.reload()  # this process now; others notice the file within seconds
-    current = svc.library.current()
+    store.close(item_id)  # served here now; every other process within seconds
     name = _intent_name(current.intents[intent], current) if intent in current.intents else intent
     session["done"] = f"«{text}» er tilføjet til {name}."
     return redirect(url_for("admin.review"))
@@ -255,17 +251,14 @@ def review_answer(intent_id: str) -> Any:
         abort(404)
     try:
         record_review(
-            svc.settings.intents_dir,
+            svc.library,
             intent_id,
             current_staff().account.username,  # type: ignore[union-attr]
             request.form.get("note", ""),
             svc.clock().date(),
-            svc.redis,
-            lock_path=svc.settings.data_dir / "intents.lock",
         )
     except (IntentSetError, ValueError) as exc:
         session["problems"] = getattr(exc, "problems", [str(exc)])
         return redirect(url_for("admin.answers"))
-    svc.library.reload()
     session["done"] = f"Gennemgangen af svaret om {intent.description} er gemt."
     return redirect(url_for("admin.answers"))

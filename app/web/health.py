@@ -46,7 +46,8 @@ def readyz() -> tuple[Response, int]:
         "model": path and Path(path).name,
         "load_seconds": round(svc.speech_load_seconds, 2),
     }
-    return jsonify({**checks, "speech": speech}), 200 if all(checks.values()) else 503
+    body = {**checks, "speech": speech, "intents_version": svc.library.number}
+    return jsonify(body), 200 if all(checks.values()) else 503
 
 
 @bp.get("/metrics")

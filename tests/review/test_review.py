@@ -10,6 +10,7 @@ from app.dialogue.call import Heard
 from app.errors import IntentSetError
 from app.review.promote import CHANGES_KEY, promote
 from app.review.store import ReviewStore, missed_turns
+from app.shared_intents import SharedIntents
 from tests.conftest import INTENTS_DIR
 
 T = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -19,6 +20,12 @@ T = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 def intents_copy(tmp_path):
     shutil.copytree(INTENTS_DIR.parent, tmp_path / "intents")
     return tmp_path / "intents" / "da"
+
+
+@pytest.fixture
+def library(intents_copy, redis):
+    """This node's view of the cluster's intent set, written back to the copy."""
+    return SharedIntents(intents_copy, redis)
 
 
 def words(text):
@@ -66,37 +73,43 @@ def test_promote_keeps_comments_and_order_and_logs_who(intents_copy, redis):
     path.write_text(
         "# Pas – redigeret af Borgerservice\n" + path.read_text(encoding="utf-8"), encoding="utf-8"
     )
-    promote(intents_copy, "pas", "mit pas er blevet væk i lufthavnen", "examples", "anna", redis)
+    library = SharedIntents(intents_copy, redis)
+    promote(library, "pas", "mit pas er blevet væk i lufthavnen", "examples", "anna")
     text = path.read_text(encoding="utf-8")
     assert text.startswith("# Pas – redigeret af Borgerservice\nid: pas\n")
     assert "  - mit pas er blevet væk i lufthavnen\n" in text
     assert redis.lindex(CHANGES_KEY, 0).decode().count('"who": "anna"') == 1
 
 
-def test_an_edit_that_breaks_the_set_is_refused_with_path_and_line(intents_copy):
+def test_an_edit_that_breaks_the_set_is_refused_with_path_and_line(library, intents_copy):
     before = (intents_copy / "pas.yaml").read_text(encoding="utf-8")
     with pytest.raises(IntentSetError) as refused:
-        promote(intents_copy, "pas", "jeg skal forny mit kørekort", "examples", "anna")
+        promote(library, "pas", "jeg skal forny mit kørekort", "examples", "anna")
     assert refused.value.problems[0].startswith(f"{intents_copy / 'pas.yaml'}:")
     assert "also an example in" in refused.value.problems[0]
     assert (intents_copy / "pas.yaml").read_text(encoding="utf-8") == before
 
 
-def test_concurrent_promotions_keep_both_edits(intents_copy):
+def test_concurrent_promotions_on_two_nodes_both_land(intents_copy, redis, tmp_path):
+    other = tmp_path / "node-b" / "intents"
+    shutil.copytree(INTENTS_DIR.parent, other)
+    nodes = [SharedIntents(intents_copy, redis), SharedIntents(other / "da", redis)]
     said = ["passet er forsvundet i toget", "mit pas blev taget i tasken"]
     threads = [
-        threading.Thread(target=promote, args=(intents_copy, "pas", s, "examples", "a"))
-        for s in said
+        threading.Thread(target=promote, args=(node, "pas", s, "examples", "a"))
+        for node, s in zip(nodes, said, strict=True)
     ]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    text = (intents_copy / "pas.yaml").read_text(encoding="utf-8")
-    assert all(s in text for s in said)
+    for node in nodes:
+        node.sync()
+        assert all(s in node.current().intents["pas"].examples for s in said)
+        assert all(s in (node.directory / "pas.yaml").read_text(encoding="utf-8") for s in said)
 
 
-def test_a_promoted_phrase_is_understood_by_another_process(intents_copy, tmp_path):
+def test_a_promoted_phrase_is_understood_by_another_process(library, intents_copy, tmp_path):
     phrase = "jeg skal have noget til rejsen til thailand"
 
     def match():
@@ -115,26 +128,20 @@ def test_a_promoted_phrase_is_understood_by_another_process(intents_copy, tmp_pa
         return done.stdout
 
     assert '"intent": "pas"' not in match()
-    promote(intents_copy, "pas", phrase, "examples", "anna")
+    promote(library, "pas", phrase, "examples", "anna")
     assert '"intent": "pas"' in match()
 
 
-def test_a_change_that_makes_tests_miss_is_held_back_until_confirmed(intents_copy):
+def test_a_change_that_makes_tests_miss_is_held_back_until_confirmed(library, intents_copy):
     from app.config import Settings
     from app.review.promote import RegressionWarning
 
     before = (intents_copy / "pas.yaml").read_text(encoding="utf-8")
     with pytest.raises(RegressionWarning) as held:
         promote(
-            intents_copy,
-            "pas",
-            "mit kørekort skal fornyes",
-            "examples",
-            "anna",
-            None,
-            Settings().thresholds(),
+            library, "pas", "mit kørekort skal fornyes", "examples", "anna", Settings().thresholds()
         )
     assert held.value.new_misses[0].startswith("koerekort: ")
     assert (intents_copy / "pas.yaml").read_text(encoding="utf-8") == before
-    promote(intents_copy, "pas", "mit kørekort skal fornyes", "examples", "anna")  # confirmed
+    promote(library, "pas", "mit kørekort skal fornyes", "examples", "anna")  # confirmed
     assert "mit kørekort skal fornyes" in (intents_copy / "pas.yaml").read_text(encoding="utf-8")

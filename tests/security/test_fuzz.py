@@ -81,7 +81,10 @@ queries = st.one_of(st.just(""), st.builds(lambda q: f"queue={q}", st.text(max_s
 
 
 def snapshot(redis):
-    return {k: redis.dump(k) for k in redis.scan_iter(count=1000)}
+    """Everything requests could write. The intent set is left out: after each flush below, the
+    app's follower thread stores its set again (as the first node on an empty Redis does)."""
+    keys = (k for k in redis.scan_iter(count=1000) if not k.startswith(b"intents:"))
+    return {k: redis.dump(k) for k in keys}
 
 
 def fresh(redis):

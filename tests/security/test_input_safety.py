@@ -10,6 +10,7 @@ from app.dialogue.call import Hangup, Heard, HungUp, Keypad, RequestCallback
 from app.dialogue.intents import load_intents
 from app.jobs.callbacks import enqueue_callback
 from app.review.promote import promote
+from app.shared_intents import SharedIntents
 from tests.conftest import CLOSED
 from tests.security.conftest import log_in, twilio_post
 from tests.telephony.conftest import PUBLIC_BASE, sign
@@ -84,28 +85,33 @@ def intents_copy(tmp_path):
     return tmp_path / "intents" / "da"
 
 
+@pytest.fixture
+def library(intents_copy, redis):
+    return SharedIntents(intents_copy, redis)
+
+
 @pytest.mark.parametrize("intent", ["../../x", "/etc/x", "pas/../../x", "PAS", "findes_ikke"])
-def test_promotion_accepts_only_ids_of_the_loaded_set(intents_copy, tmp_path, intent):
+def test_promotion_accepts_only_ids_of_the_loaded_set(library, tmp_path, intent):
     before = sorted(p.name for p in tmp_path.rglob("*"))
     with pytest.raises(ValueError, match="no intent"):
-        promote(intents_copy, intent, "mit pas er væk", "examples", "anna")
+        promote(library, intent, "mit pas er væk", "examples", "anna")
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
 
 
 @pytest.mark.parametrize("text", ["yes", "no", "on", "off", "12:30", "null", "true", "0o12"])
-def test_promoted_yaml_reads_back_as_the_text_written(intents_copy, tmp_path, text):
-    promote(intents_copy, "pas", text, "tests", "anna", lock_path=tmp_path / "lock")
+def test_promoted_yaml_reads_back_as_the_text_written(library, intents_copy, text):
+    promote(library, "pas", text, "tests", "anna")
     assert load_intents(intents_copy).intents["pas"].tests[-1] == text
     assert yaml.safe_load((intents_copy / "pas.yaml").read_text())["tests"][-1] == text
 
 
 @pytest.mark.parametrize("text", ["mit pas\u202e er væk", "pas\x00", "pas\nid: x", "   "])
-def test_invisible_and_control_characters_are_refused_in_words(intents_copy, text):
+def test_invisible_and_control_characters_are_refused_in_words(library, text):
     with pytest.raises(ValueError, match="Teksten"):
-        promote(intents_copy, "pas", text, "examples", "anna")
+        promote(library, "pas", text, "examples", "anna")
 
 
-def test_the_edit_lock_stays_out_of_the_intents(client, app_settings, redis):
+def test_a_promotion_leaves_only_intent_files_in_the_intents(client, app_settings, redis):
     from app.review.store import ReviewStore
 
     item = ReviewStore(redis, 30, str).add("mit pas er blevet væk i toget", "none", None, CLOSED)
@@ -114,8 +120,11 @@ def test_the_edit_lock_stays_out_of_the_intents(client, app_settings, redis):
         csrf = session["csrf"]
     form = {"csrf": csrf, "intent": "pas", "field": "tests", "confirmed": "1"}
     client.post(f"/admin/review/{item}/promote", data=form)
-    assert not list(app_settings.intents_dir.glob(".*lock*"))
-    assert (app_settings.data_dir / "intents.lock").exists()
+    assert "mit pas er blevet væk i toget" in (app_settings.intents_dir / "pas.yaml").read_text()
+    assert {p.suffix for p in app_settings.intents_dir.parent.rglob("*") if p.is_file()} <= {
+        ".yaml",
+        ".txt",
+    }
 
 
 def test_a_keyed_callback_number_leaves_with_the_call(flow_at):

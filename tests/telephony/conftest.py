@@ -3,13 +3,10 @@
 import base64
 import json
 import queue
-import shutil
-import tempfile
 import threading
 import time
 import uuid
 from contextlib import contextmanager
-from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
@@ -64,16 +61,8 @@ class ScriptedModel:
         return ScriptedRecognizer(self.turns)
 
 
-@pytest.fixture(scope="session")
-def prompt_cache_dir():
-    """Rendered prompts are shared by every test in the run (they depend only on their text)."""
-    directory = Path(tempfile.mkdtemp(prefix="vb-data-"))
-    yield directory
-    shutil.rmtree(directory, ignore_errors=True)
-
-
 @pytest.fixture
-def phone_settings(redis_url, prompt_cache_dir):
+def phone_settings(redis, redis_url, prompt_cache_dir):
     return Settings.for_tests(
         redis_url=redis_url,
         data_dir=prompt_cache_dir,
