@@ -146,8 +146,9 @@ class SharedIntents:
         self._fingerprint = self._files_fingerprint()
         self._refused: tuple | None = None
         self._current: IntentSet | None = None
+        self._loaded: tuple[IntentFiles, IntentSet] | None = None
         try:
-            self._current = self._base.load(directory)
+            self._current = self._load(self._base)
         except IntentSetError as exc:  # served from Redis if it has a version, else no start
             self._refused, self.last_problems = self._fingerprint, exc.problems
         try:
@@ -207,7 +208,7 @@ class SharedIntents:
             latest = self.versions.latest()
             after = latest.number if latest else 0
             files = change(latest.files if latest else self._base)
-            loaded = files.load(self.directory)
+            loaded = self._load(files)
             if latest is not None and loaded.version == latest.hash:
                 self._adopt(latest)
                 return self._current
@@ -245,7 +246,7 @@ class SharedIntents:
         """Serve `version` and write it to this node's files (unless they hold refused edits)."""
         if loaded is None:
             try:
-                loaded = version.files.load(self.directory)
+                loaded = self._load(version.files)
             except IntentSetError as exc:  # valid where it was stored: another release's rules
                 log.error("intent version %d not loadable here: %s", version.number, exc)
                 self._number = version.number
@@ -257,6 +258,12 @@ class SharedIntents:
         if self._refused is None:
             self._fingerprint = self._files_fingerprint()
         log.info("intent set served number=%d hash=%s", version.number, loaded.version)
+
+    def _load(self, files: IntentFiles) -> IntentSet:
+        """`files` validated and loaded; the last result is kept (a start loads its set once)."""
+        if self._loaded is None or self._loaded[0] != files:
+            self._loaded = (files, files.load(self.directory))
+        return self._loaded[1]
 
     def _files_fingerprint(self) -> tuple:
         paths = [self.directory.parent / "index.yaml", *sorted(self.directory.glob("*.yaml"))]
