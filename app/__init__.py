@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.extensions["chats"] = chats
     sock = Sock(app)
 
+    from .telephony.asterisk_views import blueprint as asterisk_blueprint
     from .telephony.twilio_views import blueprint
     from .web import pages
     from .web.admin import bp as admin_bp
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     from .webchat.views import bp as chat_bp
 
     app.register_blueprint(blueprint(sock), url_prefix="/twilio")
+    app.register_blueprint(asterisk_blueprint(sock), url_prefix="/asterisk")
     app.register_blueprint(api_bp, url_prefix="/api")
     app.register_blueprint(agents_bp, url_prefix="/agent")
     app.register_blueprint(admin_bp, url_prefix="/admin")

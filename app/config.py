@@ -69,7 +69,9 @@ class Settings:
     """Twilio's REST API (changed only to point tests at a local server)."""
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
-    """Signs and verifies every Twilio webhook; required by `voicebot serve`."""
+    """Signs and verifies every Twilio webhook; unset, the Twilio routes answer 404."""
+    asterisk_password: str | None = field(default=None, repr=False)
+    """Basic-auth password of calls from an Asterisk (chan_websocket); unset, /asterisk/ is 404."""
     timezone: str = "Europe/Copenhagen"
     municipality_name: str = "Høje-Taastrup Kommune"
     """Spoken in the greeting."""
@@ -139,9 +141,16 @@ class Settings:
 
     def check_phone(self) -> None:
         """What `voicebot serve` needs: fail at start-up with one clear line, never mid-call."""
-        self.require("public_base_url", "twilio_auth_token")
+        self.require("public_base_url")
         if not str(self.public_base_url).startswith("https://"):
             raise ConfigError("PUBLIC_BASE_URL must be the https:// URL Twilio calls")
+        if not (self.twilio_auth_token or self.asterisk_password):
+            raise ConfigError(
+                "missing required setting(s): TWILIO_AUTH_TOKEN (calls through Twilio) "
+                "or ASTERISK_PASSWORD (calls from your own Asterisk)"
+            )
+        if self.asterisk_password is not None and len(self.asterisk_password) < 16:
+            raise ConfigError("ASTERISK_PASSWORD must be 16 or more random characters")
         choices = {
             "stt_vocabulary": ("restricted", "open"),
             "transfer_mode": ("queue", "taskrouter", "dial"),

@@ -186,11 +186,16 @@ class Services:
         return flows[written]
 
     def conversation(
-        self, call_id: str, channel: str, caller: str | None = None, keypad_only: bool = False
+        self,
+        call_id: str,
+        channel: str,
+        caller: str | None = None,
+        keypad_only: bool = False,
+        via: str | None = None,
     ) -> Conversation:
         """A new call on the current intent set, whose outcome is recorded when it ends.
 
-        The web chat (`channel="web"`) gets the written wording.
+        The web chat (`channel="web"`) gets the written wording; `via` names a phone adapter.
         """
         started = self.clock()
         meta: Meta = {
@@ -198,6 +203,7 @@ class Services:
             "started_at": started.astimezone(UTC).isoformat(),
             "in_hours": self.hours.is_open(started),
             "caller": caller,
+            "via": via,
         }
         flow = self.flow(written=channel == "web")
         return Conversation(flow, call_id, lambda call: self.record(call, meta), keypad_only, meta)
@@ -216,6 +222,7 @@ class Services:
             ended_at=ended_at,
             in_hours=bool(meta["in_hours"]),
             caller=meta.get("caller"),  # type: ignore[arg-type]
+            via=meta.get("via"),  # type: ignore[arg-type]
         )
         try:
             self._keep_missed(call, record.ended_at, record.channel)

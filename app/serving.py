@@ -29,8 +29,9 @@ def gunicorn_options(
         # gunicornc is not used; its one socket per user would be shared by two nodes on a host.
         "control_socket_disable": True,
         "accesslog": "-",
-        # Twilio's form posts carry the caller's number: log the path only, never the body.
-        "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(L)ss',
+        # Log the path only: form bodies and query strings (Asterisk's caller id, a chat's
+        # session) carry personal data.
+        "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
     }
 
 

@@ -30,6 +30,8 @@ class CallRecord:
     in_hours: bool
     caller: str | None = None
     """Keyed hash of the caller's number, for re-contact; never the number."""
+    via: str | None = None
+    """How a phone call reached us: `twilio` or `asterisk` (None: the chat, older records)."""
     queue_result: str | None = None
     """How a transferred call's wait ended, when it ended badly (abandoned_in_queue, ...)."""
 
@@ -44,6 +46,7 @@ class CallRecord:
         ended_at: datetime,
         in_hours: bool,
         caller: str | None = None,
+        via: str | None = None,
     ) -> CallRecord:
         """Summarise a finished call."""
         assert call.outcome is not None, "only a finished call has a record"
@@ -65,6 +68,7 @@ class CallRecord:
             queue=call.queue,
             in_hours=in_hours,
             caller=caller,
+            via=via,
         )
 
     def to_json(self) -> str:

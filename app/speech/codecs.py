@@ -1,4 +1,4 @@
-"""G.711 μ-law and resampling in numpy (no `audioop`, which Python 3.13 removed)."""
+"""G.711 μ-law and A-law, and resampling, in numpy (no `audioop`, which Python 3.13 removed)."""
 
 from __future__ import annotations
 
@@ -68,6 +68,35 @@ def pcm16_to_ulaw(data: bytes) -> bytes:
     segment = np.searchsorted(_SEGMENT_ENDS, value, side="left")
     code = np.where(segment > 7, 0x7F, (segment << 4) | ((value >> (segment + 1)) & 0x0F))
     return (code ^ mask).astype(np.uint8).tobytes()
+
+
+_ALAW_SEGMENT_ENDS = np.array([0x1F, 0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF])
+
+
+def pcm16_to_alaw(data: bytes) -> bytes:
+    """Encode 16-bit PCM to G.711 A-law, bit for bit as CPython's `audioop.lin2alaw`."""
+    value = np.frombuffer(data, dtype="<i2").astype(np.int32) >> 3  # A-law works on 13 bits
+    mask = np.where(value >= 0, 0xD5, 0x55)
+    value = np.where(value >= 0, value, -value - 1)
+    segment = np.searchsorted(_ALAW_SEGMENT_ENDS, value, side="left")
+    shift = np.where(segment < 2, 1, segment)
+    code = np.where(segment > 7, 0x7F, (segment << 4) | ((value >> shift) & 0x0F))
+    return (code ^ mask).astype(np.uint8).tobytes()
+
+
+_EVERY_CODE = bytes(range(256))
+_ALAW_TO_ULAW = pcm16_to_ulaw(alaw_to_pcm16(_EVERY_CODE))
+_ULAW_TO_ALAW = pcm16_to_alaw(ulaw_to_pcm16(_EVERY_CODE))
+
+
+def alaw_to_ulaw(data: bytes) -> bytes:
+    """A-law (European trunks) to μ-law, as the call session takes it: one byte map."""
+    return data.translate(_ALAW_TO_ULAW)
+
+
+def ulaw_to_alaw(data: bytes) -> bytes:
+    """μ-law prompt audio to A-law for a European trunk: one byte map."""
+    return data.translate(_ULAW_TO_ALAW)
 
 
 class Resampler:

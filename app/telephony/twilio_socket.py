@@ -7,12 +7,9 @@ import threading
 import time
 from typing import Any
 
-from redis.exceptions import RedisError
-
-from ..dialogue.call import Call
-from ..speech.turns import TurnDetector, WebRtcVad
 from . import twilio_stream
 from .call_store import CallStore
+from .live_calls import open_session
 from .session import CallSession
 from .twilio_http import services
 from .twilio_stream import AudioIn, DtmfIn, MarkIn, ProtocolError, StreamStarted, StreamStopped
@@ -99,42 +96,11 @@ def _serve_stream(ws: Any) -> None:
 
 def _start(event: StreamStarted, sink: TwilioSink) -> CallSession | None:
     svc = services()
-    calls = CallStore(svc.redis)
-    if not calls.redeem_token(event.call_sid, event.parameters.get("token", "")):
+    if not CallStore(svc.redis).redeem_token(event.call_sid, event.parameters.get("token", "")):
         log.warning("stream with a bad or reused token closed call_sid=%s", event.call_sid)
         return None
     sink.stream_sid = event.stream_sid
-    keypad_only = svc.speech_model is None
-    convo = svc.conversation(
-        event.call_sid, "phone", caller=event.parameters.get("caller"), keypad_only=keypad_only
-    )
-    recognizer = None
-    if svc.speech_model is not None:
-        recognizer = svc.speech_model.recognizer(svc.vocabulary(convo.flow.intents))
-    session = CallSession(
-        convo,
-        recognizer,
-        svc.prompts,
-        sink,
-        svc.executor,
-        on_step=lambda call: _save(calls, call, convo.meta),
-        make_turns=lambda: TurnDetector(WebRtcVad()),
-        on_recognised=svc.live.recognised,
-        on_callback=lambda request: svc.request_callback(
-            event.call_sid, request, convo.call.queue or convo.flow.intents.default_queue
-        ),
-    )
-    log.info("stream started call_sid=%s keypad_only=%s", event.call_sid, keypad_only)
-    session.start()
-    return session
-
-
-def _save(calls: CallStore, call: Call, meta: dict[str, object]) -> None:
-    """Keep the call's state for the webhooks; with Redis away the call goes on from memory."""
-    try:
-        calls.save(call, meta)
-    except RedisError:
-        log.warning("call state not saved, redis unavailable call_sid=%s", call.call_id)
+    return open_session(svc, event.call_sid, event.parameters.get("caller"), sink, "twilio")
 
 
 def _dispatch(session: CallSession, event: object) -> None:

@@ -12,11 +12,12 @@ from flask import Blueprint, Response, abort, request
 from flask_sock import Sock
 from redis.exceptions import RedisError
 
-from ..dialogue.call import Failed, HungUp, Outcome, State, TransferReason
+from ..dialogue.call import HungUp, State
 from ..dialogue.texts import PROMPTS
 from ..routing.handoff import HandoffStore
 from . import signature, twilio_queue, twiml
 from .call_store import CallStore
+from .live_calls import next_step
 from .twilio_http import form_call_sid, public_url, requested_url, services, transfer_twiml, xml
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,10 @@ def blueprint(sock: Sock) -> Blueprint:
 
 
 def verify_signature() -> None:
-    """403 unless Twilio signed this exact public URL and form."""
-    token = str(services().settings.twilio_auth_token)
+    """403 unless Twilio signed this exact public URL and form; 404 without Twilio at all."""
+    token = services().settings.twilio_auth_token
+    if not token:
+        abort(404)  # an Asterisk-only town hall: no key, so nothing could be verified
     sent = request.headers.get("X-Twilio-Signature", "")
     if _is_websocket_upgrade():
         urls = [requested_url(websocket=True), requested_url()]
@@ -92,34 +95,19 @@ def voice() -> Response:
 
 
 def after_stream() -> Response:
-    """The stream closed: transfer or hang up as the conversation decided.
-
-    A stream that broke before the flow finished (a crashed process, a lost connection) is a
-    failure: the caller hears an apology here, then the transfer or goodbye the flow decides.
-    """
+    """The stream closed: transfer or hang up as the conversation decided (`next_step`)."""
     call_sid = form_call_sid()
     svc = services()
     try:
-        store = CallStore(svc.redis)
-        saved = store.load(call_sid)
-        if saved is None:
-            log.warning("no call state after stream, transferring call_sid=%s", call_sid)
-            return xml(transfer_twiml(svc.flow().intents.default_queue, {"call_sid": call_sid}))
-        call, meta = saved
-        broke = call.state is not State.ENDED
-        if broke:
-            log.warning("stream broke before the call ended call_sid=%s", call_sid)
-            call = svc.flow().step(call, Failed("stream closed")).call
-            store.save(call, meta)
-            svc.record(call, meta)
+        step = next_step(svc, call_sid)
     except RedisError:
         log.exception("redis unavailable after stream, transferring call_sid=%s", call_sid)
         return xml(transfer_twiml(svc.flow().intents.default_queue, {"call_sid": call_sid}))
     document = twiml.hangup()
-    if call.outcome is Outcome.TRANSFERRED and call.reason is not TransferReason.CLOSED:
-        handoff = svc.hand_off(call)
-        document = transfer_twiml(handoff.queue, handoff.task_attributes())
-    return xml(twiml.prefaced(document, PROMPTS["error"]) if broke else document)
+    if step.queue is not None:
+        context = step.handoff.task_attributes() if step.handoff else {"call_sid": call_sid}
+        document = transfer_twiml(step.queue, context)
+    return xml(twiml.prefaced(document, PROMPTS["error"]) if step.apologise else document)
 
 
 def whisper() -> Response:

@@ -84,3 +84,17 @@ def test_phone_audio_reaches_a_wide_band_model_without_mirror_images():
         spectrum[(hz > 4800) & (hz < 5200)].max() < spectrum[(hz > 2900) & (hz < 3100)].max() / 1000
     )
     assert len(wide.flush()) == 0  # ready for the next utterance
+
+
+def test_alaw_encoding_is_bit_exact_with_audioop():
+    from app.speech.codecs import pcm16_to_alaw
+
+    assert pcm16_to_alaw(EVERY_SAMPLE) == audioop.lin2alaw(EVERY_SAMPLE, 2)
+
+
+def test_alaw_and_ulaw_convert_through_one_byte_map_each_way():
+    from app.speech.codecs import alaw_to_ulaw, ulaw_to_alaw
+
+    every_code = bytes(range(256))
+    assert alaw_to_ulaw(every_code) == audioop.lin2ulaw(audioop.alaw2lin(every_code, 2), 2)
+    assert ulaw_to_alaw(every_code) == audioop.lin2alaw(audioop.ulaw2lin(every_code, 2), 2)

@@ -1,0 +1,194 @@
+"""Calls from a municipality's own Asterisk, no Twilio: chan_websocket, and a CURL() for what next.
+
+Dialplan (README "Calls from your own Asterisk"):
+`Dial(WebSocket/voicebot/c(alaw)v(call=${UNIQUEID},caller=${URIENCODE(${CALLERID(num)})}))`,
+then `CURL(https://…/asterisk/calls/${UNIQUEID}/next,x)` → `transfer <queue>` or `hangup`.
+Both carry HTTP basic auth with ASTERISK_PASSWORD (websocket_client.conf `password`); unset,
+everything here answers 404.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+import threading
+import time
+from collections import deque
+from typing import Any
+
+from flask import Blueprint, Response, abort, request
+from flask_sock import Sock
+from redis.exceptions import RedisError
+from simple_websocket import ConnectionClosed
+
+from ..routing.handoff import HandoffStore
+from ..speech.codecs import alaw_to_ulaw, ulaw_to_alaw
+from . import asterisk_media
+from .asterisk_media import BufferingCompleted, DtmfEnd, FlowControl, MediaStart, ProtocolError
+from .live_calls import next_step, open_session
+from .session import CallSession
+from .twilio_http import services
+
+log = logging.getLogger(__name__)
+
+CALL_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+"""Asterisk's UNIQUEID (`1761245643.1`, or with a system name prefix)."""
+CALLER = re.compile(r"^\+?[0-9]{2,20}$")
+QUIET_SECONDS = 10
+"""Asterisk sends a frame every 20 ms, silence included: ten quiet seconds mean it is gone."""
+POLL_SECONDS = 0.05
+MAX_AUDIO_MESSAGE = 8000
+"""Asterisk sends 160 bytes a message; anything far larger is not audio from it."""
+
+
+def blueprint(sock: Sock) -> Blueprint:
+    """The `/asterisk` routes, the media WebSocket included."""
+    bp = Blueprint("asterisk", __name__)
+    bp.before_request(authenticate)
+    bp.post("/calls/<call>/next")(next_for_dialplan)
+    sock.route("/media", bp=bp)(media)
+    return bp
+
+
+def authenticate() -> None:
+    """404 when Asterisk calls are off; 401 without the right password (basic auth)."""
+    password = services().settings.asterisk_password
+    if not password:
+        abort(404)
+    sent = request.authorization.password if request.authorization else None
+    if not sent or not hmac.compare_digest(sent.encode(), password.encode()):
+        log.warning("asterisk request without the right password endpoint=%s", request.endpoint)
+        abort(Response("wrong or missing password\n", 401, {"WWW-Authenticate": "Basic"}))
+
+
+def call_id(raw: str) -> str:
+    """Our id for an Asterisk channel's UNIQUEID; 400 when it is not one."""
+    if not CALL_ID.match(raw):
+        abort(400, "call must be the channel's UNIQUEID")
+    return "ast-" + raw
+
+
+def next_for_dialplan(call: str) -> Response:
+    """What the dialplan does after Dial(): `transfer <queue>` or `hangup`.
+
+    `apologise` follows when the media broke before the conversation ended (play an error sound).
+    """
+    svc = services()
+    try:
+        step = next_step(svc, call_id(call))
+    except RedisError:
+        log.exception("redis unavailable after the media, transferring call_id=%s", call)
+        return _text(f"transfer {svc.flow().intents.default_queue}")
+    words = [f"transfer {step.queue}" if step.queue else "hangup"]
+    if step.apologise:
+        words.append("apologise")
+    return _text(" ".join(words))
+
+
+def _text(line: str) -> Response:
+    return Response(line + "\n", mimetype="text/plain")
+
+
+class AsteriskSink:
+    """Plays a session's audio into one chan_websocket channel, minding its flow control."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.alaw = True
+        self.paused = False
+        self.pending: deque[str | bytes] = deque()
+        self.ended = threading.Event()
+
+    def play(self, ulaw: bytes, mark: str) -> None:
+        """A prompt, framed and timed by Asterisk; its mark comes back once it has played."""
+        audio = ulaw_to_alaw(ulaw) if self.alaw else ulaw
+        self.pending.append(asterisk_media.start_buffering())
+        self.pending.extend(asterisk_media.media_messages(audio))
+        self.pending.append(asterisk_media.stop_buffering(mark))
+        self.pump()
+
+    def pump(self) -> None:
+        """Send what is queued, unless Asterisk asked us to wait (MEDIA_XOFF)."""
+        while self.pending and not self.paused:
+            self.ws.send(self.pending.popleft())
+
+    def clear(self) -> None:
+        """Drop queued audio here and in Asterisk (barge-in)."""
+        self.pending.clear()
+        self.ws.send(asterisk_media.flush())
+
+    def end(self) -> None:
+        """Hang up the WebSocket channel; the dialplan asks `next` what follows."""
+        self.ws.send(asterisk_media.hangup())
+        self.ended.set()
+
+
+def media(ws: Any) -> None:
+    """One call from Asterisk, from MEDIA_START until we hang up or the channel goes."""
+    svc = services()
+    this_call = call_id(request.args.get("call", ""))
+    caller = request.args.get("caller", "")
+    if caller and not CALLER.match(caller):
+        caller = ""  # a withheld or odd caller id: the call goes on without it
+    if caller:
+        HandoffStore(svc.redis).remember_caller(this_call, caller)
+    svc.live.call_started()
+    try:
+        _serve(ws, this_call, svc.caller_hash(caller) if caller else None)
+    finally:
+        svc.live.call_ended()
+
+
+def _serve(ws: Any, this_call: str, caller: str | None) -> None:
+    sink = AsteriskSink(ws)
+    session: CallSession | None = None
+    last_message = time.monotonic()
+    while not sink.ended.is_set():
+        try:
+            raw = ws.receive(timeout=POLL_SECONDS)
+        except ConnectionClosed:  # the caller hung up (Asterisk closes the channel's socket)
+            if session is not None:
+                session.on_hangup()
+            return
+        if raw is None:
+            if session is not None:
+                session.flush()
+            if time.monotonic() - last_message > QUIET_SECONDS:
+                log.warning("asterisk media went quiet call_id=%s", this_call)
+                if session is not None:
+                    session.on_hangup()
+                return
+            continue
+        last_message = time.monotonic()
+        if isinstance(raw, bytes):
+            if session is not None and len(raw) <= MAX_AUDIO_MESSAGE:
+                audio = alaw_to_ulaw(raw) if sink.alaw else raw
+                _safely(session, this_call, session.on_audio, audio)
+            continue
+        try:
+            event = asterisk_media.parse(raw)
+        except ProtocolError as exc:
+            log.warning("malformed asterisk message ignored call_id=%s problem=%s", this_call, exc)
+            continue
+        if isinstance(event, MediaStart) and session is None:
+            sink.alaw = event.format == "alaw"
+            session = open_session(services(), this_call, caller, sink, "asterisk")
+        elif session is None:
+            continue
+        elif isinstance(event, DtmfEnd):
+            _safely(session, this_call, session.on_dtmf, event.digit)
+        elif isinstance(event, BufferingCompleted):
+            _safely(session, this_call, session.on_mark, event.mark)
+        elif isinstance(event, FlowControl):
+            sink.paused = event.paused
+            sink.pump()
+
+
+def _safely(session: CallSession, this_call: str, handler: Any, value: str | bytes) -> None:
+    """The edge of a call: a failure apologises and hands over, it never ends the socket."""
+    try:
+        handler(value)
+    except Exception:  # noqa: BLE001 - never leave a caller in silence
+        log.exception("call failed call_id=%s", this_call)
+        session.fail("exception")

@@ -1,0 +1,100 @@
+"""What every phone adapter does with a call: start its session, and decide what follows it.
+
+The Twilio stream and the Asterisk media socket differ only in how audio, keys and the hang-up
+arrive; the conversation, its saved state, callbacks and the outcome are the same, so a call
+through either is counted, handed off and called back alike (`via` tells them apart).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from redis.exceptions import RedisError
+
+from ..dialogue.call import Call, Failed, Outcome, State, TransferReason
+from ..routing.handoff import Handoff
+from ..services import Services
+from ..speech.turns import TurnDetector, WebRtcVad
+from .call_store import CallStore
+from .session import AudioSink, CallSession
+
+log = logging.getLogger(__name__)
+
+
+def open_session(
+    svc: Services, call_id: str, caller: str | None, sink: AudioSink, via: str
+) -> CallSession:
+    """A started session for a new call: greeting played, state saved as it changes.
+
+    `caller` is the keyed hash of the caller's number (re-contact), never the number.
+    """
+    calls = CallStore(svc.redis)
+    keypad_only = svc.speech_model is None
+    convo = svc.conversation(call_id, "phone", caller=caller, keypad_only=keypad_only, via=via)
+    recognizer = None
+    if svc.speech_model is not None:
+        recognizer = svc.speech_model.recognizer(svc.vocabulary(convo.flow.intents))
+    session = CallSession(
+        convo,
+        recognizer,
+        svc.prompts,
+        sink,
+        svc.executor,
+        on_step=lambda call: _save(calls, call, convo.meta),
+        make_turns=lambda: TurnDetector(WebRtcVad()),
+        on_recognised=svc.live.recognised,
+        on_callback=lambda request: svc.request_callback(
+            call_id, request, convo.call.queue or convo.flow.intents.default_queue
+        ),
+    )
+    log.info("media started call_id=%s via=%s keypad_only=%s", call_id, via, keypad_only)
+    session.start()
+    return session
+
+
+def _save(calls: CallStore, call: Call, meta: dict[str, object]) -> None:
+    """Keep the call's state for the webhooks; with Redis away the call goes on from memory."""
+    try:
+        calls.save(call, meta)
+    except RedisError:
+        log.warning("call state not saved, redis unavailable call_id=%s", call.call_id)
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What the telephony does once the media stream has closed."""
+
+    queue: str | None
+    """Transfer to this contact-centre queue; None: hang up."""
+    handoff: Handoff | None = None
+    """The context an agent receives (None when there is none, e.g. no state was found)."""
+    apologise: bool = False
+    """The stream broke before the conversation ended: say the error prompt first."""
+
+
+def next_step(svc: Services, call_id: str) -> NextStep:
+    """Transfer or hang up, as the conversation decided; a person when in doubt.
+
+    A stream that broke before the flow finished (a crashed process, a lost connection) is a
+    failure: the flow's `Failed` step decides, and the caller hears an apology first.
+
+    Raises:
+        RedisError: the call's state cannot be read (callers transfer to the default queue).
+    """
+    store = CallStore(svc.redis)
+    saved = store.load(call_id)
+    if saved is None:
+        log.warning("no call state after the stream, transferring call_id=%s", call_id)
+        return NextStep(svc.flow().intents.default_queue)
+    call, meta = saved
+    broke = call.state is not State.ENDED
+    if broke:
+        log.warning("stream broke before the call ended call_id=%s", call_id)
+        call = svc.flow().step(call, Failed("stream closed")).call
+        store.save(call, meta)
+        svc.record(call, meta)
+    if call.outcome is Outcome.TRANSFERRED and call.reason is not TransferReason.CLOSED:
+        handoff = svc.hand_off(call)
+        return NextStep(handoff.queue, handoff, broke)
+    return NextStep(None, None, broke)
