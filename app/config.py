@@ -90,6 +90,8 @@ class Settings:
     """Keys staff sessions and the caller hash; unset: a random one made once under DATA_DIR."""
     drain_seconds: int = 300
     """A node told to stop (SIGTERM) refuses new calls and finishes live ones for this long."""
+    drain_notice_seconds: int = 7
+    """Before that, `/healthz` says 503 this long so the front (checking every 5 s) moves on."""
     max_request_bytes: int = 64 * 1024
     """Largest request body accepted; Twilio's webhook forms are a few kilobytes."""
 

@@ -111,6 +111,8 @@ class Services:
         self._embedded: EmbeddedRedis | None = None
         self._redis: Redis | None = None
         self._stopping = threading.Event()
+        self.draining = threading.Event()
+        """Set on SIGTERM (`serving.DrainingWorker`): health checks send the front elsewhere."""
 
     @property
     def redis(self) -> Redis:

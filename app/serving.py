@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -36,13 +37,28 @@ def gunicorn_options(
 
 
 class DrainingWorker(ThreadWorker):  # type: ignore[misc]
-    """A gthread worker that, told to stop, stops listening at once and finishes live calls.
+    """A gthread worker that, told to stop, leaves the front's rotation, then finishes live calls.
 
-    gunicorn's own worker stops accepting but keeps its listening socket open until it exits,
-    so new connections wait in the backlog of a node that will never take them; closing it
-    (the master has closed its copy) refuses them, and the front sends them to another node.
-    A call's media stream is one long request: it runs to its end, up to DRAIN_SECONDS.
+    First `/healthz` says 503 for DRAIN_NOTICE_SECONDS while everything is still served, so the
+    front's health check takes the node out before any request could find it closed (a proxy
+    cannot always resend a webhook's body elsewhere). Then it stops listening: gunicorn's own
+    worker keeps its socket open until it exits, so new connections would wait in the backlog
+    of a node that never takes them; closed, they are refused and go to another node. A call's
+    media stream is one long request: it runs to its end, up to DRAIN_SECONDS.
     """
+
+    def handle_exit(self, sig: int, frame: object) -> None:
+        """SIGTERM: announce the drain now, stop accepting after the notice."""
+        services = self.wsgi.extensions.get("voicebot") if self.wsgi else None
+        if services is None or services.draining.is_set():
+            super().handle_exit(sig, frame)
+            return
+        services.draining.set()
+        notice = services.settings.drain_notice_seconds
+        self.log.info("draining: out of rotation, listening %d s more", notice)
+        timer = threading.Timer(notice, ThreadWorker.handle_exit, (self, sig, frame))
+        timer.daemon = True
+        timer.start()
 
     def set_accept_enabled(self, enabled: bool) -> None:
         """As gunicorn's; when stopping, also close the listening sockets."""

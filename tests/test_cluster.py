@@ -100,6 +100,7 @@ def cluster(redis_url, redis, tmp_path, prompt_cache_dir):
             "ACCOUNTS_FILE": str(accounts),
             "OPENING_HOURS": "mon-sun 00:00-23:59",
             "DRAIN_SECONDS": "60",
+            "DRAIN_NOTICE_SECONDS": "6",  # deploy/Caddyfile checks every 5 s
         }
         if worker:
             node = Node(root, ["worker"], env)
@@ -265,8 +266,12 @@ def test_a_stopped_node_finishes_its_live_call_while_the_front_sends_new_ones_on
     (holder,) = [n for n in (a, b) if active_calls(n) == 1]
     other = b if holder is a else a
     holder.process.send_signal(signal.SIGTERM)  # a rolling restart reaches that node
-    wait_for(lambda: refused(holder), 10)
-    for _ in range(4):  # new calls and webhooks: the front tries the node left
+    wait_for(lambda: requests.get(holder.base + "/healthz", timeout=2).status_code == 503, 5)
+    started = time.monotonic()
+    while not refused(holder):  # out of the front's rotation first, then no longer listening
+        assert TwilioCall(proxy.base).post("/twilio/voice").status_code == 200
+        assert time.monotonic() - started < 15
+    for _ in range(4):  # new calls and webhooks: the front sends them to the node left
         assert TwilioCall(proxy.base).post("/twilio/voice").status_code == 200
     call.press("0")  # the live call goes on, on the stopping node
     assert call.after_stream().find("Enqueue") is not None

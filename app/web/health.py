@@ -24,7 +24,9 @@ def _services() -> Any:
 
 @bp.get("/healthz")
 def healthz() -> Response:
-    """The process answers."""
+    """The process answers, and takes new requests (503 while it drains for a restart)."""
+    if _services().draining.is_set():
+        return Response("draining\n", 503, mimetype="text/plain")
     return Response("ok\n", mimetype="text/plain")
 
 
@@ -39,6 +41,7 @@ def readyz() -> tuple[Response, int]:
     except RedisError:
         checks["redis"] = checks["worker"] = False
     checks["intents"] = bool(svc.library.current().intents)
+    checks["serving"] = not svc.draining.is_set()
     model, path = svc.speech_model, model_path(svc.settings)
     checks["speech_model"] = path is None or model is not None
     speech = {

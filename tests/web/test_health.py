@@ -45,6 +45,7 @@ def test_ready_when_redis_intents_model_and_a_worker_are(phone, phone_settings, 
         assert ready.json() == {
             "redis": True,
             "intents": True,
+            "serving": True,  # not draining for a restart
             "speech_model": True,
             "worker": True,
             "speech": {"engine": "vosk", "model": None, "load_seconds": 0.0},
