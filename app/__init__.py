@@ -53,7 +53,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
         # Oversized frames up to 16x the protocol's bound are read and ignored (the call goes
         # on); past that the socket layer drops the connection rather than buffer it.
-        SOCK_SERVER_OPTIONS={"max_message_size": 16 * MAX_MESSAGE_BYTES},
+        # Asterisk's websocket_client asks for the `media` subprotocol (Twilio asks for none).
+        SOCK_SERVER_OPTIONS={"max_message_size": 16 * MAX_MESSAGE_BYTES, "subprotocols": ["media"]},
     )
     app.extensions["voicebot"] = services
     app.extensions["chats"] = chats

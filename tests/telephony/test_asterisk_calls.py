@@ -56,7 +56,8 @@ class AsteriskChannel:
         url = base.replace("http://", "ws://") + f"/asterisk/media?call={call}"
         if caller:
             url += "&caller=" + quote(caller)
-        self.ws = websocket.create_connection(url, header=auth(), timeout=10)
+        media = ["media"]  # websocket_client.conf's `protocols = media`
+        self.ws = websocket.create_connection(url, header=auth(), subprotocols=media, timeout=10)
         threading.Thread(target=self._receive, daemon=True).start()
         channel = "WebSocket/voicebot/0x1"
         self.control("MEDIA_START", connection_id="c1", channel=channel, format=fmt)
@@ -170,6 +171,7 @@ def test_a_keyed_transfer_over_alaw_reaches_the_queue_with_its_context(asterisk)
     with asterisk() as (base, services):
         channel = AsteriskChannel(base)
         channel.wait_for_prompt("menu_only")  # no speech model here: the keypad menu
+        assert channel.ws.getsubprotocol() == "media"
         greeting = alaw_to_pcm16(channel.prompts[0][1])
         assert len(greeting) > 16000 and np.abs(np.frombuffer(greeting, "<i2")).max() > 1000
         channel.press("0")
