@@ -1,6 +1,7 @@
 import shutil
 import sys
 import tempfile
+import time
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -128,6 +129,16 @@ def axe_violations(page):
         ".violations.map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)",
         WCAG,
     )
+
+
+def wait_until(predicate, seconds, what=lambda: ""):
+    """Poll until `predicate()` holds; returns the seconds it took, or fails saying `what()`."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        if predicate():
+            return time.monotonic() - started
+        time.sleep(0.02)
+    raise AssertionError(f"not within {seconds} s {what()}".rstrip())
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -18,7 +18,7 @@ import requests
 from redis import Redis
 
 from app.bench import _children, _free_port
-from tests.conftest import INTENTS_DIR
+from tests.conftest import INTENTS_DIR, wait_until
 from tests.telephony.conftest import AUTH_TOKEN, PUBLIC_BASE, TwilioCall
 
 pytestmark = pytest.mark.slow
@@ -68,15 +68,6 @@ class Served:
             return requests.get(self.base + "/readyz", timeout=2).status_code == 200
         except requests.RequestException:
             return False
-
-
-def wait_until(predicate, seconds):
-    started = time.monotonic()
-    while time.monotonic() - started < seconds:
-        if predicate():
-            return time.monotonic() - started
-        time.sleep(0.05)
-    raise AssertionError(f"not within {seconds} s")
 
 
 def kill_and_time_recovery(pid, recovered):

@@ -20,7 +20,7 @@ from app.config import Settings
 from app.services import Services
 from app.speech.codecs import wav_to_ulaw
 from app.speech.pyttsx3_tts import Pyttsx3Synthesizer
-from tests.conftest import OPEN
+from tests.conftest import OPEN, wait_until
 
 PUBLIC_BASE = "https://voicebot.example.dk"
 AUTH_TOKEN = "test-auth-token-0123456789"
@@ -279,12 +279,7 @@ class TwilioCall:
         return [name.split(":", 1)[1] for name, _ in self.prompts]
 
     def wait_for(self, predicate, timeout=15):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if predicate():
-                return True
-            time.sleep(0.02)
-        raise AssertionError(f"timed out; prompts so far: {self.prompt_ids()}")
+        return wait_until(predicate, timeout, lambda: f"; prompts so far: {self.prompt_ids()}")
 
     def wait_for_prompt(self, prompt_id, timeout=15):
         self.wait_for(lambda: prompt_id in self.prompt_ids(), timeout)

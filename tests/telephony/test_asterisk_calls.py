@@ -19,6 +19,7 @@ import websocket
 from app.kpi.store import KpiStore
 from app.routing.handoff import HandoffStore
 from app.speech.codecs import alaw_to_pcm16, ulaw_to_alaw
+from tests.conftest import wait_until
 from tests.telephony.conftest import ScriptedModel
 
 PASSWORD = "asterisk-kode-0123456789"
@@ -133,12 +134,7 @@ class AsteriskChannel:
         return [mark.split(":", 1)[1] for mark, _ in self.prompts]
 
     def wait_for(self, predicate, timeout=15):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if predicate():
-                return
-            time.sleep(0.02)
-        raise AssertionError(f"timed out; prompts so far: {self.prompt_ids()}, {self.commands}")
+        return wait_until(predicate, timeout, lambda: f"; {self.prompt_ids()}, {self.commands}")
 
     def wait_for_prompt(self, prompt_id):
         self.wait_for(lambda: prompt_id in self.prompt_ids())
