@@ -225,9 +225,27 @@ class SharedIntents:
             return False
         return not self.redis.sismember(HASHES_KEY, self._current.version)
 
+    def _is_stored(self, files: IntentFiles) -> bool:
+        """These files are, whole, a version stored at some time."""
+        try:
+            return bool(self.redis.sismember(HASHES_KEY, self._load(files).version))
+        except IntentSetError:
+            return False
+
     def _publish_file_changes(self, fingerprint: tuple) -> None:
-        """Store what an operator changed on disk, applied on top of the newest version."""
-        changes = IntentFiles.read(self.directory).changes_from(self._base)
+        """Store what an operator changed on disk, applied on top of the newest version.
+
+        Files that are a stored version were written back by another process sharing this
+        directory (perhaps late, an older one): not an edit. Served's files go back instead.
+        """
+        disk = IntentFiles.read(self.directory)
+        if self._is_stored(disk):
+            self._base, self._fingerprint = disk, fingerprint
+            served = self.versions.get(self._number)
+            if served is not None and served.files != disk:
+                self._adopt(served)
+            return
+        changes = disk.changes_from(self._base)
         self._refused = None
         try:
             self._publish(lambda latest: latest.with_changes(changes), f"files on {self.node}")

@@ -54,6 +54,7 @@ def test_the_front_terminates_tls_for_the_public_host_and_proxies_to_both_nodes(
     proxy = compose()["services"]["proxy"]
     assert proxy["image"].startswith("caddy:")
     assert proxy["ports"] == ["80:80", "443:443"]
+    assert proxy["environment"]["WEB_NODES"].split() == ["web-1:8000", "web-2:8000"]
     assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in proxy["volumes"]
     caddyfile = (ROOT / "deploy" / "Caddyfile").read_text()
     assert "{$PUBLIC_HOST} {" in caddyfile

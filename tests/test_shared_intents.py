@@ -61,6 +61,26 @@ def test_an_invalid_file_edit_is_refused_kept_on_disk_and_taken_once_fixed(tmp_p
     assert a.last_problems == []
 
 
+def test_processes_sharing_a_directory_never_take_each_others_write_back_for_an_edit(
+    tmp_path, redis
+):
+    shared = node_dir(tmp_path, "volume")
+    web, worker = SharedIntents(shared, redis), SharedIntents(shared, redis)
+    other_node = SharedIntents(node_dir(tmp_path, "b"), redis)
+    promote(other_node, "pas", "mit pas er væk efter indbruddet", "examples", "anna")
+    second = IntentVersions(redis).latest()
+    promote(other_node, "pas", "passet blev glemt i toget", "examples", "bo")
+    web.sync()  # the web process writes version 3 back to the shared directory
+    time.sleep(0.01)
+    second.files.write(shared)  # a slow sibling writes version 2 back after it
+    worker.sync()
+    web.sync()
+    assert IntentVersions(redis).current_number() == 3  # nothing reverted, nothing new
+    examples = worker.current().intents["pas"].examples
+    assert "passet blev glemt i toget" in examples
+    assert "passet blev glemt i toget" in (shared / "pas.yaml").read_text(encoding="utf-8")
+
+
 def test_a_node_on_a_stale_volume_takes_the_newest_version(tmp_path, redis):
     a = SharedIntents(node_dir(tmp_path, "a"), redis)
     promote(a, "pas", "mit pas er blevet stjålet på ferien", "examples", "anna")
