@@ -52,7 +52,10 @@ def blueprint(sock: Sock) -> Blueprint:
 
 
 def authenticate() -> None:
-    """404 when Asterisk calls are off; 401 without the right password (basic auth)."""
+    """404 when Asterisk calls are off; 401 without the right password (basic auth).
+
+    A media socket without the channel's UNIQUEID is a 400, before the upgrade.
+    """
     password = services().settings.asterisk_password
     if not password:
         abort(404)
@@ -60,6 +63,8 @@ def authenticate() -> None:
     if not sent or not hmac.compare_digest(sent.encode(), password.encode()):
         log.warning("asterisk request without the right password endpoint=%s", request.endpoint)
         abort(Response("wrong or missing password\n", 401, {"WWW-Authenticate": "Basic"}))
+    if request.endpoint == "asterisk.media":
+        call_id(request.args.get("call", ""))  # refused before the upgrade, not after it
 
 
 def call_id(raw: str) -> str:

@@ -284,6 +284,10 @@ def test_a_bad_unique_id_is_a_400(asterisk):
     with asterisk() as (base, services):
         r = requests.post(f"{base}/asterisk/calls/a%20b/next", headers=auth(), timeout=5)
         assert r.status_code == 400 and "UNIQUEID" in r.text
+        with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+            url = base.replace("http", "ws") + "/asterisk/media?call=a%20b"
+            websocket.create_connection(url, header=auth(), timeout=5)
+        assert refused.value.status_code == 400
 
 
 def test_a_call_with_no_state_goes_to_a_person(asterisk):
