@@ -11,7 +11,7 @@ RUN useradd --create-home --uid 1000 voicebot
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY app ./app
-RUN pip install --no-cache-dir '.[ctc]'   # onnxruntime for CoRal's Røst (STT_ENGINE=ctc)
+RUN pip install --no-cache-dir '.[ctc,sip]'   # onnxruntime for Røst (STT_ENGINE=ctc); voicebot sip
 # Owned by the app user: the intents volume is seeded from here on first start, and every node
 # writes the cluster's newest intent set back to it.
 COPY --chown=voicebot:voicebot intents ./intents

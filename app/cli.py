@@ -118,6 +118,31 @@ def _embedded_helpers(settings: Settings) -> tuple[Settings, Supervisor]:
 
 
 @main.command()
+def sip() -> None:
+    """Our SIP edge: trunk calls straight to `voicebot serve` (`.[sip]`, ASTERISK_PASSWORD)."""
+    import asyncio
+    import signal
+
+    from .sip.edge import SipEdge
+
+    settings = _settings()
+    if not settings.asterisk_password:
+        raise click.ClickException("missing required setting(s): ASTERISK_PASSWORD")
+
+    async def run() -> None:
+        edge = SipEdge(settings)
+        await edge.start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        await edge.stop()
+
+    asyncio.run(run())
+
+
+@main.command()
 def worker() -> None:
     """Run background jobs (callbacks, SMS receipts, hourly retention) from the configured Redis."""
     from rq import Queue, Worker

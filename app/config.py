@@ -88,6 +88,20 @@ class Settings:
     """An answer also needs this lead over the runner-up intent; closer calls are confirmed."""
     secret_key: str | None = field(default=None, repr=False)
     """Keys staff sessions and the caller hash; unset: a random one made once under DATA_DIR."""
+    sip_listen: str = "0.0.0.0:5060"
+    """`voicebot sip`: where it takes INVITEs (UDP and TCP)."""
+    sip_trusted: str = "127.0.0.1/32"
+    """`voicebot sip`: networks (CIDRs, comma-separated) INVITEs are taken from; others get 403."""
+    sip_public_ip: str | None = None
+    """`voicebot sip`: the address put in our SDP when the edge is behind NAT."""
+    sip_bot_url: str = "http://127.0.0.1:8000"
+    """`voicebot sip`: the bot (`voicebot serve`) the edge hands each call to, on localhost."""
+    sip_invites_per_minute: int = 30
+    """`voicebot sip`: INVITEs one address may send in a minute; more get 503."""
+    sip_max_calls: int = 40
+    """`voicebot sip`: calls at once; the next INVITE gets 486 Busy Here."""
+    sip_transfer_uri: str | None = None
+    """`voicebot sip`: REFER target per queue, e.g. `sip:{queue}@cc.kommune.dk`; unset: BYE."""
     drain_seconds: int = 300
     """A node told to stop (SIGTERM) refuses new calls and finishes live ones for this long."""
     drain_notice_seconds: int = 7

@@ -31,7 +31,7 @@ class CallRecord:
     caller: str | None = None
     """Keyed hash of the caller's number, for re-contact; never the number."""
     via: str | None = None
-    """How a phone call reached us: `twilio` or `asterisk` (None: the chat, older records)."""
+    """How a phone call reached us: `twilio`, `asterisk` or `sip` (None: chats, older records)."""
     queue_result: str | None = None
     """How a transferred call's wait ended, when it ended badly (abandoned_in_queue, ...)."""
 

@@ -138,14 +138,15 @@ def media(ws: Any) -> None:
         caller = ""  # a withheld or odd caller id: the call goes on without it
     if caller:
         HandoffStore(svc.redis).remember_caller(this_call, caller)
+    via = "sip" if request.args.get("via") == "sip" else "asterisk"  # our edge says which
     svc.live.call_started()
     try:
-        _serve(ws, this_call, svc.caller_hash(caller) if caller else None)
+        _serve(ws, this_call, svc.caller_hash(caller) if caller else None, via)
     finally:
         svc.live.call_ended()
 
 
-def _serve(ws: Any, this_call: str, caller: str | None) -> None:
+def _serve(ws: Any, this_call: str, caller: str | None, via: str) -> None:
     sink = AsteriskSink(ws)
     session: CallSession | None = None
     last_message = time.monotonic()
@@ -178,7 +179,7 @@ def _serve(ws: Any, this_call: str, caller: str | None) -> None:
             continue
         if isinstance(event, MediaStart) and session is None:
             sink.alaw = event.format == "alaw"
-            session = open_session(services(), this_call, caller, sink, "asterisk")
+            session = open_session(services(), this_call, caller, sink, via)
         elif session is None:
             continue
         elif isinstance(event, DtmfEnd):

@@ -1,0 +1,1 @@
+"""Our SIP edge: trunk calls to the bot without Twilio (`voicebot sip`)."""

@@ -1,0 +1,155 @@
+"""`voicebot sip` between SIPp (a trunk's caller) and a real `voicebot serve`, on 127.0.0.1 only."""
+
+import os
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from app.kpi.store import KpiStore
+from app.sip.edge import SILENCE, InviteLimit, Outgoing, networks_of, trusted
+from tests.conftest import INTENTS_DIR, wait_until
+from tests.processes import Node, free_port
+
+pytestmark = pytest.mark.slow
+
+HERE = Path(__file__).parent
+PASSWORD = "asterisk-kode-0123456789"
+
+
+@pytest.fixture
+def edge(redis_url, redis, tmp_path, prompt_cache_dir):
+    """A bot node and the SIP edge in front of it; yields (the edge's SIP port, its log)."""
+    shutil.copytree(INTENTS_DIR.parent, tmp_path / "intents")
+    if (prompt_cache_dir / "prompts").exists():
+        shutil.copytree(prompt_cache_dir / "prompts", tmp_path / "var" / "prompts")
+    bot_port, sip_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "REDIS_URL": redis_url,
+        "DATA_DIR": str(tmp_path / "var"),
+        "INTENTS_DIR": str(tmp_path / "intents" / "da"),
+        "PUBLIC_BASE_URL": "https://voicebot.example.dk",
+        "ASTERISK_PASSWORD": PASSWORD,
+        "SECRET_KEY": "sip-hemmelighed-" + "x" * 32,
+        "OPENING_HOURS": "mon-sun 00:00-23:59",
+        "SIP_LISTEN": f"127.0.0.1:{sip_port}",
+        "SIP_TRUSTED": "127.0.0.1/32",
+        "SIP_BOT_URL": f"http://127.0.0.1:{bot_port}",
+        "SIP_TRANSFER_URI": "sip:{queue}@127.0.0.1:5999",
+    }
+    env.pop("TWILIO_AUTH_TOKEN", None)
+    (tmp_path / "bot").mkdir()
+    (tmp_path / "sip").mkdir()
+    args = ["serve", "--host", "127.0.0.1", "--port", str(bot_port), "--threads", "8"]
+    bot = Node(tmp_path / "bot", args, env, bot_port).wait_ready()
+    sip = Node(tmp_path / "sip", ["sip"], env)
+    wait_until(lambda: "listening" in (tmp_path / "sip" / "log.txt").read_text(), 30)
+    yield sip_port, tmp_path / "sip" / "log.txt"
+    sip.stop()
+    bot.stop()
+
+
+def sipp(scenario, port, tmp_path, source="127.0.0.1"):
+    """One call of a SIPp scenario; its exit code (0: every step as scripted)."""
+    done = subprocess.run(
+        [
+            "sipp",
+            f"127.0.0.1:{port}",
+            "-sf",
+            str(HERE / scenario),
+            "-m",
+            "1",
+            "-i",
+            source,
+            "-p",
+            str(free_port()),
+            "-mp",
+            str(free_port()),
+            "-timeout",
+            "60s",
+            "-nostdin",
+            "-trace_err",
+            "-trace_msg",
+        ],  # fmt: skip
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    return done.returncode
+
+
+def test_a_trunk_call_hears_the_bot_presses_0_and_is_referred_to_the_queue(edge, redis, tmp_path):
+    port, log = edge
+    assert sipp("caller_presses_0.xml", port, tmp_path) == 0  # INVITE … REFER, 202, BYE
+    messages = next(tmp_path.glob("caller_presses_0_*_messages.log")).read_text()
+    assert "m=audio" in messages and "RTP/AVP 8 101" in messages  # PCMA chosen, with events
+    assert "Refer-To: <sip:borgerservice@127.0.0.1:5999>" in messages
+    kpi = KpiStore(redis)
+    (record,) = kpi.records()
+    assert (record.outcome, record.reason, record.via) == ("transferred", "requested", "sip")
+    # greeting, menu and the transfer prompt went out as RTP, paced, before the REFER
+    wait_until(lambda: "bot_audio_seconds=" in log.read_text(), 10)
+    assert float(log.read_text().split("bot_audio_seconds=")[1].split()[0]) > 5
+
+
+def test_a_caller_hanging_up_during_the_greeting_is_abandoned(edge, redis, tmp_path):
+    assert sipp("caller_hangs_up.xml", edge[0], tmp_path) == 0  # BYE answered 200
+    kpi = KpiStore(redis)
+    wait_until(lambda: len(kpi.records()) == 1, 15)
+    (record,) = kpi.records()
+    assert (record.outcome, record.via) == ("abandoned", "sip")
+
+
+def test_malformed_datagrams_leave_the_edge_serving(edge, tmp_path):
+    port = edge[0]
+    wrong_length = b"INVITE sip:x SIP/2.0\r\nContent-Length: 999\r\n\r\n"
+    junk = [b"", b"\x00" * 60_000, b"INVITE", wrong_length]
+    junk.append(b"INVITE sip:x SIP/2.0\r\n" + b"X-Long: " + b"a" * 30_000 + b"\r\n\r\n")
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        for datagram in junk:
+            s.sendto(datagram, ("127.0.0.1", port))
+    assert sipp("options.xml", port, tmp_path) == 0  # still answering
+
+
+def test_an_invite_from_an_untrusted_address_is_refused(edge, redis, tmp_path):
+    assert sipp("refused.xml", edge[0], tmp_path, source="127.0.0.2") == 0  # 403, ACK
+    assert KpiStore(redis).records() == []
+
+
+def test_options_are_answered(edge, tmp_path):
+    assert sipp("options.xml", edge[0], tmp_path) == 0
+
+
+def test_prompts_are_framed_and_their_marks_come_back_once_their_last_frame_has_left():
+    out = Outgoing("alaw")
+    out.add(b"\x01" * 200)  # a frame and 40 bytes
+    out.end_prompt("1:greeting")
+    out.add(b"\x02" * 160)
+    out.end_prompt("2:ask")
+    first, marks = out.next_frame()
+    assert (first, marks) == (b"\x01" * 160, [])
+    second, marks = out.next_frame()
+    assert second == b"\x01" * 40 + SILENCE["alaw"][40:] and marks == ["1:greeting"]
+    third, marks = out.next_frame()
+    assert third == b"\x02" * 160 and marks == ["2:ask"]
+    assert out.next_frame() == (SILENCE["alaw"], [])  # nothing to say: silence, 20 ms apart
+    out.add(b"\x03" * 480)
+    out.flush()
+    assert out.next_frame() == (SILENCE["alaw"], [])
+
+
+def test_only_configured_networks_are_trusted():
+    networks = networks_of("10.0.0.0/8, 192.168.1.10/32")
+    assert trusted("10.2.3.4", networks) and trusted("192.168.1.10", networks)
+    assert not trusted("192.168.1.11", networks) and not trusted("not an address", networks)
+
+
+def test_an_address_sending_too_many_invites_is_held_back_for_a_minute():
+    limit = InviteLimit(per_minute=3)
+    assert [limit.allows("10.0.0.5", t) for t in (0, 1, 2, 3)] == [True, True, True, False]
+    assert limit.allows("10.0.0.6", 3)  # another address is counted apart
+    assert limit.allows("10.0.0.5", 60.5)  # the first INVITE has left the window
