@@ -111,6 +111,7 @@ class Services:
         self._embedded: EmbeddedRedis | None = None
         self._redis: Redis | None = None
         self._stopping = threading.Event()
+        self._follower: threading.Thread | None = None
         self.draining = threading.Event()
         """Set on SIGTERM (`serving.DrainingWorker`): health checks send the front elsewhere."""
 
@@ -150,6 +151,8 @@ class Services:
                         pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
                         pubsub.subscribe(CHANNEL)
                     pubsub.get_message(timeout=SYNC_SECONDS)
+                    if self._stopping.is_set():  # woken by close(): touch nothing more
+                        break
                     self.library.sync()
                     self.flow()
                 except RedisError:
@@ -161,7 +164,8 @@ class Services:
             if pubsub is not None:
                 pubsub.close()
 
-        threading.Thread(target=follow, name="intents-follower", daemon=True).start()
+        self._follower = threading.Thread(target=follow, name="intents-follower", daemon=True)
+        self._follower.start()
 
     @property
     def kpi(self) -> KpiStore:
@@ -414,8 +418,19 @@ class Services:
         return ThreadPoolExecutor(max_workers=2, thread_name_prefix="tts")
 
     def close(self) -> None:
-        """Close connections and stop an embedded Redis we started."""
+        """Close connections and stop an embedded Redis we started.
+
+        The intents follower is woken and waited for: once this returns it writes nothing, to
+        Redis or to the files (a store flushed for the next user would be filled again).
+        """
         self._stopping.set()
+        if self._follower is not None:
+            try:
+                self.redis.publish(CHANNEL, "0")  # wakes every follower; ours sees it must stop
+            except RedisError:
+                pass
+            self._follower.join(timeout=2 * SYNC_SECONDS)
+            self._follower = None
         if "executor" in self.__dict__:
             self.executor.shutdown(wait=False, cancel_futures=True)
         if self._redis is not None:
