@@ -151,7 +151,9 @@ def worker() -> None:
     from .jobs.retention import schedule
 
     services = _services(_settings())
-    # New intent sets' prompts are rendered here too (DATA_DIR may be this worker's own).
+    # Sets that arrive while the worker runs have their prompts rendered here too (DATA_DIR may
+    # be its own); the set served at start is `serve`'s to render, not a second time now.
+    services.flow()
     services.on_new_intent_set = lambda flow: services.render_prompts(flow.fixed_prompts())
     services.follow_intents()
     try:
