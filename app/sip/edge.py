@@ -139,7 +139,7 @@ class SipEdge:
         self.bot = settings.sip_bot_url.rstrip("/")
         self.default_queue = load_intents(settings.intents_dir).default_queue
         self.uas: Any = None
-        self.uac: Any = None
+        self.uacs: dict[int, Any] = {}
         self.calls: dict[str, SipCall] = {}
         self.limit = InviteLimit(settings.sip_invites_per_minute)
 
@@ -149,16 +149,16 @@ class SipEdge:
         from aiosipua.transport import TcpSipTransport
 
         udp = udp_transport((self.host, self.port))
-        self.uac = SipUAC(udp)
-        self.uas = SipUAS(udp, uac=self.uac, user_agent="voicebot-sip")
-        self.uas.on_invite = self._on_invite
-        self.uas.on_bye = self._on_bye
-        self.uas.on_cancel = self._on_cancel
-        await self.uas.start()
-        self.tcp = SipUAS(TcpSipTransport(local_addr=(self.host, self.port)))
-        self.tcp.on_invite = self._on_invite
-        self.tcp.on_bye = self._on_bye
-        await self.tcp.start()
+        tcp = TcpSipTransport(local_addr=(self.host, self.port))
+        # In-dialog requests (REFER, BYE) leave by the transport the call came in on.
+        self.uacs = {id(udp): SipUAC(udp), id(tcp): SipUAC(tcp)}
+        self.uas = SipUAS(udp, uac=self.uacs[id(udp)], user_agent="voicebot-sip")
+        self.tcp = SipUAS(tcp, uac=self.uacs[id(tcp)], user_agent="voicebot-sip")
+        for uas in (self.uas, self.tcp):
+            uas.on_invite = self._on_invite
+            uas.on_bye = self._on_bye
+            uas.on_cancel = self._on_cancel
+            await uas.start()
         log.warning("sip edge listening on %s:%d (udp, tcp)", self.host, self.port)
 
     async def stop(self) -> None:
@@ -356,7 +356,8 @@ class SipCall:
         if words[:1] == ["transfer"] and len(words) > 1 and self.edge.settings.sip_transfer_uri:
             target = self.edge.settings.sip_transfer_uri.format(queue=words[1])
             log.info("sip call transferred call_id=%s", self.uniqueid)
-            self.edge.uac.send_refer(self.incoming.dialog, target, self.incoming.source_addr)
+            uac = self.edge.uacs.get(id(self.incoming.transport), self.edge.uas.uac)
+            uac.send_refer(self.incoming.dialog, target, self.incoming.source_addr)
             await asyncio.sleep(2)  # the far end takes over with its own INVITE, then BYEs us
         self.incoming.hangup()
 

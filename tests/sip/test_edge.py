@@ -52,28 +52,12 @@ def edge(redis_url, redis, tmp_path, prompt_cache_dir):
     bot.stop()
 
 
-def sipp(scenario, port, tmp_path, source="127.0.0.1"):
-    """One call of a SIPp scenario; its exit code (0: every step as scripted)."""
+def sipp(scenario, port, tmp_path, source="127.0.0.1", transport="u1"):
+    """One call of a SIPp scenario over UDP (u1) or TCP (t1); 0: every step went as scripted."""
+    options = ["-m", "1", "-i", source, "-t", transport, "-timeout", "60s", "-nostdin"]
+    options += ["-p", str(free_port()), "-mp", str(free_port()), "-trace_err", "-trace_msg"]
     done = subprocess.run(
-        [
-            "sipp",
-            f"127.0.0.1:{port}",
-            "-sf",
-            str(HERE / scenario),
-            "-m",
-            "1",
-            "-i",
-            source,
-            "-p",
-            str(free_port()),
-            "-mp",
-            str(free_port()),
-            "-timeout",
-            "60s",
-            "-nostdin",
-            "-trace_err",
-            "-trace_msg",
-        ],  # fmt: skip
+        ["sipp", f"127.0.0.1:{port}", "-sf", str(HERE / scenario), *options],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -82,9 +66,12 @@ def sipp(scenario, port, tmp_path, source="127.0.0.1"):
     return done.returncode
 
 
-def test_a_trunk_call_hears_the_bot_presses_0_and_is_referred_to_the_queue(edge, redis, tmp_path):
+@pytest.mark.parametrize("transport", ["u1", "t1"])
+def test_a_trunk_call_hears_the_bot_presses_0_and_is_referred_to_the_queue(
+    edge, redis, tmp_path, transport
+):
     port, log = edge
-    assert sipp("caller_presses_0.xml", port, tmp_path) == 0  # INVITE … REFER, 202, BYE
+    assert sipp("caller_presses_0.xml", port, tmp_path, transport=transport) == 0  # … REFER, BYE
     messages = next(tmp_path.glob("caller_presses_0_*_messages.log")).read_text()
     assert "m=audio" in messages and "RTP/AVP 8 101" in messages  # PCMA chosen, with events
     assert "Refer-To: <sip:borgerservice@127.0.0.1:5999>" in messages
