@@ -239,10 +239,10 @@ class SipCall:
 
         try:
             self.rtp = CallSession(
-                self.edge.host if self.edge.host != "0.0.0.0" else "127.0.0.1",
+                self.edge.host,  # where RTP is bound
                 free_udp_port(self.edge.host),
                 self.incoming.sdp_offer,
-                advertised_ip=self.edge.settings.sip_public_ip or None,
+                advertised_ip=self._media_address(),
                 supported_codecs=list(PAYLOAD_TYPES),
                 symmetric_rtp=True,
             )
@@ -269,6 +269,20 @@ class SipCall:
         if self.bot_hung_up:
             await self._what_next()
         await self.close(bye=False)
+
+    def _media_address(self) -> str:
+        """The address put in our SDP.
+
+        SIP_PUBLIC_IP, else the listen address, else (listening on every interface) the one
+        this host sends from toward the caller.
+        """
+        if self.edge.settings.sip_public_ip:
+            return self.edge.settings.sip_public_ip
+        if self.edge.host not in ("0.0.0.0", ""):
+            return self.edge.host
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect((self.incoming.source_addr[0], 9))  # no packet is sent
+            return str(probe.getsockname()[0])
 
     async def _connect_bot(self, law: str) -> None:
         import websockets

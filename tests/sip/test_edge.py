@@ -140,3 +140,21 @@ def test_an_address_sending_too_many_invites_is_held_back_for_a_minute():
     assert [limit.allows("10.0.0.5", t) for t in (0, 1, 2, 3)] == [True, True, True, False]
     assert limit.allows("10.0.0.6", 3)  # another address is counted apart
     assert limit.allows("10.0.0.5", 60.5)  # the first INVITE has left the window
+
+
+@pytest.mark.parametrize(
+    ("listen", "public", "expected"),
+    [
+        ("0.0.0.0", None, "127.0.0.1"),
+        ("127.0.0.1", None, "127.0.0.1"),
+        ("0.0.0.0", "198.51.100.7", "198.51.100.7"),
+    ],
+)
+def test_the_sdp_names_an_address_the_caller_can_reach(listen, public, expected):
+    from types import SimpleNamespace
+
+    from app.sip.edge import SipCall
+
+    edge = SimpleNamespace(host=listen, settings=SimpleNamespace(sip_public_ip=public))
+    incoming = SimpleNamespace(call_id="1-2@127.0.0.1", source_addr=("127.0.0.1", 5070))
+    assert SipCall(edge, incoming)._media_address() == expected
