@@ -194,7 +194,7 @@ class SipEdge:
             asyncio.get_running_loop().create_task(call.close(bye=False))
 
     def _on_cancel(self, request: Any, _addr: Any) -> None:
-        call = self.calls.get(request.call_id) if hasattr(request, "call_id") else None
+        call = self.calls.get(request.call_id or "")
         if call is not None:
             asyncio.get_running_loop().create_task(call.close(bye=False))
 
@@ -232,6 +232,8 @@ class SipCall:
         self.out: Outgoing | None = None
         self.closed = asyncio.Event()
         self.bot_hung_up = False
+        self.to_bot: asyncio.Queue[str | bytes] = asyncio.Queue()
+        """Caller audio, keys and marks for the bot, sent in order by one task."""
 
     async def run(self) -> None:
         """Answer, bridge until either side ends, then transfer or hang up."""
@@ -265,7 +267,7 @@ class SipCall:
         self.rtp.on_dtmf = self._caller_key
         self.incoming.accept(self.rtp.sdp_answer)
         log.info("sip call answered call_id=%s codec=%s", self.uniqueid, law)
-        await asyncio.gather(self._from_bot(), self._pace())
+        await asyncio.gather(self._from_bot(), self._pace(), self._send_to_bot())
         if self.bot_hung_up:
             await self._what_next()
         await self.close(bye=False)
@@ -299,24 +301,29 @@ class SipCall:
             subprotocols=["media"],  # type: ignore[list-item]
             max_size=asterisk_media.MAX_MEDIA_MESSAGE * 2,
         )
-        await self.ws.send(f"MEDIA_START connection_id:{self.uniqueid} format:{law} "
-                           "optimal_frame_size:160")  # fmt: skip
+        start = f"MEDIA_START connection_id:{self.uniqueid} format:{law} optimal_frame_size:160"
+        await self.ws.send(start)
 
     def _caller_audio(self, pcm: bytes, _timestamp: int) -> None:
-        if self.ws is None or self.out is None or self.closed.is_set():
-            return
-        g711 = pcm16_to_alaw(pcm) if self.out.law == "alaw" else pcm16_to_ulaw(pcm)
-        asyncio.get_running_loop().create_task(self._send(g711))
+        # aiortp hands over PCM (lost packets concealed); the bot takes the call's G.711.
+        if self.out is not None and not self.closed.is_set():
+            law = pcm16_to_alaw if self.out.law == "alaw" else pcm16_to_ulaw
+            self.to_bot.put_nowait(law(pcm))
 
     def _caller_key(self, digit: str, _duration: int) -> None:
         if digit in asterisk_media.DIGITS:
-            asyncio.get_running_loop().create_task(self._send(f"DTMF_END digit:{digit}"))
+            self.to_bot.put_nowait(f"DTMF_END digit:{digit}")
 
-    async def _send(self, message: str | bytes) -> None:
-        try:
-            await self.ws.send(message)
-        except Exception:  # noqa: BLE001 - the bot's side closed: the call is ending anyway
-            self.closed.set()
+    async def _send_to_bot(self) -> None:
+        """Everything for the bot, in the order it happened, until the call ends."""
+        while not self.closed.is_set():
+            try:
+                message = await asyncio.wait_for(self.to_bot.get(), timeout=0.1)
+                await self.ws.send(message)
+            except TimeoutError:
+                continue
+            except Exception:  # noqa: BLE001 - the bot's side closed: the call is ending anyway
+                self.closed.set()
 
     async def _from_bot(self) -> None:
         """Commands and prompt audio from the bot, until it hangs up or the call ends."""
@@ -348,7 +355,7 @@ class SipCall:
             frame, marks = self.out.next_frame()
             self.rtp.send_audio(frame, timestamp)
             for mark in marks:
-                await self._send(f"MEDIA_BUFFERING_COMPLETED {mark}")
+                self.to_bot.put_nowait(f"MEDIA_BUFFERING_COMPLETED {mark}")
             timestamp += FRAME
             due += 0.02
             await asyncio.sleep(max(0.0, due - loop.time()))

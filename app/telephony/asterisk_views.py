@@ -17,7 +17,7 @@ import time
 from collections import deque
 from typing import Any
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, g, request
 from flask_sock import Sock
 from redis.exceptions import RedisError
 from simple_websocket import ConnectionClosed
@@ -63,8 +63,8 @@ def authenticate() -> None:
     if not sent or not hmac.compare_digest(sent.encode(), password.encode()):
         log.warning("asterisk request without the right password endpoint=%s", request.endpoint)
         abort(Response("wrong or missing password\n", 401, {"WWW-Authenticate": "Basic"}))
-    if request.endpoint == "asterisk.media":
-        call_id(request.args.get("call", ""))  # refused before the upgrade, not after it
+    if request.endpoint == "asterisk.media":  # refused before the upgrade, not after it
+        g.asterisk_call = call_id(request.args.get("call", ""))
 
 
 def call_id(raw: str) -> str:
@@ -132,7 +132,7 @@ class AsteriskSink:
 def media(ws: Any) -> None:
     """One call from Asterisk, from MEDIA_START until we hang up or the channel goes."""
     svc = services()
-    this_call = call_id(request.args.get("call", ""))
+    this_call = g.asterisk_call  # checked by `authenticate`
     caller = request.args.get("caller", "")
     if caller and not CALLER.match(caller):
         caller = ""  # a withheld or odd caller id: the call goes on without it
