@@ -114,6 +114,8 @@ class IntentSet:
     """Content hash of the files; changes exactly when they do."""
     queue_labels: dict[str, str] = field(default_factory=dict)
     """Queue id → the name staff know it by (`index.yaml`)."""
+    queue_sip: dict[str, str] = field(default_factory=dict)
+    """Queue id → the SIP address the SIP edge transfers its calls to (`sip:` in `index.yaml`)."""
 
     def queue_for(self, intent: Intent | None) -> str:
         """The intent's own queue, else its topic's, else the default."""
@@ -164,6 +166,7 @@ def load_intents(directory: Path) -> IntentSet:
         index.menu,
         digest.hexdigest()[:16],
         index.queue_labels,
+        index.queue_sip,
     )
 
 
@@ -183,6 +186,7 @@ class _Index:
     default_queue: str
     menu: tuple[str, ...]
     queue_labels: dict[str, str]
+    queue_sip: dict[str, str]
 
 
 def _compose(path: Path, problems: list[str]) -> yaml.Node | None:
@@ -255,7 +259,31 @@ def _load_index(path: Path, problems: list[str]) -> _Index | None:
         str(q): str(spec.get("label", q)) if isinstance(spec, dict) else str(q)
         for q, spec in queues_raw.items()
     }
-    return _Index(topics, queues, str(default_queue), tuple(menu_raw or ()), labels)
+    sip = _queue_sip(queues_raw, data.get("queues", ({}, None))[1], path, problems)
+    return _Index(topics, queues, str(default_queue), tuple(menu_raw or ()), labels, sip)
+
+
+SIP_TARGET = re.compile(r"sips?:[A-Za-z0-9_.!~*'()&=+$,;?/%-]+@[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+"""A queue's SIP address: user@host[:port], no parameters or headers (those are the edge's)."""
+
+
+def _queue_sip(
+    queues_raw: dict[str, Any], node: yaml.Node | None, path: Path, problems: list[str]
+) -> dict[str, str]:
+    """Queue id → its `sip:` target; a malformed one is a problem at its line."""
+    targets: dict[str, str] = {}
+    for queue, spec in queues_raw.items():
+        if not isinstance(spec, dict) or "sip" not in spec:
+            continue
+        target = spec["sip"]
+        if not isinstance(target, str) or not SIP_TARGET.fullmatch(target):
+            line = _line_of_key(node, str(queue))
+            problems.append(
+                f"{path}:{line}: queue '{queue}' sip must look like sip:user@host[:port]"
+            )
+            continue
+        targets[str(queue)] = target
+    return targets
 
 
 def _line_of_key(node: yaml.Node | None, key: str) -> int:

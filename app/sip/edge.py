@@ -5,7 +5,8 @@ RFC 4733 telephone-event) and becomes a chan_websocket session to the bot (`/ast
 BOT_URL): the edge does for the bot what Asterisk's channel driver does — G.711 frames in, our
 prompts framed and paced at 20 ms out, `MEDIA_BUFFERING_COMPLETED` once a prompt's last packet
 has left, keys as `DTMF_END`. When the bot hangs up its side, the edge asks what follows and
-transfers by REFER to the queue's configured SIP address, or says BYE.
+transfers by REFER to the queue's configured SIP address (bridging a second leg when REFER is
+refused), or says BYE.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ..config import Settings
 from ..dialogue.intents import load_intents
 from ..speech.codecs import pcm16_to_alaw, pcm16_to_ulaw
 from ..telephony import asterisk_media
+from .transfer import Bridge, Transfer, choose
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,12 @@ PAYLOAD_TYPES = {8: "alaw", 0: "ulaw"}
 SILENCE = {"alaw": b"\xd5" * FRAME, "ulaw": b"\xff" * FRAME}
 MAX_QUEUED_FRAMES = 3000
 """A minute of prompt audio queued for one call; more is not ours to play."""
+SESSION_EXPIRES = 1800
+"""RFC 4028 session interval offered: a call whose far end vanished is ended within it."""
+REFER_WAIT = 8.0
+"""Seconds for the caller's side to answer our REFER before we bridge the call ourselves."""
+TRANSFER_WAIT = 32.0
+"""Seconds for the final NOTIFY of a transfer; silence after a 202 is taken as success."""
 
 
 @dataclass
@@ -141,6 +149,8 @@ class SipEdge:
         self.uas: Any = None
         self.uacs: dict[int, Any] = {}
         self.calls: dict[str, SipCall] = {}
+        self.legs: dict[str, SipCall] = {}
+        """Second legs (bridged transfers) by their Call-ID → the caller's call."""
         self.limit = InviteLimit(settings.sip_invites_per_minute)
 
     async def start(self) -> None:
@@ -152,18 +162,24 @@ class SipEdge:
         tcp = TcpSipTransport(local_addr=(self.host, self.port))
         # In-dialog requests (REFER, BYE) leave by the transport the call came in on.
         self.uacs = {id(udp): SipUAC(udp), id(tcp): SipUAC(tcp)}
-        self.uas = SipUAS(udp, uac=self.uacs[id(udp)], user_agent="voicebot-sip")
-        self.tcp = SipUAS(tcp, uac=self.uacs[id(tcp)], user_agent="voicebot-sip")
+        common = {"user_agent": "voicebot-sip", "session_expires": SESSION_EXPIRES}
+        self.uas = SipUAS(udp, uac=self.uacs[id(udp)], **common)
+        self.tcp = SipUAS(tcp, uac=self.uacs[id(tcp)], **common)
         for uas in (self.uas, self.tcp):
             uas.on_invite = self._on_invite
             uas.on_bye = self._on_bye
             uas.on_cancel = self._on_cancel
+            uas.on_reinvite = self._on_reinvite
+            uas.on_transfer_progress = self._on_transfer_progress
+            uas.on_session_expired = self._on_session_expired
             await uas.start()
+            uas.transport.on_message = self._responses_to_refer(uas.transport.on_message)
         log.warning("sip edge listening on %s:%d (udp, tcp)", self.host, self.port)
 
     async def stop(self) -> None:
         """Hang up every call, then close the transports."""
         for call in list(self.calls.values()):
+            call.caller_gone(bye=True)
             await call.close(bye=True)
         await self.uas.stop()
         await self.tcp.stop()
@@ -191,12 +207,48 @@ class SipEdge:
     def _on_bye(self, incoming: Any, _request: Any) -> None:
         call = self.calls.get(incoming.call_id)
         if call is not None:
-            asyncio.get_running_loop().create_task(call.close(bye=False))
+            call.caller_gone()
+        leg = self.legs.get(incoming.call_id)
+        if leg is not None:  # the agent hung up a bridged call: so does the caller
+            leg.agent_gone()
 
     def _on_cancel(self, request: Any, _addr: Any) -> None:
         call = self.calls.get(request.call_id or "")
         if call is not None:
-            asyncio.get_running_loop().create_task(call.close(bye=False))
+            call.caller_gone()
+
+    def _on_session_expired(self, incoming: Any) -> None:
+        call = self.calls.get(incoming.call_id)
+        if call is not None:
+            log.warning("sip session expired, no refresh call_id=%s", call.uniqueid)
+            call.caller_gone(bye=True)
+
+    def _on_reinvite(self, incoming: Any) -> None:
+        call = self.calls.get(incoming.call_id)
+        if call is None:
+            incoming.reject(481, "Call/Transaction Does Not Exist")
+            return
+        call.renegotiate()
+
+    def _on_transfer_progress(self, call_id: str, status: int, _reason: str) -> None:
+        call = self.calls.get(call_id)
+        if call is not None and status >= 200 and not call.transferred.done():
+            call.transferred.set_result(status)
+
+    def _responses_to_refer(self, inner: Any) -> Any:
+        """Responses to our REFER, which aiosipua drops (not its dialog), go to the call."""
+        from aiosipua import SipResponse
+
+        def on_message(message: Any, addr: tuple[str, int]) -> None:
+            cseq = getattr(message, "cseq", None)
+            if isinstance(message, SipResponse) and cseq and cseq.method.upper() == "REFER":
+                call = self.calls.get(message.call_id or "")
+                if call is not None and message.status_code >= 200 and not call.referred.done():
+                    call.referred.set_result(message.status_code)
+                return
+            inner(message, addr)
+
+        return on_message
 
 
 def udp_transport(local_addr: tuple[str, int]) -> Any:
@@ -228,21 +280,41 @@ class SipCall:
         self.incoming = incoming
         self.uniqueid = "sip-" + "".join(c for c in incoming.call_id if c.isalnum())[:48]
         self.rtp: Any = None
+        self.rtp_port = 0
         self.ws: Any = None
         self.out: Outgoing | None = None
         self.closed = asyncio.Event()
+        """The media part is over (either side)."""
+        self.ended = asyncio.Event()
+        """The caller's side ended the dialog (BYE, CANCEL), or we must end it."""
+        self.bye_due = False
         self.bot_hung_up = False
+        self.held = False
+        """The caller put us on hold (re-INVITE sendonly/inactive): prompts wait."""
         self.to_bot: asyncio.Queue[str | bytes] = asyncio.Queue()
         """Caller audio, keys and marks for the bot, sent in order by one task."""
+        self.referred: asyncio.Future[int] | None = None
+        """The final response to our REFER."""
+        self.transferred: asyncio.Future[int] | None = None
+        """The final status the caller's side reports (NOTIFY) for the transfer."""
+        self.bridge: Bridge | None = None
+
+    @property
+    def number(self) -> str:
+        """The caller's number from P-Asserted-Identity, else From: digits and + only."""
+        asserted = self.incoming.invite.get_header("p-asserted-identity") or ""
+        source = asserted or self.incoming.caller
+        return "".join(c for c in source.split("@")[0].split(":")[-1] if c in "+0123456789")
 
     async def run(self) -> None:
         """Answer, bridge until either side ends, then transfer or hang up."""
         from aiosipua import CallSession
 
         try:
+            self.rtp_port = free_udp_port(self.edge.host)
             self.rtp = CallSession(
                 self.edge.host,  # where RTP is bound
-                free_udp_port(self.edge.host),
+                self.rtp_port,
                 self.incoming.sdp_offer,
                 advertised_ip=self._media_address(),
                 supported_codecs=list(PAYLOAD_TYPES),
@@ -262,15 +334,60 @@ class SipCall:
             self.incoming.reject(503, "Service Unavailable")
             self.edge.calls.pop(self.incoming.call_id, None)
             return
-        await self.rtp.start()
-        self.rtp.on_audio = self._caller_audio
-        self.rtp.on_dtmf = self._caller_key
-        self.incoming.accept(self.rtp.sdp_answer)
-        log.info("sip call answered call_id=%s codec=%s", self.uniqueid, law)
-        await asyncio.gather(self._from_bot(), self._pace(), self._send_to_bot())
-        if self.bot_hung_up:
-            await self._what_next()
-        await self.close(bye=False)
+        try:
+            if self.ended.is_set():  # CANCEL arrived while the bot was being reached
+                return
+            await self.rtp.start()
+            self.rtp.on_audio = self._caller_audio
+            self.rtp.on_dtmf = self._caller_key
+            self.incoming.accept(self.rtp.sdp_answer)
+            log.info("sip call answered call_id=%s codec=%s", self.uniqueid, law)
+            await asyncio.gather(self._from_bot(), self._pace(), self._send_to_bot())
+            if self.bot_hung_up and not self.ended.is_set():
+                await self._what_next()
+        finally:
+            await self.close(bye=self.bye_due or not self.ended.is_set())
+
+    def caller_gone(self, bye: bool = False) -> None:
+        """The caller's side ended the call (BYE, CANCEL), or it went quiet (`bye`: we end it)."""
+        self.bye_due = bye
+        self.ended.set()
+        self.closed.set()
+        if self.ws is not None:  # wakes the reader
+            asyncio.get_running_loop().create_task(self.ws.close())
+
+    def agent_gone(self) -> None:
+        """The contact centre hung up a bridged call."""
+        if self.bridge is not None:
+            self.bridge.ended.set()
+
+    def renegotiate(self) -> None:
+        """A re-INVITE: answer its offer on the same port and codec; hold pauses our prompts."""
+        from aiosipua.sdp_negotiate import negotiate_sdp
+
+        offer = self.incoming.sdp_offer
+        if self.rtp is None or offer is None:
+            self.incoming.accept(self.rtp.sdp_answer if self.rtp is not None else None)
+            return
+        try:
+            answer, _ = negotiate_sdp(
+                offer=offer,
+                local_ip=self._media_address(),
+                rtp_port=self.rtp_port,
+                supported_codecs=[self.rtp.chosen_payload_type],
+            )
+        except Exception:  # noqa: BLE001 - a new offer without our codec: keep the old session
+            self.incoming.reject(488, "Not Acceptable Here")
+            return
+        audio = offer.audio
+        address = offer.rtp_address
+        self.held = audio is not None and (
+            audio.direction in ("sendonly", "inactive") or (address and address[0] == "0.0.0.0")
+        )
+        if address and address[0] != "0.0.0.0" and not self.held:
+            self.rtp.update_remote(address)
+        self.incoming.accept(answer)
+        log.info("sip call re-invited call_id=%s held=%s", self.uniqueid, self.held)
 
     def _media_address(self) -> str:
         """The address put in our SDP.
@@ -289,12 +406,10 @@ class SipCall:
     async def _connect_bot(self, law: str) -> None:
         import websockets
 
-        caller = self.incoming.caller
-        number = "".join(c for c in caller.split("@")[0].split(":")[-1] if c in "+0123456789")
         url = self.edge.bot.replace("http", "ws", 1) + "/asterisk/media?via=sip"
         url += f"&call={self.uniqueid}"
-        if number:
-            url += "&caller=" + quote(number)
+        if self.number:
+            url += "&caller=" + quote(self.number)
         self.ws = await websockets.connect(
             url,
             additional_headers={"Authorization": _basic(self.edge.settings.asterisk_password)},
@@ -311,7 +426,7 @@ class SipCall:
             self.to_bot.put_nowait(law(pcm))
 
     def _caller_key(self, digit: str, _duration: int) -> None:
-        if digit in asterisk_media.DIGITS:
+        if digit in asterisk_media.DIGITS and not self.closed.is_set():
             self.to_bot.put_nowait(f"DTMF_END digit:{digit}")
 
     async def _send_to_bot(self) -> None:
@@ -347,45 +462,115 @@ class SipCall:
             self.closed.set()
 
     async def _pace(self) -> None:
-        """One RTP packet every 20 ms on a monotonic clock; marks go back as packets leave."""
+        """One RTP packet every 20 ms on a monotonic clock; marks go back as packets leave.
+
+        On hold nothing is sent and the prompts wait where they are.
+        """
         assert self.out is not None
         loop = asyncio.get_running_loop()
         timestamp, due = 0, loop.time()
         while not self.closed.is_set():
-            frame, marks = self.out.next_frame()
-            self.rtp.send_audio(frame, timestamp)
-            for mark in marks:
-                self.to_bot.put_nowait(f"MEDIA_BUFFERING_COMPLETED {mark}")
+            if not self.held:
+                frame, marks = self.out.next_frame()
+                self.rtp.send_audio(frame, timestamp)
+                for mark in marks:
+                    self.to_bot.put_nowait(f"MEDIA_BUFFERING_COMPLETED {mark}")
             timestamp += FRAME
             due += 0.02
             await asyncio.sleep(max(0.0, due - loop.time()))
 
-    async def _what_next(self) -> None:
-        """Ask the bot (as a dialplan would) and carry it out: REFER to the queue, or BYE."""
+    async def _ask_bot(self) -> dict[str, Any]:
+        """The bot's next step, as a dialplan would ask; a person when the bot cannot say."""
+        import json
         import urllib.request
 
         url = f"{self.edge.bot}/asterisk/calls/{self.uniqueid}/next"
         request = urllib.request.Request(url, data=b"x=1", method="POST")
         request.add_header("Authorization", _basic(self.edge.settings.asterisk_password))
+        request.add_header("Accept", "application/json")
         try:
             answer = await asyncio.to_thread(
-                lambda: urllib.request.urlopen(request, timeout=5).read().decode()
+                lambda: urllib.request.urlopen(request, timeout=5).read()
             )
+            return dict(json.loads(answer))
         except Exception:  # noqa: BLE001 - a person rather than silence
-            answer = "transfer " + self.edge.default_queue
-        words = answer.split()
-        if words[:1] == ["transfer"] and len(words) > 1 and self.edge.settings.sip_transfer_uri:
-            target = self.edge.settings.sip_transfer_uri.format(queue=words[1])
-            log.info("sip call transferred call_id=%s", self.uniqueid)
-            uac = self.edge.uacs.get(id(self.incoming.transport), self.edge.uas.uac)
-            uac.send_refer(self.incoming.dialog, target, self.incoming.source_addr)
-            await asyncio.sleep(2)  # the far end takes over with its own INVITE, then BYEs us
-        self.incoming.hangup()
+            log.exception("no next step from the bot, transferring call_id=%s", self.uniqueid)
+            return {"action": "transfer", "queue": self.edge.default_queue}
+
+    async def _what_next(self) -> None:
+        """Carry out the bot's next step: REFER to the queue, else bridge to it, or BYE."""
+        transfer = choose(
+            await self._ask_bot(), self.edge.settings.sip_transfer_uri, self.edge.default_queue
+        )
+        if transfer is None or self.ended.is_set():
+            return
+        if not await self._refer(transfer):
+            await self._bridge(transfer)
+
+    def _uac(self) -> Any:
+        """The UAC on the transport the call came in by (in-dialog requests go back that way)."""
+        return self.edge.uacs.get(id(self.incoming.transport), self.edge.uas.uac)
+
+    async def _refer(self, transfer: Transfer) -> bool:
+        """Ask the caller's side to call the queue itself; False when it will not or could not."""
+        loop = asyncio.get_running_loop()
+        self.referred, self.transferred = loop.create_future(), loop.create_future()
+        headers = {"Refer-To": transfer.refer_to(), **transfer.headers()}
+        # aiosipua's send_refer takes no extra headers; this is the call it makes.
+        self._uac()._send_in_dialog(
+            self.incoming.dialog, "REFER", self.incoming.source_addr, extra_headers=headers
+        )
+        log.info("sip call referred call_id=%s", self.uniqueid)
+        status = await self._until(self.referred, REFER_WAIT)
+        if self.ended.is_set():
+            return True
+        if status is None or status >= 300:
+            log.warning("REFER refused (%s), bridging call_id=%s", status, self.uniqueid)
+            return False
+        final = await self._until(self.transferred, TRANSFER_WAIT)
+        if final is not None and final >= 300 and not self.ended.is_set():
+            log.warning("transfer failed (%s), bridging call_id=%s", final, self.uniqueid)
+            return False
+        return True
+
+    async def _bridge(self, transfer: Transfer) -> None:
+        """Call the queue ourselves and relay audio between the two legs until one hangs up."""
+        assert self.out is not None
+        uac = self.edge.uas.uac
+        self.bridge = Bridge(self.rtp, self.out.law, self.edge.host, self._media_address())
+        port = free_udp_port(self.edge.host)
+        if not await self.bridge.dial(uac, transfer, self.number, port):
+            log.error("transfer impossible, the call ends call_id=%s", self.uniqueid)
+            return
+        leg = self.bridge.leg.call_id
+        self.edge.legs[leg] = self
+        log.info("sip call bridged call_id=%s", self.uniqueid)
+        ended = asyncio.ensure_future(self.ended.wait())
+        agent = asyncio.ensure_future(self.bridge.ended.wait())
+        await asyncio.wait({ended, agent}, return_when=asyncio.FIRST_COMPLETED)
+        ended.cancel()
+        agent.cancel()
+        self.edge.legs.pop(leg, None)
+        await self.bridge.close(uac, bye=self.ended.is_set())
+        log.warning(
+            "sip bridge ended call_id=%s frames_to_agent=%d frames_to_caller=%d",
+            self.uniqueid,
+            self.bridge.frames["to_agent"],
+            self.bridge.frames["to_caller"],
+        )
+
+    async def _until(self, future: asyncio.Future[int], timeout: float) -> int | None:
+        """The future's result, or None on timeout or once the caller has gone."""
+        ended = asyncio.ensure_future(self.ended.wait())
+        await asyncio.wait({future, ended}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        ended.cancel()
+        return future.result() if future.done() else None
 
     async def close(self, bye: bool) -> None:
         """End the call's media and its socket to the bot (and say BYE if asked)."""
-        if self.closed.is_set() and self.rtp is None:
+        if self.edge.calls.get(self.incoming.call_id) is not self:
             return
+        self.edge.calls.pop(self.incoming.call_id, None)
         self.closed.set()
         if bye:
             self.incoming.hangup()
@@ -393,11 +578,9 @@ class SipCall:
             await self.ws.close()
         if self.rtp is not None:
             await self.rtp.close()
-            self.rtp = None
         if self.out is not None:
             seconds = self.out.played * FRAME / 8000
             log.warning("sip call ended call_id=%s bot_audio_seconds=%.1f", self.uniqueid, seconds)
-        self.edge.calls.pop(self.incoming.call_id, None)
 
 
 def _basic(password: str | None) -> str:

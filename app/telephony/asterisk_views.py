@@ -17,7 +17,7 @@ import time
 from collections import deque
 from typing import Any
 
-from flask import Blueprint, Response, abort, g, request
+from flask import Blueprint, Response, abort, g, jsonify, request
 from flask_sock import Sock
 from redis.exceptions import RedisError
 from simple_websocket import ConnectionClosed
@@ -26,7 +26,7 @@ from ..routing.handoff import HandoffStore
 from ..speech.codecs import alaw_to_ulaw, ulaw_to_alaw
 from . import asterisk_media
 from .asterisk_media import BufferingCompleted, DtmfEnd, FlowControl, MediaStart, ProtocolError
-from .live_calls import next_step, open_session
+from .live_calls import NextStep, next_step, open_session
 from .session import CallSession
 from .twilio_http import services
 
@@ -78,13 +78,24 @@ def next_for_dialplan(call: str) -> Response:
     """What the dialplan does after Dial(): `transfer <queue>` or `hangup`.
 
     `apologise` follows when the media broke before the conversation ended (play an error sound).
+    Asked for JSON (the SIP edge does), the answer also names the queue's SIP address from
+    `index.yaml` and the hand-off id an agent's software looks up at `/api/handoffs/<id>`.
     """
     svc = services()
+    ours = call_id(call)
     try:
-        step = next_step(svc, call_id(call))
+        step = next_step(svc, ours)
     except RedisError:
         log.exception("redis unavailable after the media, transferring call_id=%s", call)
-        return _text(f"transfer {svc.flow().intents.default_queue}")
+        step = NextStep(svc.flow().intents.default_queue)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(
+            action="transfer" if step.queue else "hangup",
+            queue=step.queue,
+            sip=svc.flow().intents.queue_sip.get(step.queue or ""),
+            handoff=ours if step.handoff else None,
+            apologise=step.apologise,
+        )
     words = [f"transfer {step.queue}" if step.queue else "hangup"]
     if step.apologise:
         words.append("apologise")

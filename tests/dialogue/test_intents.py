@@ -207,3 +207,28 @@ def test_web_answer_placeholders_are_checked_like_the_answer(intent_dir):
     path = write(intent_dir, "pas.yaml", GOOD + "web_answer: Åbent {aabent}.\n")
     (problem,) = check_intents(intent_dir)
     assert problem.startswith(f"{path}:8: unknown placeholder '{{aabent}}'")
+
+
+def test_a_queue_may_name_the_sip_address_its_calls_are_transferred_to(intent_dir):
+    index = intent_dir.parent / "index.yaml"
+    text = index.read_text().replace(
+        "jobcenter: {label: Jobcenter}",
+        "jobcenter: {label: Jobcenter, sip: 'sip:jobcenter@cc.kommune.dk:5060'}",
+    )
+    index.write_text(text)
+    assert load_intents(intent_dir).queue_sip == {"jobcenter": "sip:jobcenter@cc.kommune.dk:5060"}
+
+
+@pytest.mark.parametrize(
+    "target", ["tel:+4543591000", "sip:kø@cc", "sip:a@cc;transport=tcp", "sip:a@cc?X-A=1", 5060]
+)
+def test_a_queue_sip_address_must_be_a_plain_sip_uri(intent_dir, target):
+    index = intent_dir.parent / "index.yaml"
+    text = index.read_text()
+    index.write_text(
+        text.replace("jobcenter: {label: Jobcenter}", f"jobcenter: {{sip: {target!r}}}")
+    )
+    line = 1 + text.splitlines().index("  jobcenter: {label: Jobcenter}")
+    assert check_intents(intent_dir) == [
+        f"{index}:{line}: queue 'jobcenter' sip must look like sip:user@host[:port]"
+    ]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.kpi.store import KpiStore
+from app.routing.handoff import HandoffStore
 from app.sip.edge import SILENCE, InviteLimit, Outgoing, networks_of, trusted
 from tests.conftest import INTENTS_DIR, wait_until
 from tests.processes import Node, free_port
@@ -20,9 +21,23 @@ PASSWORD = "asterisk-kode-0123456789"
 
 
 @pytest.fixture
-def edge(redis_url, redis, tmp_path, prompt_cache_dir):
-    """A bot node and the SIP edge in front of it; yields (the edge's SIP port, its log)."""
+def agent_port():
+    """Where the contact centre's borgerservice queue takes SIP calls (a SIPp UAS, when run)."""
+    return free_port()
+
+
+@pytest.fixture
+def edge(redis_url, redis, tmp_path, prompt_cache_dir, agent_port):
+    """A bot node and the SIP edge in front of it; yields (the edge's SIP port, its log).
+
+    borgerservice names its own SIP address in index.yaml; other queues use SIP_TRANSFER_URI.
+    """
     shutil.copytree(INTENTS_DIR.parent, tmp_path / "intents")
+    index = tmp_path / "intents" / "index.yaml"
+    queue = (
+        f"borgerservice: {{label: Borgerservice, sip: 'sip:borgerservice@127.0.0.1:{agent_port}'}}"
+    )
+    index.write_text(index.read_text().replace("borgerservice: {label: Borgerservice}", queue))
     if (prompt_cache_dir / "prompts").exists():
         shutil.copytree(prompt_cache_dir / "prompts", tmp_path / "var" / "prompts")
     bot_port, sip_port = free_port(), free_port()
@@ -38,7 +53,7 @@ def edge(redis_url, redis, tmp_path, prompt_cache_dir):
         "SIP_LISTEN": f"127.0.0.1:{sip_port}",
         "SIP_TRUSTED": "127.0.0.1/32",
         "SIP_BOT_URL": f"http://127.0.0.1:{bot_port}",
-        "SIP_TRANSFER_URI": "sip:{queue}@127.0.0.1:5999",
+        "SIP_TRANSFER_URI": "sip:{queue}@127.0.0.1:5999",  # queues without their own
     }
     env.pop("TWILIO_AUTH_TOKEN", None)
     (tmp_path / "bot").mkdir()
@@ -52,35 +67,70 @@ def edge(redis_url, redis, tmp_path, prompt_cache_dir):
     bot.stop()
 
 
+def sipp_command(scenario, port=None, source="127.0.0.1", transport="u1", local_port=None):
+    """SIPp running one call of a scenario: to the edge at `port`, or (no port) as a UAS."""
+    options = ["-m", "1", "-i", source, "-t", transport, "-timeout", "60s", "-nostdin"]
+    options += ["-p", str(local_port or free_port()), "-mp", str(free_port())]
+    target = [f"127.0.0.1:{port}"] if port else []
+    return ["sipp", *target, "-sf", str(HERE / scenario), *options, "-trace_err", "-trace_msg"]
+
+
 def sipp(scenario, port, tmp_path, source="127.0.0.1", transport="u1"):
     """One call of a SIPp scenario over UDP (u1) or TCP (t1); 0: every step went as scripted."""
-    options = ["-m", "1", "-i", source, "-t", transport, "-timeout", "60s", "-nostdin"]
-    options += ["-p", str(free_port()), "-mp", str(free_port()), "-trace_err", "-trace_msg"]
-    done = subprocess.run(
-        ["sipp", f"127.0.0.1:{port}", "-sf", str(HERE / scenario), *options],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
+    command = sipp_command(scenario, port, source, transport)
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=90)
     return done.returncode
 
 
 @pytest.mark.parametrize("transport", ["u1", "t1"])
 def test_a_trunk_call_hears_the_bot_presses_0_and_is_referred_to_the_queue(
-    edge, redis, tmp_path, transport
+    edge, redis, tmp_path, transport, agent_port
 ):
     port, log = edge
     assert sipp("caller_presses_0.xml", port, tmp_path, transport=transport) == 0  # … REFER, BYE
     messages = next(tmp_path.glob("caller_presses_0_*_messages.log")).read_text()
     assert "m=audio" in messages and "RTP/AVP 8 101" in messages  # PCMA chosen, with events
-    assert "Refer-To: <sip:borgerservice@127.0.0.1:5999>" in messages
     kpi = KpiStore(redis)
     (record,) = kpi.records()
     assert (record.outcome, record.reason, record.via) == ("transferred", "requested", "sip")
+    # to the queue's own address, the hand-off id in the REFER and embedded for the new INVITE
+    handoff = record.call_id
+    refer_to = f"Refer-To: <sip:borgerservice@127.0.0.1:{agent_port}?X-Voicebot-Handoff={handoff}>"
+    assert refer_to in messages and f"X-Voicebot-Handoff: {handoff}" in messages
+    assert HandoffStore(redis).load(handoff).queue == "borgerservice"
     # greeting, menu and the transfer prompt went out as RTP, paced, before the REFER
     wait_until(lambda: "bot_audio_seconds=" in log.read_text(), 10)
     assert float(log.read_text().split("bot_audio_seconds=")[1].split()[0]) > 5
+
+
+def test_when_the_trunk_refuses_refer_the_edge_bridges_the_caller_to_the_queue(
+    edge, redis, tmp_path, agent_port
+):
+    port, log = edge
+    agent_dir = tmp_path / "agent"
+    agent_dir.mkdir()
+    agent = subprocess.Popen(
+        sipp_command("agent_answers.xml", local_port=agent_port),
+        cwd=agent_dir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert sipp("caller_refuses_refer.xml", port, tmp_path) == 0  # 603, then BYE at the end
+        assert agent.wait(30) == 0  # INVITE with the hand-off header, answered, audio, BYE
+    finally:
+        agent.kill()
+    (record,) = KpiStore(redis).records()
+    assert (record.outcome, record.via) == ("transferred", "sip")
+    wait_until(lambda: "sip bridge ended" in log.read_text(), 10)
+    line = log.read_text().split("sip bridge ended")[1].splitlines()[0]
+    frames = dict(part.split("=") for part in line.split() if part.startswith("frames_"))
+    assert int(frames["frames_to_agent"]) > 50 and int(frames["frames_to_caller"]) > 50
+
+
+def test_a_caller_cancelling_before_the_answer_gets_487_and_never_a_200(edge, tmp_path):
+    assert sipp("caller_cancels.xml", edge[0], tmp_path) == 0
+    assert sipp("options.xml", edge[0], tmp_path) == 0
 
 
 def test_a_caller_hanging_up_during_the_greeting_is_abandoned(edge, redis, tmp_path):

@@ -139,13 +139,14 @@ class AsteriskChannel:
     def wait_for_prompt(self, prompt_id):
         self.wait_for(lambda: prompt_id in self.prompt_ids())
 
-    def next(self):
-        """The dialplan's CURL() after Dial() returned."""
+    def next(self, accept="text/plain"):
+        """The dialplan's CURL() after Dial() returned (or the SIP edge's question, as JSON)."""
         assert self.hung_up.wait(15), f"no HANGUP: {self.commands}"
         url = f"{self.base}/asterisk/calls/{self.uniqueid}/next"
-        response = requests.post(url, data={"x": "1"}, headers=auth(), timeout=10)
+        headers = {**auth(), "Accept": accept}
+        response = requests.post(url, data={"x": "1"}, headers=headers, timeout=10)
         assert response.status_code == 200, response.text
-        return response.text.strip()
+        return response.json() if accept == "application/json" else response.text.strip()
 
 
 @pytest.fixture
@@ -176,6 +177,22 @@ def test_a_keyed_transfer_over_alaw_reaches_the_queue_with_its_context(asterisk)
         assert (found.outcome, found.reason, found.via) == ("transferred", "requested", "asterisk")
         handoff = HandoffStore(services.redis).load("ast-" + channel.uniqueid)
         assert handoff is not None and handoff.queue == "borgerservice"
+
+
+def test_asked_for_json_the_next_step_names_the_hand_off_to_look_up(asterisk):
+    with asterisk() as (base, services):
+        channel = AsteriskChannel(base)
+        channel.wait_for_prompt("menu_only")
+        channel.press("0")
+        step = channel.next(accept="application/json")
+        assert step == {
+            "action": "transfer",
+            "queue": "borgerservice",
+            "sip": None,  # the shipped index.yaml names no SIP address
+            "handoff": "ast-" + channel.uniqueid,
+            "apologise": False,
+        }
+        assert HandoffStore(services.redis).load(step["handoff"]) is not None
 
 
 def test_a_spoken_question_is_answered_and_the_call_hung_up(asterisk, speech):
