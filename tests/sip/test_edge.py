@@ -128,6 +128,10 @@ def test_when_the_trunk_refuses_refer_the_edge_bridges_the_caller_to_the_queue(
     assert int(frames["frames_to_agent"]) > 50 and int(frames["frames_to_caller"]) > 50
 
 
+def test_a_caller_may_put_the_bot_on_hold_and_take_it_off_again(edge, tmp_path):
+    assert sipp("caller_holds.xml", edge[0], tmp_path) == 0  # recvonly, then sendrecv, then BYE
+
+
 def test_a_caller_cancelling_before_the_answer_gets_487_and_never_a_200(edge, tmp_path):
     assert sipp("caller_cancels.xml", edge[0], tmp_path) == 0
     assert sipp("options.xml", edge[0], tmp_path) == 0
