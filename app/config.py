@@ -101,7 +101,15 @@ class Settings:
     sip_max_calls: int = 40
     """`voicebot sip`: calls at once; the next INVITE gets 486 Busy Here."""
     sip_transfer_uri: str | None = None
-    """`voicebot sip`: REFER target per queue, e.g. `sip:{queue}@cc.kommune.dk`; unset: BYE."""
+    """`voicebot sip`: transfer target of queues with no `sip:` in index.yaml (`sip:{queue}@…`)."""
+    sip_users: str | None = field(default=None, repr=False)
+    """`voicebot sip`: `user:password,…` whose digest credentials admit INVITEs from elsewhere."""
+    sip_register: str | None = None
+    """`voicebot sip`: `sip:user@trunk.host[:port]` to REGISTER with, for trunks that want it."""
+    sip_register_password: str | None = field(default=None, repr=False)
+    """`voicebot sip`: the password for SIP_REGISTER's digest challenge."""
+    sip_messages_per_second: int = 50
+    """`voicebot sip`: SIP messages one address may send per second (bursts to twice that)."""
     drain_seconds: int = 300
     """A node told to stop (SIGTERM) refuses new calls and finishes live ones for this long."""
     drain_notice_seconds: int = 7

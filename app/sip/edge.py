@@ -25,7 +25,8 @@ from ..config import Settings
 from ..dialogue.intents import load_intents
 from ..speech.codecs import pcm16_to_alaw, pcm16_to_ulaw
 from ..telephony import asterisk_media
-from .transfer import Bridge, Transfer, choose
+from .digest import DigestGuard, users_of
+from .transfer import TARGET, Bridge, Transfer, choose
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,8 @@ PAYLOAD_TYPES = {8: "alaw", 0: "ulaw"}
 SILENCE = {"alaw": b"\xd5" * FRAME, "ulaw": b"\xff" * FRAME}
 MAX_QUEUED_FRAMES = 3000
 """A minute of prompt audio queued for one call; more is not ours to play."""
+MAX_SIP_MESSAGE = 16 * 1024
+"""Bytes in one SIP message; an INVITE with SDP is 1–2 KB. Larger ones are dropped unread."""
 SESSION_EXPIRES = 1800
 """RFC 4028 session interval offered: a call whose far end vanished is ended within it."""
 REFER_WAIT = 8.0
@@ -112,6 +115,30 @@ class InviteLimit:
         return True
 
 
+class MessageLimit:
+    """A token bucket per address: `per_second` SIP messages, bursts up to twice that.
+
+    Keeps one flooding peer (or a loop) from taking the event loop every call shares.
+    """
+
+    def __init__(self, per_second: int) -> None:
+        self.rate = per_second
+        self.burst = 2 * per_second
+        self.buckets: dict[str, tuple[float, float]] = {}
+
+    def allows(self, address: str, now: float) -> bool:
+        """Take a token for this message; False when the address has none left."""
+        tokens, then = self.buckets.get(address, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - then) * self.rate)
+        if len(self.buckets) > 10_000:  # forget idle addresses rather than grow without bound
+            self.buckets.clear()
+        if tokens < 1:
+            self.buckets[address] = (tokens, now)
+            return False
+        self.buckets[address] = (tokens - 1, now)
+        return True
+
+
 def trusted(address: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
     """The INVITE comes from a network we take calls from."""
     try:
@@ -152,14 +179,17 @@ class SipEdge:
         self.legs: dict[str, SipCall] = {}
         """Second legs (bridged transfers) by their Call-ID → the caller's call."""
         self.limit = InviteLimit(settings.sip_invites_per_minute)
+        self.messages = MessageLimit(settings.sip_messages_per_second)
+        users = users_of(settings.sip_users)
+        self.digest = DigestGuard(users) if users else None
+        self.registration: Any = None
+        self.keeper: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Listen on UDP and TCP."""
         from aiosipua import SipUAC, SipUAS
-        from aiosipua.transport import TcpSipTransport
 
-        udp = udp_transport((self.host, self.port))
-        tcp = TcpSipTransport(local_addr=(self.host, self.port))
+        udp, tcp = transports((self.host, self.port), self.messages)
         # In-dialog requests (REFER, BYE) leave by the transport the call came in on.
         self.uacs = {id(udp): SipUAC(udp), id(tcp): SipUAC(tcp)}
         common = {"user_agent": "voicebot-sip", "session_expires": SESSION_EXPIRES}
@@ -174,25 +204,76 @@ class SipEdge:
             uas.on_session_expired = self._on_session_expired
             await uas.start()
             uas.transport.on_message = self._responses_to_refer(uas.transport.on_message)
+        if self.settings.sip_register:
+            await self._register()
         log.warning("sip edge listening on %s:%d (udp, tcp)", self.host, self.port)
 
+    async def _register(self) -> None:
+        """REGISTER with the trunk (SIP_REGISTER), answering its digest challenge, and refresh."""
+        from aiosipua import Registration, SipDigestAuth
+
+        aor = str(self.settings.sip_register)
+        found = TARGET.fullmatch(aor)
+        if found is None:
+            raise SystemExit("SIP_REGISTER must look like sip:user@trunk.host[:port]")
+        host, port = found["host"], int(found["port"] or 5060)
+        address = (await asyncio.get_running_loop().getaddrinfo(host, port))[0][4][:2]
+        password = self.settings.sip_register_password or ""
+        public = self.settings.sip_public_ip
+        self.registration = Registration(
+            self.uas.uac,
+            aor,
+            address,
+            auth=SipDigestAuth(found["user"], password),
+            contact_uri=f"sip:{found['user']}@{public}:{self.port}" if public else None,
+            user_agent="voicebot-sip",
+        )
+        self.registration.on_registered = lambda r: log.warning(
+            "registered with the trunk for %d s", r.granted_expires
+        )
+        self.registration.on_failed = lambda _r, status, reason: log.error(
+            "registration with the trunk refused: %d %s", status, reason
+        )
+        self.keeper = asyncio.get_running_loop().create_task(self._keep_registered())
+
+    async def _keep_registered(self) -> None:
+        """Register, and again whenever the binding is lost or never came.
+
+        aiosipua refreshes a granted binding but does not resend a REGISTER that got no answer
+        (a trunk down when we start), nor retry after a refusal: this does, backing off to a
+        minute.
+        """
+        from aiosipua import RegistrationState
+
+        pause = 5.0
+        while True:
+            if self.registration.state is not RegistrationState.REGISTERED:
+                if self.registration.state is not RegistrationState.REGISTERING or pause > 5:
+                    self.registration.register()
+                pause = min(60.0, pause * 2)
+            else:
+                pause = 5.0
+            await asyncio.sleep(pause)
+
     async def stop(self) -> None:
-        """Hang up every call, then close the transports."""
+        """Hang up every call, remove our registration, then close the transports."""
         for call in list(self.calls.values()):
             call.caller_gone(bye=True)
             await call.close(bye=True)
+        if self.keeper is not None:
+            self.keeper.cancel()
+            self.registration.unregister()
         await self.uas.stop()
         await self.tcp.stop()
 
     def _on_invite(self, incoming: Any) -> None:
         source = incoming.source_addr[0]
-        if not trusted(source, self.networks):
-            log.warning("INVITE refused from an untrusted address")
-            incoming.reject(403, "Forbidden")
-            return
-        if not self.limit.allows(source, asyncio.get_running_loop().time()):
+        now = asyncio.get_running_loop().time()
+        if not self.limit.allows(source, now):
             log.warning("INVITE refused: too many from one address")
             incoming.reject(503, "Service Unavailable")
+            return
+        if not trusted(source, self.networks) and not self._authenticated(incoming):
             return
         if len(self.calls) >= self.settings.sip_max_calls:
             incoming.reject(486, "Busy Here")
@@ -203,6 +284,24 @@ class SipEdge:
         call = SipCall(self, incoming)
         self.calls[incoming.call_id] = call
         asyncio.get_running_loop().create_task(call.run())
+
+    def _authenticated(self, incoming: Any) -> bool:
+        """From outside SIP_TRUSTED only with SIP_USERS' credentials: 401 asks, 403 refuses."""
+        import time
+
+        credentials = incoming.invite.get_header("authorization")
+        if self.digest is not None:
+            if self.digest.verify(credentials, "INVITE", time.time()) is not None:
+                return True
+            if not self.digest.names_us(credentials):
+                challenge = {"WWW-Authenticate": self.digest.challenge(time.time())}
+                # IncomingCall.reject() takes no headers; this is what it does, plus ours.
+                incoming._send_response(401, "Unauthorized", extra_headers=challenge)
+                incoming.dialog.terminate()
+                return False
+        log.warning("INVITE refused from an untrusted address")
+        incoming.reject(403, "Forbidden")
+        return False
 
     def _on_bye(self, incoming: Any, _request: Any) -> None:
         call = self.calls.get(incoming.call_id)
@@ -251,9 +350,25 @@ class SipEdge:
         return on_message
 
 
-def udp_transport(local_addr: tuple[str, int]) -> Any:
-    """The UDP transport of aiosipua, minus an isinstance assert CPython 3.11's transports fail."""
-    from aiosipua.transport import UdpSipTransport
+def transports(local_addr: tuple[str, int], limit: MessageLimit) -> tuple[Any, Any]:
+    """The UDP and TCP transports of aiosipua, our size and rate limits in front of its parser.
+
+    The UDP one also skips an isinstance assert that CPython 3.11's transports fail.
+    """
+    from aiosipua import transport as sip_transport
+
+    # aiosipua reads these per TCP message; ours are tighter than its 64 KB and 1 MB.
+    sip_transport.MAX_HEADER_BYTES = MAX_SIP_MESSAGE
+    sip_transport.MAX_BODY_BYTES = MAX_SIP_MESSAGE
+
+    class Guarded:
+        def _dispatch(self, data: bytes, addr: tuple[str, int]) -> None:
+            if len(data) > MAX_SIP_MESSAGE:
+                log.warning("oversized SIP message dropped (%d bytes)", len(data))
+                return
+            if not limit.allows(addr[0], asyncio.get_running_loop().time()):
+                return  # a flood: dropped quietly, a retransmission will come if it mattered
+            super()._dispatch(data, addr)  # type: ignore[misc]
 
     class Protocol(asyncio.DatagramProtocol):
         def __init__(self, owner: Any) -> None:
@@ -262,14 +377,17 @@ def udp_transport(local_addr: tuple[str, int]) -> Any:
         def datagram_received(self, data: bytes, addr: Any) -> None:
             self.owner._dispatch(data, (str(addr[0]), int(addr[1])))
 
-    class Transport(UdpSipTransport):  # type: ignore[misc]
+    class Udp(Guarded, sip_transport.UdpSipTransport):  # type: ignore[misc]
         async def start(self) -> None:
             loop = asyncio.get_running_loop()
             self._udp_transport, _ = await loop.create_datagram_endpoint(
                 lambda: Protocol(self), local_addr=self.local_addr
             )
 
-    return Transport(local_addr=local_addr)
+    class Tcp(Guarded, sip_transport.TcpSipTransport):  # type: ignore[misc]
+        pass
+
+    return Udp(local_addr=local_addr), Tcp(local_addr=local_addr)
 
 
 class SipCall:

@@ -27,7 +27,13 @@ def agent_port():
 
 
 @pytest.fixture
-def edge(redis_url, redis, tmp_path, prompt_cache_dir, agent_port):
+def edge_env():
+    """Settings a test adds to the edge's (`{agent}` stands for agent_port)."""
+    return {}
+
+
+@pytest.fixture
+def edge(redis_url, redis, tmp_path, prompt_cache_dir, agent_port, edge_env):
     """A bot node and the SIP edge in front of it; yields (the edge's SIP port, its log).
 
     borgerservice names its own SIP address in index.yaml; other queues use SIP_TRANSFER_URI.
@@ -55,6 +61,7 @@ def edge(redis_url, redis, tmp_path, prompt_cache_dir, agent_port):
         "SIP_BOT_URL": f"http://127.0.0.1:{bot_port}",
         "SIP_TRANSFER_URI": "sip:{queue}@127.0.0.1:5999",  # queues without their own
     }
+    env.update({k: v.format(agent=agent_port) for k, v in edge_env.items()})
     env.pop("TWILIO_AUTH_TOKEN", None)
     (tmp_path / "bot").mkdir()
     (tmp_path / "sip").mkdir()
@@ -75,9 +82,9 @@ def sipp_command(scenario, port=None, source="127.0.0.1", transport="u1", local_
     return ["sipp", *target, "-sf", str(HERE / scenario), *options, "-trace_err", "-trace_msg"]
 
 
-def sipp(scenario, port, tmp_path, source="127.0.0.1", transport="u1"):
+def sipp(scenario, port, tmp_path, source="127.0.0.1", transport="u1", more=()):
     """One call of a SIPp scenario over UDP (u1) or TCP (t1); 0: every step went as scripted."""
-    command = sipp_command(scenario, port, source, transport)
+    command = [*sipp_command(scenario, port, source, transport), *more]
     done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=90)
     return done.returncode
 
@@ -161,6 +168,47 @@ def test_an_invite_from_an_untrusted_address_is_refused(edge, redis, tmp_path):
     assert KpiStore(redis).records() == []
 
 
+TRUNK_USER = {"SIP_USERS": "kommune-trunk:trunk-hemmelighed-7"}
+
+
+@pytest.mark.parametrize("edge_env", [TRUNK_USER])
+def test_an_untrusted_trunk_with_digest_credentials_is_answered(edge, redis, tmp_path):
+    credentials = ["-au", "kommune-trunk", "-ap", "trunk-hemmelighed-7"]
+    assert sipp("caller_authenticates.xml", edge[0], tmp_path, "127.0.0.2", more=credentials) == 0
+    wait_until(lambda: len(KpiStore(redis).records()) == 1, 15)  # the call reached the bot
+
+
+@pytest.mark.parametrize("edge_env", [TRUNK_USER])
+def test_wrong_digest_credentials_are_refused_not_challenged_again(edge, redis, tmp_path):
+    credentials = ["-au", "kommune-trunk", "-ap", "gaet-igen"]
+    assert sipp("caller_authenticates.xml", edge[0], tmp_path, "127.0.0.2", more=credentials) != 0
+    messages = next(tmp_path.glob("caller_authenticates_*_messages.log")).read_text()
+    assert "SIP/2.0 401 Unauthorized" in messages and "SIP/2.0 403 Forbidden" in messages
+    assert KpiStore(redis).records() == []
+
+
+REGISTER = {
+    "SIP_REGISTER": "sip:voicebot-trunk@127.0.0.1:{agent}",
+    "SIP_REGISTER_PASSWORD": "trunk-kode-42",
+}
+
+
+@pytest.fixture
+def registrar(tmp_path, agent_port):
+    """The trunk's registrar (a SIPp UAS on agent_port), listening before the edge starts."""
+    (tmp_path / "registrar").mkdir()
+    command = sipp_command("registrar.xml", local_port=agent_port)
+    process = subprocess.Popen(command, cwd=tmp_path / "registrar", stdout=subprocess.DEVNULL)
+    yield process
+    process.kill()
+
+
+@pytest.mark.parametrize("edge_env", [REGISTER])
+def test_the_edge_registers_with_the_trunk_answering_its_challenge(registrar, edge):
+    assert registrar.wait(30) == 0  # challenged, answered with the right digest, granted
+    wait_until(lambda: "registered with the trunk for 300 s" in edge[1].read_text(), 10)
+
+
 def test_options_are_answered(edge, tmp_path):
     assert sipp("options.xml", edge[0], tmp_path) == 0
 
@@ -212,3 +260,12 @@ def test_the_sdp_names_an_address_the_caller_can_reach(listen, public, expected)
     edge = SimpleNamespace(host=listen, settings=SimpleNamespace(sip_public_ip=public))
     incoming = SimpleNamespace(call_id="1-2@127.0.0.1", source_addr=("127.0.0.1", 5070))
     assert SipCall(edge, incoming)._media_address() == expected
+
+
+def test_one_address_flooding_sip_messages_is_held_to_its_rate():
+    from app.sip.edge import MessageLimit
+
+    limit = MessageLimit(per_second=10)
+    assert sum(limit.allows("10.0.0.5", 0.0) for _ in range(100)) == 20  # the burst
+    assert limit.allows("10.0.0.6", 0.0)  # others are not held back
+    assert sum(limit.allows("10.0.0.5", 1.0) for _ in range(100)) == 10  # then the rate
