@@ -27,7 +27,8 @@ $(STAMP): pyproject.toml
 # Debian packages, installed once (as root, or through sudo): espeak-ng is pyttsx3's speech engine
 # on Linux; the tests also drive the agents' page in Debian's Chromium (Playwright is pointed at
 # it and never downloads a browser); axe-core comes from the npm registry (tests/browser); caddy
-# runs deploy/Caddyfile in front of two nodes; SIPp (sip-tester) calls the SIP edge.
+# runs deploy/Caddyfile in front of two nodes; SIPp (sip-tester) and baresip call the SIP edge;
+# kamailio checks deploy/kamailio/kamailio.cfg.
 define apt_install
 	@missing=""; for p in $(1); do command -v $$p >/dev/null || dpkg -s $$p >/dev/null 2>&1 || \
 	  missing="$$missing $$p"; done; \
@@ -41,7 +42,7 @@ system-deps:
 	$(call apt_install,espeak-ng libcairo2)
 
 test-system-deps:
-	$(call apt_install,espeak-ng libcairo2 chromium npm caddy sip-tester)
+	$(call apt_install,espeak-ng libcairo2 chromium npm caddy sip-tester baresip-core kamailio kamailio-tls-modules)
 	@test -f tests/browser/node_modules/axe-core/axe.min.js || \
 	  npm ci --prefix tests/browser --no-audit --no-fund --silent
 

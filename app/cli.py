@@ -690,6 +690,18 @@ def bench_frames() -> None:
         click.echo(line)
 
 
+@bench.command("sip")
+@click.option("--calls", default="10,20,40", show_default=True, help="Comma-separated N.")
+@click.option("--hold", default=20.0, show_default=True, help="Seconds each call lasts.")
+@click.option("--rate", default=10, show_default=True, help="New calls per second.")
+def bench_sip(calls: str, hold: float, rate: int) -> None:
+    """N SIPp calls at once through `voicebot sip`: set-up, RTP send jitter, CPU per call."""
+    from .bench_sip import run_sip
+
+    for line in run_sip([int(n) for n in calls.split(",") if n.strip()], hold, rate):
+        click.echo(line)
+
+
 @bench.command("match")
 @click.option("--lines", default=5000, show_default=True)
 def bench_match(lines: int) -> None:

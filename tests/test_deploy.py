@@ -95,3 +95,26 @@ def test_dockerfile_installs_espeak_and_serves_with_the_model_mounted():
     assert 'CMD ["voicebot", "serve"' in dockerfile
     # the app user writes the intent set back to its volume (seeded from the image)
     assert "COPY --chown=voicebot:voicebot intents ./intents" in dockerfile
+
+
+def test_the_kamailio_front_passes_kamailios_own_check():
+    config = ROOT / "deploy" / "kamailio" / "kamailio.cfg"
+    checked = subprocess.run(
+        ["kamailio", "-c", "-f", str(config)], capture_output=True, text=True, timeout=60
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert "config file ok" in checked.stdout + checked.stderr
+
+
+def test_the_kamailio_front_hands_calls_to_the_edge_and_media_to_rtpengine():
+    kamailio = (ROOT / "deploy" / "kamailio" / "kamailio.cfg").read_text()
+    rtpengine = (ROOT / "deploy" / "kamailio" / "rtpengine.conf").read_text()
+    readme = (ROOT / "README.md").read_text()
+    assert '#!substdef "!EDGE!sip:127.0.0.1:5070!g"' in kamailio
+    assert "SIP_LISTEN=127.0.0.1:5070 SIP_TRUSTED=127.0.0.1/32" in readme
+    assert '#!substdef "!RTPENGINE!udp:127.0.0.1:2223!g"' in kamailio
+    assert "listen-ng = 127.0.0.1:2223" in rtpengine
+    assert 'allow_source_address("1")' in kamailio  # trunks.list's group
+    for line in (ROOT / "deploy" / "kamailio" / "trunks.list").read_text().splitlines():
+        assert line.startswith("#") or line.split()[0] == "1"
+    assert 'remove_hf("X-Voicebot-Handoff")' in kamailio  # a caller cannot forge a hand-off

@@ -94,6 +94,44 @@ class Outgoing:
         return frame, marks  # type: ignore[return-value]
 
 
+class Pacing:
+    """How late our RTP packets leave against their 20 ms schedule, over every call.
+
+    A histogram in 0.5 ms bins (the last one holds everything from 100 ms): cheap enough to
+    keep always, and what `voicebot bench sip` reads as send jitter.
+    """
+
+    BIN = 0.0005
+    BINS = 200
+
+    def __init__(self) -> None:
+        self.counts = [0] * (self.BINS + 1)
+        self.setup: deque[float] = deque(maxlen=10_000)
+        """Seconds from an INVITE to our 200 OK (the bot reached, RTP bound)."""
+
+    def record(self, late: float) -> None:
+        """One packet sent `late` seconds after it was due."""
+        self.counts[min(self.BINS, max(0, int(late / self.BIN)))] += 1
+
+    @property
+    def packets(self) -> int:
+        """Packets sent so far."""
+        return sum(self.counts)
+
+    def percentile(self, p: float) -> float:
+        """Lateness in ms at or below which p % of the packets left."""
+        total, seen = self.packets, 0
+        for i, count in enumerate(self.counts):
+            seen += count
+            if total and seen >= total * p / 100:
+                return (i + 1) * self.BIN * 1000
+        return 0.0
+
+    def later_than(self, ms: float) -> int:
+        """Packets that left more than `ms` late."""
+        return sum(self.counts[int(ms / 1000 / self.BIN) :])
+
+
 class InviteLimit:
     """At most `per_minute` INVITEs from one address in any minute.
 
@@ -180,6 +218,7 @@ class SipEdge:
         """Second legs (bridged transfers) by their Call-ID → the caller's call."""
         self.limit = InviteLimit(settings.sip_invites_per_minute)
         self.messages = MessageLimit(settings.sip_messages_per_second)
+        self.pacing = Pacing()
         users = users_of(settings.sip_users)
         self.digest = DigestGuard(users) if users else None
         self.registration: Any = None
@@ -281,7 +320,7 @@ class SipEdge:
         if incoming.sdp_offer is None:
             incoming.reject(488, "Not Acceptable Here")
             return
-        call = SipCall(self, incoming)
+        call = SipCall(self, incoming, now)
         self.calls[incoming.call_id] = call
         asyncio.get_running_loop().create_task(call.run())
 
@@ -393,9 +432,10 @@ def transports(local_addr: tuple[str, int], limit: MessageLimit) -> tuple[Any, A
 class SipCall:
     """One call: its RTP session, its socket to the bot, and the pacing between them."""
 
-    def __init__(self, edge: SipEdge, incoming: Any) -> None:
+    def __init__(self, edge: SipEdge, incoming: Any, invited: float = 0.0) -> None:
         self.edge = edge
         self.incoming = incoming
+        self.invited = invited
         self.uniqueid = "sip-" + "".join(c for c in incoming.call_id if c.isalnum())[:48]
         self.rtp: Any = None
         self.rtp_port = 0
@@ -459,6 +499,7 @@ class SipCall:
             self.rtp.on_audio = self._caller_audio
             self.rtp.on_dtmf = self._caller_key
             self.incoming.accept(self.rtp.sdp_answer)
+            self.edge.pacing.setup.append(asyncio.get_running_loop().time() - self.invited)
             log.info("sip call answered call_id=%s codec=%s", self.uniqueid, law)
             await asyncio.gather(self._from_bot(), self._pace(), self._send_to_bot())
             if self.bot_hung_up and not self.ended.is_set():
@@ -590,6 +631,7 @@ class SipCall:
         while not self.closed.is_set():
             if not self.held:
                 frame, marks = self.out.next_frame()
+                self.edge.pacing.record(loop.time() - due)
                 self.rtp.send_audio(frame, timestamp)
                 for mark in marks:
                     self.to_bot.put_nowait(f"MEDIA_BUFFERING_COMPLETED {mark}")

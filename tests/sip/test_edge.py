@@ -1,92 +1,20 @@
 """`voicebot sip` between SIPp (a trunk's caller) and a real `voicebot serve`, on 127.0.0.1 only."""
 
-import os
-import shutil
+import asyncio
 import socket
+import struct
 import subprocess
-from pathlib import Path
 
 import pytest
 
 from app.kpi.store import KpiStore
 from app.routing.handoff import HandoffStore
 from app.sip.edge import SILENCE, InviteLimit, Outgoing, networks_of, trusted
-from tests.conftest import INTENTS_DIR, wait_until
-from tests.processes import Node, free_port
+from tests.conftest import wait_until
+from tests.processes import free_port
+from tests.sip.conftest import sipp, sipp_command
 
 pytestmark = pytest.mark.slow
-
-HERE = Path(__file__).parent
-PASSWORD = "asterisk-kode-0123456789"
-
-
-@pytest.fixture
-def agent_port():
-    """Where the contact centre's borgerservice queue takes SIP calls (a SIPp UAS, when run)."""
-    return free_port()
-
-
-@pytest.fixture
-def edge_env():
-    """Settings a test adds to the edge's (`{agent}` stands for agent_port)."""
-    return {}
-
-
-@pytest.fixture
-def edge(redis_url, redis, tmp_path, prompt_cache_dir, agent_port, edge_env):
-    """A bot node and the SIP edge in front of it; yields (the edge's SIP port, its log).
-
-    borgerservice names its own SIP address in index.yaml; other queues use SIP_TRANSFER_URI.
-    """
-    shutil.copytree(INTENTS_DIR.parent, tmp_path / "intents")
-    index = tmp_path / "intents" / "index.yaml"
-    queue = (
-        f"borgerservice: {{label: Borgerservice, sip: 'sip:borgerservice@127.0.0.1:{agent_port}'}}"
-    )
-    index.write_text(index.read_text().replace("borgerservice: {label: Borgerservice}", queue))
-    if (prompt_cache_dir / "prompts").exists():
-        shutil.copytree(prompt_cache_dir / "prompts", tmp_path / "var" / "prompts")
-    bot_port, sip_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        "REDIS_URL": redis_url,
-        "DATA_DIR": str(tmp_path / "var"),
-        "INTENTS_DIR": str(tmp_path / "intents" / "da"),
-        "PUBLIC_BASE_URL": "https://voicebot.example.dk",
-        "ASTERISK_PASSWORD": PASSWORD,
-        "SECRET_KEY": "sip-hemmelighed-" + "x" * 32,
-        "OPENING_HOURS": "mon-sun 00:00-23:59",
-        "SIP_LISTEN": f"127.0.0.1:{sip_port}",
-        "SIP_TRUSTED": "127.0.0.1/32",
-        "SIP_BOT_URL": f"http://127.0.0.1:{bot_port}",
-        "SIP_TRANSFER_URI": "sip:{queue}@127.0.0.1:5999",  # queues without their own
-    }
-    env.update({k: v.format(agent=agent_port) for k, v in edge_env.items()})
-    env.pop("TWILIO_AUTH_TOKEN", None)
-    (tmp_path / "bot").mkdir()
-    (tmp_path / "sip").mkdir()
-    args = ["serve", "--host", "127.0.0.1", "--port", str(bot_port), "--threads", "8"]
-    bot = Node(tmp_path / "bot", args, env, bot_port).wait_ready()
-    sip = Node(tmp_path / "sip", ["sip"], env)
-    wait_until(lambda: "listening" in (tmp_path / "sip" / "log.txt").read_text(), 30)
-    yield sip_port, tmp_path / "sip" / "log.txt"
-    sip.stop()
-    bot.stop()
-
-
-def sipp_command(scenario, port=None, source="127.0.0.1", transport="u1", local_port=None):
-    """SIPp running one call of a scenario: to the edge at `port`, or (no port) as a UAS."""
-    options = ["-m", "1", "-i", source, "-t", transport, "-timeout", "60s", "-nostdin"]
-    options += ["-p", str(local_port or free_port()), "-mp", str(free_port())]
-    target = [f"127.0.0.1:{port}"] if port else []
-    return ["sipp", *target, "-sf", str(HERE / scenario), *options, "-trace_err", "-trace_msg"]
-
-
-def sipp(scenario, port, tmp_path, source="127.0.0.1", transport="u1", more=()):
-    """One call of a SIPp scenario over UDP (u1) or TCP (t1); 0: every step went as scripted."""
-    command = [*sipp_command(scenario, port, source, transport), *more]
-    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=90)
-    return done.returncode
 
 
 @pytest.mark.parametrize("transport", ["u1", "t1"])
@@ -269,3 +197,69 @@ def test_one_address_flooding_sip_messages_is_held_to_its_rate():
     assert sum(limit.allows("10.0.0.5", 0.0) for _ in range(100)) == 20  # the burst
     assert limit.allows("10.0.0.6", 0.0)  # others are not held back
     assert sum(limit.allows("10.0.0.5", 1.0) for _ in range(100)) == 10  # then the rate
+
+
+def rtp(seq, timestamp, payload, pt=8, marker=False, version=2):
+    """An RTP packet as RFC 3550 lays it out (no CSRCs, no extension)."""
+    first = version << 6
+    return (
+        bytes([first, (marker << 7) | pt]) + struct.pack("!HII", seq, timestamp, 0x5EED) + payload
+    )
+
+
+def key_0(seq, timestamp):
+    """RFC 4733 event 0: a start, an update, and the end packet three times, as phones send."""
+    packets = [(False, 160), (False, 320), (True, 480), (True, 480), (True, 480)]
+    return [
+        rtp(seq + i, timestamp, bytes([0, (end << 7) | 10]) + struct.pack("!H", d), 101, i == 0)
+        for i, (end, d) in enumerate(packets)
+    ]
+
+
+async def junk_then_key_0(edge_port, refers):
+    """A call whose RTP is junk for a while (from its own media port), then a proper key 0."""
+    from aiosipua import SipUAC, SipUAS, notify_refer
+    from aiosipua.sdp_negotiate import build_sdp
+
+    from app.sip.edge import MessageLimit, transports
+
+    udp, _ = transports(("127.0.0.1", free_port()), MessageLimit(1000))
+    uas = SipUAS(udp, uac=SipUAC(udp))
+    refer = asyncio.get_running_loop().create_future()
+    uas.on_refer = lambda call, to: (refer.set_result(to), notify_refer(call, 200))
+    await uas.start()
+    media = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    media.bind(("127.0.0.1", 0))
+    offer = build_sdp("127.0.0.1", media.getsockname()[1], 8, "PCMA")
+    edge = ("127.0.0.1", edge_port)
+    leg = uas.uac.send_invite("sip:+4512345678@127.0.0.1", f"sip:kommune@{edge[0]}", edge, offer)
+    await leg.wait_answered(timeout=10)
+    target = leg.sdp_answer.rtp_address
+    speech = b"\xd5" * 160
+    junk = [b"", b"\x80", b"\x00" * 11, rtp(1, 0, speech, pt=96), rtp(2, 160, speech, version=1)]
+    junk += [b"\x8f\x08" + b"\x00" * 14, rtp(3, 320, b"\xd5" * 1400), rtp(4, 480, b"")]
+    junk += [rtp(seq, seq * 160, speech) for seq in (100, 50, 99, 10, 65535, 0)]  # disorder
+    junk += [rtp(200 + i, (200 + i) * 160, speech) for i in range(300)]  # a 6 s burst at once
+    for packet in junk:
+        media.sendto(packet, target)
+    await asyncio.sleep(2)
+    for i in range(100):  # then a second of proper audio, paced
+        media.sendto(rtp(600 + i, (600 + i) * 160, speech), target)
+        await asyncio.sleep(0.02)
+    for packet in key_0(700, 700 * 160):
+        media.sendto(packet, target)
+        await asyncio.sleep(0.02)
+    refers.append(await asyncio.wait_for(refer, 30))
+    await asyncio.sleep(1)  # the edge's BYE
+    media.close()
+    await uas.stop()
+
+
+def test_junk_rtp_leaves_the_call_understood_and_the_edge_serving(edge, redis, tmp_path):
+    port, _ = edge
+    refers = []
+    asyncio.run(junk_then_key_0(port, refers))
+    assert refers and refers[0].startswith("sip:borgerservice@127.0.0.1")
+    wait_until(lambda: len(KpiStore(redis).records()) == 1, 10)
+    assert KpiStore(redis).records()[0].outcome == "transferred"
+    assert sipp("options.xml", port, tmp_path) == 0
