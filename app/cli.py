@@ -129,8 +129,12 @@ def sip() -> None:
     if not settings.asterisk_password:
         raise click.ClickException("missing required setting(s): ASTERISK_PASSWORD")
 
-    async def run() -> None:
+    try:
         edge = SipEdge(settings)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+    async def run() -> None:
         await edge.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

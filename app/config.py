@@ -108,6 +108,8 @@ class Settings:
     """`voicebot sip`: `sip:user@trunk.host[:port]` to REGISTER with, for trunks that want it."""
     sip_register_password: str | None = field(default=None, repr=False)
     """`voicebot sip`: the password for SIP_REGISTER's digest challenge."""
+    sip_rtp_ports: str | None = None
+    """`voicebot sip`: RTP port range `low-high` (e.g. `30000-30999`); unset: ephemeral ports."""
     sip_messages_per_second: int = 50
     """`voicebot sip`: SIP messages one address may send per second (bursts to twice that)."""
     drain_seconds: int = 300

@@ -77,7 +77,7 @@ def front(tmp_path):
     started = []
 
     def start(*nodes):
-        port, home = free_port(), tmp_path / "caddy"
+        port, internal, home = free_port(), free_port(), tmp_path / "caddy"
         home.mkdir()
         env = {
             **os.environ,
@@ -88,9 +88,11 @@ def front(tmp_path):
             "WEB_NODES": " ".join(f"127.0.0.1:{n.port}" for n in nodes),
             "ACME_EMAIL": "drift@example.dk",
             "CADDY_ADMIN": "off",
+            "INTERNAL_LISTEN": f"127.0.0.1:{internal}",
         }
         command = ["caddy", "run", "--config", str(ROOT / "deploy" / "Caddyfile")]
         proxy = Node(home, ["--adapter", "caddyfile"], env, port, command=command)
+        proxy.internal = f"http://127.0.0.1:{internal}"  # what `voicebot sip` uses in compose
         started.append(proxy)
         return proxy.wait_ready()
 
@@ -239,6 +241,7 @@ def test_a_whole_call_through_the_front(cluster, front, redis):
     assert call.after_stream().find("Enqueue") is not None
     assert call.status().ok
     assert requests.get(proxy.base + "/readyz", timeout=5).json()["intents_version"] == 1
+    assert requests.get(proxy.internal + "/readyz", timeout=5).json()["intents_version"] == 1
 
 
 def refused(node):

@@ -29,7 +29,8 @@ def test_the_schema_check_can_fail():
 
 def test_compose_runs_a_tls_front_two_web_nodes_a_worker_and_a_durable_redis():
     services = compose()["services"]
-    assert set(services) == {"proxy", "web-1", "web-2", "worker", "redis"}
+    assert set(services) == {"proxy", "web-1", "web-2", "worker", "redis", "sip"}
+    assert [n for n, s in services.items() if "profiles" in s] == ["sip"]  # optional
     redis_command = " ".join(services["redis"]["command"])
     assert "--appendonly yes" in redis_command and "--maxmemory-policy noeviction" in redis_command
     for name in ("web-1", "web-2", "worker"):
@@ -118,3 +119,14 @@ def test_the_kamailio_front_hands_calls_to_the_edge_and_media_to_rtpengine():
     for line in (ROOT / "deploy" / "kamailio" / "trunks.list").read_text().splitlines():
         assert line.startswith("#") or line.split()[0] == "1"
     assert 'remove_hf("X-Voicebot-Handoff")' in kamailio  # a caller cannot forge a hand-off
+
+
+def test_the_sip_edge_is_an_optional_service_reaching_the_nodes_through_the_front():
+    sip = compose()["services"]["sip"]
+    assert sip["profiles"] == ["sip"] and sip["command"] == ["voicebot", "sip"]
+    env = sip["environment"]
+    assert env["SIP_BOT_URL"] == "http://proxy:8080"
+    assert "http://{$INTERNAL_LISTEN::8080} {" in (ROOT / "deploy" / "Caddyfile").read_text()
+    low, high = env["SIP_RTP_PORTS"].split("-")
+    assert f"{low}-{high}:{low}-{high}/udp" in sip["ports"]  # exactly the range the edge uses
+    assert {"5060:5060/udp", "5060:5060/tcp"} <= set(sip["ports"])

@@ -15,6 +15,7 @@ import asyncio
 import base64
 import ipaddress
 import logging
+import random
 import socket
 from collections import deque
 from dataclasses import dataclass, field
@@ -191,14 +192,41 @@ def networks_of(setting: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Netw
     return [ipaddress.ip_network(p.strip(), strict=False) for p in setting.split(",") if p.strip()]
 
 
-def free_udp_port(host: str) -> int:
-    """An even port the kernel says is free now (RTP takes even ports)."""
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.bind((host, 0))
-            port = s.getsockname()[1]
-        if port % 2 == 0:
-            return port
+def rtp_ports_of(setting: str | None) -> range | None:
+    """SIP_RTP_PORTS: `low-high` (inclusive); None: the kernel's ephemeral ports."""
+    if not setting:
+        return None
+    low, sep, high = setting.partition("-")
+    if not (sep and low.strip().isdigit() and high.strip().isdigit()):
+        raise ValueError("SIP_RTP_PORTS must look like 30000-30999")
+    ports = range(int(low) + int(low) % 2, int(high), 2)  # even RTP ports, RTCP on the next
+    if not ports or ports.start < 1024 or int(high) > 65535:
+        raise ValueError("SIP_RTP_PORTS must be a range of unprivileged ports, low below high")
+    return ports
+
+
+def free_rtp_port(host: str, ports: range | None = None) -> int:
+    """An even port (RTP) whose odd neighbour (RTCP) is free too, now.
+
+    From `ports` when configured, so a firewall can open exactly that range.
+    """
+    candidates = random.sample(ports, len(ports)) if ports else iter(lambda: 0, None)
+    for port in candidates:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as rtp:
+            try:
+                rtp.bind((host, port))
+            except OSError:
+                continue
+            port = rtp.getsockname()[1]
+            if port % 2:
+                continue
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as rtcp:
+                try:
+                    rtcp.bind((host, port + 1))
+                except OSError:
+                    continue
+        return port
+    raise OSError("no free RTP port in SIP_RTP_PORTS")
 
 
 class SipEdge:
@@ -209,6 +237,7 @@ class SipEdge:
         host, _, port = settings.sip_listen.rpartition(":")
         self.host, self.port = host or "0.0.0.0", int(port)
         self.networks = networks_of(settings.sip_trusted)
+        self.rtp_ports = rtp_ports_of(settings.sip_rtp_ports)
         self.bot = settings.sip_bot_url.rstrip("/")
         self.default_queue = load_intents(settings.intents_dir).default_queue
         self.uas: Any = None
@@ -469,7 +498,7 @@ class SipCall:
         from aiosipua import CallSession
 
         try:
-            self.rtp_port = free_udp_port(self.edge.host)
+            self.rtp_port = free_rtp_port(self.edge.host, self.edge.rtp_ports)
             self.rtp = CallSession(
                 self.edge.host,  # where RTP is bound
                 self.rtp_port,
@@ -698,7 +727,7 @@ class SipCall:
         assert self.out is not None
         uac = self.edge.uas.uac
         self.bridge = Bridge(self.rtp, self.out.law, self.edge.host, self._media_address())
-        port = free_udp_port(self.edge.host)
+        port = free_rtp_port(self.edge.host, self.edge.rtp_ports)
         if not await self.bridge.dial(uac, transfer, self.number, port):
             log.error("transfer impossible, the call ends call_id=%s", self.uniqueid)
             return

@@ -25,6 +25,8 @@ def test_a_trunk_call_hears_the_bot_presses_0_and_is_referred_to_the_queue(
     assert sipp("caller_presses_0.xml", port, tmp_path, transport=transport) == 0  # … REFER, BYE
     messages = next(tmp_path.glob("caller_presses_0_*_messages.log")).read_text()
     assert "m=audio" in messages and "RTP/AVP 8 101" in messages  # PCMA chosen, with events
+    answer_port = int(messages.split("SIP/2.0 200 OK")[1].split("m=audio ")[1].split()[0])
+    assert 41000 <= answer_port <= 41999 and answer_port % 2 == 0  # SIP_RTP_PORTS
     kpi = KpiStore(redis)
     (record,) = kpi.records()
     assert (record.outcome, record.reason, record.via) == ("transferred", "requested", "sip")
@@ -263,3 +265,32 @@ def test_junk_rtp_leaves_the_call_understood_and_the_edge_serving(edge, redis, t
     wait_until(lambda: len(KpiStore(redis).records()) == 1, 10)
     assert KpiStore(redis).records()[0].outcome == "transferred"
     assert sipp("options.xml", port, tmp_path) == 0
+
+
+def test_rtp_ports_come_from_the_configured_range_even_with_rtcp_free_above():
+    from app.sip.edge import free_rtp_port, rtp_ports_of
+
+    ports = rtp_ports_of("41001-41011")
+    assert list(ports) == [41002, 41004, 41006, 41008, 41010]
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 41005))  # 41004's RTCP: 41004 cannot be chosen
+        chosen = {free_rtp_port("127.0.0.1", ports) for _ in range(40)}
+    assert chosen <= {41002, 41006, 41008, 41010} and len(chosen) > 1
+    assert rtp_ports_of(None) is None and free_rtp_port("127.0.0.1") % 2 == 0
+    for bad in ("30000", "x-y", "80-90", "5000-4000"):
+        with pytest.raises(ValueError, match="SIP_RTP_PORTS"):
+            rtp_ports_of(bad)
+
+
+def test_the_callers_number_is_the_asserted_identity_when_the_trunk_gives_one():
+    from types import SimpleNamespace
+
+    from app.sip.edge import SipCall
+
+    def incoming(**headers):
+        invite = SimpleNamespace(get_header=lambda name: headers.get(name))
+        return SimpleNamespace(call_id="c@h", caller="sip:anonymous@trunk.dk", invite=invite)
+
+    asserted = incoming(**{"p-asserted-identity": '"Borger" <sip:+4543591000@trunk.dk>'})
+    assert SipCall(None, asserted).number == "+4543591000"
+    assert SipCall(None, incoming()).number == ""  # withheld: the call goes on without it
