@@ -26,7 +26,7 @@ from ..config import Settings
 from ..dialogue.intents import load_intents
 from ..speech.codecs import pcm16_to_alaw, pcm16_to_ulaw
 from ..telephony import asterisk_media
-from .digest import DigestGuard, users_of
+from .digest import DigestGuard, Verdict, users_of
 from .transfer import TARGET, Bridge, Transfer, choose
 
 log = logging.getLogger(__name__)
@@ -238,6 +238,8 @@ class SipEdge:
         self.host, self.port = host or "0.0.0.0", int(port)
         self.networks = networks_of(settings.sip_trusted)
         self.rtp_ports = rtp_ports_of(settings.sip_rtp_ports)
+        if settings.sip_register and not TARGET.fullmatch(settings.sip_register):
+            raise ValueError("SIP_REGISTER must look like sip:user@trunk.host[:port]")
         self.bot = settings.sip_bot_url.rstrip("/")
         self.default_queue = load_intents(settings.intents_dir).default_queue
         self.uas: Any = None
@@ -271,7 +273,7 @@ class SipEdge:
             uas.on_transfer_progress = self._on_transfer_progress
             uas.on_session_expired = self._on_session_expired
             await uas.start()
-            uas.transport.on_message = self._responses_to_refer(uas.transport.on_message)
+            uas.transport.on_message = self._messages(uas)
         if self.settings.sip_register:
             await self._register()
         log.warning("sip edge listening on %s:%d (udp, tcp)", self.host, self.port)
@@ -282,8 +284,7 @@ class SipEdge:
 
         aor = str(self.settings.sip_register)
         found = TARGET.fullmatch(aor)
-        if found is None:
-            raise SystemExit("SIP_REGISTER must look like sip:user@trunk.host[:port]")
+        assert found is not None  # checked in __init__
         host, port = found["host"], int(found["port"] or 5060)
         address = (await asyncio.get_running_loop().getaddrinfo(host, port))[0][4][:2]
         password = self.settings.sip_register_password or ""
@@ -357,18 +358,23 @@ class SipEdge:
         """From outside SIP_TRUSTED only with SIP_USERS' credentials: 401 asks, 403 refuses."""
         import time
 
-        credentials = incoming.invite.get_header("authorization")
-        if self.digest is not None:
-            if self.digest.verify(credentials, "INVITE", time.time()) is not None:
-                return True
-            if not self.digest.names_us(credentials):
-                challenge = {"WWW-Authenticate": self.digest.challenge(time.time())}
-                # IncomingCall.reject() takes no headers; this is what it does, plus ours.
-                incoming._send_response(401, "Unauthorized", extra_headers=challenge)
-                incoming.dialog.terminate()
-                return False
-        log.warning("INVITE refused from an untrusted address")
-        incoming.reject(403, "Forbidden")
+        if self.digest is None:
+            verdict = Verdict.REFUSE
+        else:
+            verdict = self.digest.check(
+                incoming.invite.get_header("authorization"), "INVITE", time.time()
+            )
+        if verdict is Verdict.ACCEPT:
+            return True
+        if verdict is Verdict.REFUSE:
+            log.warning("INVITE refused from an untrusted address")
+            incoming.reject(403, "Forbidden")
+            return False
+        assert self.digest is not None
+        challenge = self.digest.challenge(time.time(), stale=verdict is Verdict.STALE)
+        # IncomingCall.reject() takes no headers; this is what it does, plus ours.
+        incoming._send_response(401, "Unauthorized", extra_headers={"WWW-Authenticate": challenge})
+        incoming.dialog.terminate()
         return False
 
     def _on_bye(self, incoming: Any, _request: Any) -> None:
@@ -392,28 +398,45 @@ class SipEdge:
 
     def _on_reinvite(self, incoming: Any) -> None:
         call = self.calls.get(incoming.call_id)
-        if call is None:
-            incoming.reject(481, "Call/Transaction Does Not Exist")
+        if call is not None:
+            call.renegotiate()
             return
-        call.renegotiate()
+        leg = self.legs.get(incoming.call_id)
+        if leg is not None and leg.bridge is not None:  # the agent's side: media stays as it is
+            incoming.accept(leg.bridge.offer)
+            return
+        incoming.reject(481, "Call/Transaction Does Not Exist")
 
     def _on_transfer_progress(self, call_id: str, status: int, _reason: str) -> None:
         call = self.calls.get(call_id)
-        if call is not None and status >= 200 and not call.transferred.done():
-            call.transferred.set_result(status)
+        waiting = call.transferred if call is not None else None
+        if waiting is not None and status >= 200 and not waiting.done():
+            waiting.set_result(status)
 
-    def _responses_to_refer(self, inner: Any) -> Any:
-        """Responses to our REFER, which aiosipua drops (not its dialog), go to the call."""
-        from aiosipua import SipResponse
+    def _messages(self, uas: Any) -> Any:
+        """What the transport hands to aiosipua, with two things it does not do.
+
+        Responses to our REFER (not a dialog it tracks) go to their call, and a request its
+        parser chokes on (an INVITE with garbage SDP) gets 400 instead of no answer at all.
+        """
+        from aiosipua import SipRequest, SipResponse
+
+        inner = uas.transport.on_message
 
         def on_message(message: Any, addr: tuple[str, int]) -> None:
             cseq = getattr(message, "cseq", None)
             if isinstance(message, SipResponse) and cseq and cseq.method.upper() == "REFER":
                 call = self.calls.get(message.call_id or "")
-                if call is not None and message.status_code >= 200 and not call.referred.done():
-                    call.referred.set_result(message.status_code)
+                waiting = call.referred if call is not None else None
+                if waiting is not None and message.status_code >= 200 and not waiting.done():
+                    waiting.set_result(message.status_code)
                 return
-            inner(message, addr)
+            try:
+                inner(message, addr)
+            except Exception:  # noqa: BLE001 - one bad request, never the edge
+                log.warning("malformed SIP request refused")
+                if isinstance(message, SipRequest) and message.method.upper() != "ACK":
+                    uas._send_error(message, 400, "Bad Request")
 
         return on_message
 

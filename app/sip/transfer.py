@@ -83,6 +83,8 @@ class Bridge:
         self.host = host
         self.advertised = advertised
         self.leg: Any = None
+        self.offer: Any = None
+        """Our SDP for the second leg (also our answer to the agent's side re-INVITEs)."""
         self.agent_rtp: Any = None
         self.frames = {"to_agent": 0, "to_caller": 0}
         self.ended = asyncio.Event()
@@ -95,7 +97,7 @@ class Bridge:
         from aiosipua.sdp_negotiate import build_sdp
 
         pt, name = LAW_PAYLOAD[self.caller_law]
-        offer = build_sdp(self.host, port, pt, name, advertised_ip=self.advertised)
+        self.offer = offer = build_sdp(self.host, port, pt, name, advertised_ip=self.advertised)
         host, sip_port = transfer.address()
         resolved = await asyncio.get_running_loop().getaddrinfo(host, sip_port)
         address = resolved[0][4][:2]

@@ -59,7 +59,8 @@ def caller_wav(path: Path, prompts: Path) -> None:
     question, no = pcm8k("여권"), pcm8k("아니요")
     quiet = lambda s: b"\x00\x00" * int(8000 * s)  # noqa: E731
     before_question = prompt("greeting") + prompt("ask") + 1.0
-    before_no = 1.5 + prompt("pas") + prompt("anything_else") + 1.0  # 1.5: end of turn, decode
+    # 1.5 s for the end of the turn and decoding, then 2 s into the 6 s the bot waits for a reply
+    before_no = 1.5 + prompt("pas") + prompt("anything_else") + 2.0
     audio = quiet(before_question) + question + quiet(before_no) + no + quiet(20)
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)

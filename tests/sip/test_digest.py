@@ -2,7 +2,7 @@
 
 import hashlib
 
-from app.sip.digest import NONCE_SECONDS, DigestGuard, users_of
+from app.sip.digest import NONCE_SECONDS, DigestGuard, Verdict, users_of
 
 
 def md5(text):
@@ -33,23 +33,30 @@ def test_users_are_read_from_the_setting():
 def test_the_right_password_is_accepted_with_and_without_qop():
     guard = DigestGuard({"trunk": "hemmelig"})
     challenge = guard.challenge(1000)
-    assert guard.verify(answer(challenge, "trunk", "hemmelig"), "INVITE", 1001) == "trunk"
+    assert guard.check(answer(challenge, "trunk", "hemmelig"), "INVITE", 1001) is Verdict.ACCEPT
     plain = answer(challenge, "trunk", "hemmelig", qop=False)
-    assert guard.verify(plain, "INVITE", 1001) == "trunk"
+    assert guard.check(plain, "INVITE", 1001) is Verdict.ACCEPT
 
 
-def test_a_wrong_password_an_unknown_user_or_a_stale_nonce_is_refused():
+def test_a_wrong_password_or_an_unknown_user_is_refused():
     guard = DigestGuard({"trunk": "hemmelig"})
     challenge = guard.challenge(1000)
-    assert guard.verify(answer(challenge, "trunk", "gaet"), "INVITE", 1001) is None
-    assert guard.verify(answer(challenge, "ukendt", "hemmelig"), "INVITE", 1001) is None
-    late = 1000 + NONCE_SECONDS + 1
-    assert guard.verify(answer(challenge, "trunk", "hemmelig"), "INVITE", late) is None
-    assert guard.verify(None, "INVITE", 1001) is None
+    assert guard.check(answer(challenge, "trunk", "gaet"), "INVITE", 1001) is Verdict.REFUSE
+    assert guard.check(answer(challenge, "ukendt", "hemmelig"), "INVITE", 1001) is Verdict.REFUSE
 
 
-def test_a_nonce_made_by_another_process_is_refused():
+def test_no_credentials_or_another_realms_are_challenged():
+    guard = DigestGuard({"trunk": "hemmelig"})
+    assert guard.check(None, "INVITE", 1001) is Verdict.CHALLENGE
+    other = answer(guard.challenge(1000).replace("voicebot", "trunk.dk"), "trunk", "hemmelig")
+    assert guard.check(other, "INVITE", 1001) is Verdict.CHALLENGE
+
+
+def test_right_credentials_on_an_old_or_foreign_nonce_are_challenged_again_as_stale():
     ours, theirs = DigestGuard({"trunk": "hemmelig"}), DigestGuard({"trunk": "hemmelig"})
-    forged = answer(theirs.challenge(1000), "trunk", "hemmelig")
-    assert ours.verify(forged, "INVITE", 1001) is None
-    assert ours.names_us(forged)  # our realm: wrong credentials, refused rather than re-asked
+    late = 1000 + NONCE_SECONDS + 1
+    old = answer(ours.challenge(1000), "trunk", "hemmelig")
+    assert ours.check(old, "INVITE", late) is Verdict.STALE
+    foreign = answer(theirs.challenge(1000), "trunk", "hemmelig")  # a restarted edge's
+    assert ours.check(foreign, "INVITE", 1001) is Verdict.STALE
+    assert "stale=TRUE" in ours.challenge(late, stale=True)

@@ -93,6 +93,47 @@ def test_malformed_datagrams_leave_the_edge_serving(edge, tmp_path):
     assert sipp("options.xml", port, tmp_path) == 0  # still answering
 
 
+def invite_with(body: bytes, local_port: int) -> bytes:
+    """A well-formed INVITE from 127.0.0.1 carrying `body` as its SDP."""
+    head = (
+        f"INVITE sip:kommune@127.0.0.1 SIP/2.0\r\n"
+        f"Via: SIP/2.0/UDP 127.0.0.1:{local_port};branch=z9hG4bK-sdp-{len(body)}\r\n"
+        f"From: <sip:+4512345678@127.0.0.1>;tag=garbage\r\n"
+        f"To: <sip:kommune@127.0.0.1>\r\n"
+        f"Call-ID: garbage-sdp-{len(body)}@127.0.0.1\r\n"
+        f"CSeq: 1 INVITE\r\nMax-Forwards: 70\r\n"
+        f"Contact: <sip:+4512345678@127.0.0.1:{local_port}>\r\n"
+        f"Content-Type: application/sdp\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+@pytest.mark.parametrize(
+    "sdp",
+    [
+        b"this is not sdp at all",
+        b"v=0\r\nm=audio notaport RTP/AVP 8\r\n",
+        b"v=0\r\nc=IN IP4 127.0.0.1\r\nm=audio 4000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\n",
+        b"v=0\r\nc=IN IP4 127.0.0.1\r\nm=video 4000 RTP/AVP 96\r\n",
+        b"\xff\xfe" * 200,
+    ],
+)
+def test_an_invite_with_garbage_or_unusable_sdp_is_refused_and_the_edge_serves_on(
+    edge, redis, tmp_path, sdp
+):
+    port = edge[0]
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        s.settimeout(5)
+        s.sendto(invite_with(sdp, s.getsockname()[1]), ("127.0.0.1", port))
+        answers = []
+        while not any(a.split()[1].startswith((b"4", b"5")) for a in answers):
+            answers.append(s.recv(65536))  # 100 Trying first, then the refusal
+    assert not any(b"SIP/2.0 200" in a for a in answers)
+    assert KpiStore(redis).records() == []
+    assert sipp("options.xml", port, tmp_path) == 0
+
+
 def test_an_invite_from_an_untrusted_address_is_refused(edge, redis, tmp_path):
     assert sipp("refused.xml", edge[0], tmp_path, source="127.0.0.2") == 0  # 403, ACK
     assert KpiStore(redis).records() == []
