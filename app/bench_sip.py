@@ -128,7 +128,7 @@ def _level(
     from .sip.edge import SipEdge
 
     port = _free_port()
-    settings = Settings.from_env({}).with_(
+    settings = Settings().with_(
         asterisk_password=password,
         sip_listen=f"127.0.0.1:{port}",
         sip_trusted="127.0.0.1/32",
@@ -136,7 +136,6 @@ def _level(
         sip_max_calls=n + 10,
         sip_invites_per_minute=n * 2,
         sip_messages_per_second=max(50, n * 5),
-        intents_dir=Settings().intents_dir,
     )
     loop = asyncio.new_event_loop()
     edge = SipEdge(settings)
@@ -153,7 +152,7 @@ def _level(
     ready.wait(10)
     me = os.getpid()
     rss_before, cpu_before, bot_before = _rss_mb(me), _cpu_seconds(me), _cpu_seconds(worker)
-    peak = [0.0]
+    peak = 0
     started = time.monotonic()
     sipp = subprocess.Popen(
         ["sipp", f"127.0.0.1:{port}", "-sf", str(scenario), "-m", str(n), "-l", str(n)]
@@ -164,7 +163,7 @@ def _level(
         stderr=subprocess.DEVNULL,
     )
     while sipp.poll() is None:
-        peak[0] = max(peak[0], len(edge.calls))
+        peak = max(peak, len(edge.calls))
         time.sleep(0.2)
     wall = time.monotonic() - started
     _wait_for(lambda: not edge.calls, 30)
@@ -180,13 +179,13 @@ def _level(
     late = pacing.later_than(LATE_MS)
     failed = sipp.returncode != 0
     line = (
-        f"{n} calls ({int(peak[0])} at once, {len(setup_ms)} answered"
+        f"{n} calls ({peak} at once, {len(setup_ms)} answered"
         f"{', SIPp saw failures' if failed else ''}): "
         f"set-up p50 {_pct(setup_ms, 50):.0f} ms, p95 {_pct(setup_ms, 95):.0f} ms; "
         f"RTP send lateness p50 {pacing.percentile(50):.1f} ms, p95 {p95:.1f} ms, "
         f"p99 {pacing.percentile(99):.1f} ms, {late} of {pacing.packets} packets "
         f">{LATE_MS:.0f} ms late; edge CPU {cpu / wall * 100:.0f} % of a core "
-        f"({cpu / wall / max(1, peak[0]) * 100:.2f} % per call), edge memory "
+        f"({cpu / wall / max(1, peak) * 100:.2f} % per call), edge memory "
         f"+{rss / max(1, n) * 1024:.0f} KB per call; bot CPU {bot_cpu / wall * 100:.0f} %"
     )
     return line, not failed and late == 0 and p95 <= TARGET_P95_MS

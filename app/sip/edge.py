@@ -19,22 +19,21 @@ import random
 import socket
 from collections import deque
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import quote
 
 from ..config import Settings
 from ..dialogue.intents import load_intents
-from ..speech.codecs import pcm16_to_alaw, pcm16_to_ulaw
 from ..telephony import asterisk_media
 from .digest import DigestGuard, Verdict, users_of
+from .g711 import ENCODE, PAYLOAD_TYPES
 from .transfer import TARGET, Bridge, Transfer, choose
 
 log = logging.getLogger(__name__)
 
 FRAME = 160
 """Bytes of G.711 in one 20 ms RTP packet."""
-PAYLOAD_TYPES = {8: "alaw", 0: "ulaw"}
-"""PCMA first: European trunks; PCMU where the far end only offers that."""
 SILENCE = {"alaw": b"\xd5" * FRAME, "ulaw": b"\xff" * FRAME}
 MAX_QUEUED_FRAMES = 3000
 """A minute of prompt audio queued for one call; more is not ours to play."""
@@ -409,9 +408,8 @@ class SipEdge:
 
     def _on_transfer_progress(self, call_id: str, status: int, _reason: str) -> None:
         call = self.calls.get(call_id)
-        waiting = call.transferred if call is not None else None
-        if waiting is not None and status >= 200 and not waiting.done():
-            waiting.set_result(status)
+        if call is not None and status >= 200:
+            _settle(call.transferred, status)
 
     def _messages(self, uas: Any) -> Any:
         """What the transport hands to aiosipua, with two things it does not do.
@@ -427,9 +425,8 @@ class SipEdge:
             cseq = getattr(message, "cseq", None)
             if isinstance(message, SipResponse) and cseq and cseq.method.upper() == "REFER":
                 call = self.calls.get(message.call_id or "")
-                waiting = call.referred if call is not None else None
-                if waiting is not None and message.status_code >= 200 and not waiting.done():
-                    waiting.set_result(message.status_code)
+                if call is not None and message.status_code >= 200:
+                    _settle(call.referred, message.status_code)
                 return
             try:
                 inner(message, addr)
@@ -509,7 +506,7 @@ class SipCall:
         """The final status the caller's side reports (NOTIFY) for the transfer."""
         self.bridge: Bridge | None = None
 
-    @property
+    @cached_property
     def number(self) -> str:
         """The caller's number from P-Asserted-Identity, else From: digits and + only."""
         asserted = self.incoming.invite.get_header("p-asserted-identity") or ""
@@ -633,8 +630,7 @@ class SipCall:
     def _caller_audio(self, pcm: bytes, _timestamp: int) -> None:
         # aiortp hands over PCM (lost packets concealed); the bot takes the call's G.711.
         if self.out is not None and not self.closed.is_set():
-            law = pcm16_to_alaw if self.out.law == "alaw" else pcm16_to_ulaw
-            self.to_bot.put_nowait(law(pcm))
+            self.to_bot.put_nowait(ENCODE[self.out.law](pcm))
 
     def _caller_key(self, digit: str, _duration: int) -> None:
         if digit in asterisk_media.DIGITS and not self.closed.is_set():
@@ -793,6 +789,12 @@ class SipCall:
         if self.out is not None:
             seconds = self.out.played * FRAME / 8000
             log.warning("sip call ended call_id=%s bot_audio_seconds=%.1f", self.uniqueid, seconds)
+
+
+def _settle(waiting: asyncio.Future[int] | None, status: int) -> None:
+    """A final status for a REFER or a transfer the call waits on (once; none if not asked)."""
+    if waiting is not None and not waiting.done():
+        waiting.set_result(status)
 
 
 def _basic(password: str | None) -> str:

@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from ..speech.codecs import pcm16_to_alaw, pcm16_to_ulaw
+from .g711 import ENCODE, PAYLOAD_TYPES, SDP_NAMES, payload_type
 
 log = logging.getLogger(__name__)
 
 HANDOFF_HEADER = "X-Voicebot-Handoff"
 """Carries the hand-off id; the agent's software reads the context at `/api/handoffs/<id>`."""
-LAW_PAYLOAD = {"alaw": (8, "PCMA"), "ulaw": (0, "PCMU")}
 TARGET = re.compile(r"sips?:(?P<user>[^@]+)@(?P<host>[A-Za-z0-9.-]+)(?::(?P<port>[0-9]{1,5}))?")
 
 
@@ -93,11 +92,16 @@ class Bridge:
         self, uac: Any, transfer: Transfer, caller: str, port: int, timeout: float = 30
     ) -> bool:
         """INVITE the target with our offer; True once it has answered and audio flows."""
-        from aiosipua import CallSession
+        from aiosipua import CallSession, DialogState
         from aiosipua.sdp_negotiate import build_sdp
 
-        pt, name = LAW_PAYLOAD[self.caller_law]
-        self.offer = offer = build_sdp(self.host, port, pt, name, advertised_ip=self.advertised)
+        self.offer = offer = build_sdp(
+            self.host,
+            port,
+            payload_type(self.caller_law),
+            SDP_NAMES[self.caller_law],
+            advertised_ip=self.advertised,
+        )
         host, sip_port = transfer.address()
         resolved = await asyncio.get_running_loop().getaddrinfo(host, sip_port)
         address = resolved[0][4][:2]
@@ -113,7 +117,7 @@ class Bridge:
             await self.leg.wait_answered(timeout=timeout)
         except (TimeoutError, RuntimeError) as exc:
             log.error("second leg to the contact centre failed: %s", exc)
-            if self.leg.dialog.state.value == "early":
+            if self.leg.dialog.state is DialogState.EARLY:
                 self.leg.cancel(uac)
             return False
         if self.leg.sdp_answer is None:
@@ -125,18 +129,18 @@ class Bridge:
             port,
             self.leg.sdp_answer,  # their answer, read as the description of their side
             advertised_ip=self.advertised,
-            supported_codecs=[8, 0],
+            supported_codecs=list(PAYLOAD_TYPES),
             symmetric_rtp=True,
         )
         await self.agent_rtp.start()
-        agent_law = "alaw" if self.agent_rtp.chosen_payload_type == 8 else "ulaw"
+        agent_law = PAYLOAD_TYPES[self.agent_rtp.chosen_payload_type]
         self.agent_rtp.on_audio = self._relay(self.caller_rtp, self.caller_law, "to_caller")
         self.caller_rtp.on_audio = self._relay(self.agent_rtp, agent_law, "to_agent")
         self.caller_rtp.on_dtmf = lambda digit, _duration: self.agent_rtp.send_dtmf(digit)
         return True
 
     def _relay(self, to: Any, law: str, direction: str) -> Callable[[bytes, int], None]:
-        encode = pcm16_to_alaw if law == "alaw" else pcm16_to_ulaw
+        encode = ENCODE[law]
         timestamp = 0
 
         def send(pcm: bytes, _timestamp: int) -> None:
