@@ -9,6 +9,7 @@ from flask_sock import Sock
 from redis.exceptions import RedisError
 
 from .config import Settings
+from .proxies import TrustedProxies, parse_networks
 from .services import Services
 from .telephony.twilio_stream import MAX_MESSAGE_BYTES
 from .webchat.chats import Chats
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     services.run_every("chat-sweeper", CHAT_SWEEP_SECONDS, chats.sweep)
 
     app = Flask(__name__)
+    app.wsgi_app = TrustedProxies(app.wsgi_app, parse_networks(settings.trusted_proxies))
     app.config.from_mapping(
         SECRET_KEY=services.keys.session,
         MAX_CONTENT_LENGTH=settings.max_request_bytes,

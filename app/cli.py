@@ -160,11 +160,15 @@ def worker() -> None:
     services.flow()
     services.on_new_intent_set = lambda flow: services.render_prompts(flow.fixed_prompts())
     services.follow_intents()
+    connection = None
     try:
-        schedule(Queue(QUEUE_NAME, connection=services.redis))
-        worker = Worker([QUEUE_NAME], connection=services.redis, worker_ttl=WORKER_TTL_SECONDS)
+        connection = services.worker_redis()
+        schedule(Queue(QUEUE_NAME, connection=connection))
+        worker = Worker([QUEUE_NAME], connection=connection, worker_ttl=WORKER_TTL_SECONDS)
         worker.work(with_scheduler=True)
     finally:
+        if connection is not None:
+            connection.close()
         services.close()
 
 

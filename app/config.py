@@ -116,6 +116,9 @@ class Settings:
     """A node told to stop (SIGTERM) refuses new calls and finishes live ones for this long."""
     drain_notice_seconds: int = 7
     """Before that, `/healthz` says 503 this long so the front (checking every 5 s) moves on."""
+    trusted_proxies: str = "127.0.0.1/32,::1/128"
+    """Fronts (addresses or CIDRs, comma-separated) whose X-Forwarded-For names the client; no
+    other sender's header is believed. Compose sets its front's network."""
     max_request_bytes: int = 64 * 1024
     """Largest request body accepted; Twilio's webhook forms are a few kilobytes."""
 

@@ -19,6 +19,9 @@ from .errors import ConfigError
 log = logging.getLogger(__name__)
 
 START_TIMEOUT_SECONDS = 10.0
+MAXMEMORY = "256mb"
+"""Past this Redis refuses writes (`noeviction`) rather than silently drop call state: a refused
+outcome or callback goes to the spool on disk. A day of 2,000 calls holds a few megabytes."""
 NO_RETRY = Retry(NoBackoff(), 0)
 """redis-py retries with seconds of back-off by default: asking "is it up?" must not wait."""
 
@@ -45,8 +48,9 @@ class EmbeddedRedis:
     running; one we started ourselves is shut down, with its data saved, by `stop`.
     """
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, databases: int = 16, maxmemory: str = MAXMEMORY) -> None:
         self.dir = data_dir.resolve()
+        self.databases, self.maxmemory = databases, maxmemory
         self.socket = self.dir / "redis.sock"
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -77,8 +81,12 @@ class EmbeddedRedis:
                     str(self.dir),
                     "--appendonly",
                     "yes",
+                    "--maxmemory",
+                    self.maxmemory,
                     "--maxmemory-policy",
                     "noeviction",
+                    "--databases",
+                    str(self.databases),
                     "--save",
                     "",
                     "--loglevel",

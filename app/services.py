@@ -65,6 +65,8 @@ class LiveFigures:
     recognition_seconds: float = 0.0
     early_turns: int = 0
     """Turns ended on the short pause because they already sounded complete."""
+    enqueue_failures: int = 0
+    """Background jobs that could not be queued (kept in the spool instead)."""
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def call_started(self) -> None:
@@ -76,6 +78,11 @@ class LiveFigures:
         """A media stream ended."""
         with self.lock:
             self.active -= 1
+
+    def count_enqueue_failure(self) -> None:
+        """A job went to the spool instead of the queue."""
+        with self.lock:
+            self.enqueue_failures += 1
 
     def recognised(self, seconds: float, early: bool = False) -> None:
         """A final transcript took this long after the turn ended (early: on the short pause)."""
@@ -110,6 +117,7 @@ class Services:
         self.speech_load_seconds = 0.0
         self._embedded: EmbeddedRedis | None = None
         self._redis: Redis | None = None
+        self._url = ""
         self._stopping = threading.Event()
         self._follower: threading.Thread | None = None
         self.draining = threading.Event()
@@ -123,6 +131,7 @@ class Services:
             if not url:
                 self._embedded = EmbeddedRedis(self.settings.data_dir / "redis")
                 url = self._embedded.start()
+            self._url = url
             self._redis = Redis.from_url(
                 url,
                 socket_timeout=REDIS_TIMEOUT_SECONDS,
@@ -130,6 +139,22 @@ class Services:
                 retry=Retry(ConstantBackoff(0.05), 1),
             )
         return self._redis
+
+    def worker_redis(self) -> Redis:
+        """A connection of its own for an RQ worker, whose blocking dequeue outwaits its timeout.
+
+        The shared pool's short timeout (REDIS_TIMEOUT_SECONDS) cut RQ's blocking read
+        (WORKER_TTL_SECONDS - 15 s): the worker logged "could not connect" every minute and
+        /readyz lost its heartbeat.
+        """
+        from .jobs import WORKER_TTL_SECONDS
+
+        _ = self.redis  # starts the embedded Redis when none is configured
+        return Redis.from_url(
+            self._url,
+            socket_timeout=WORKER_TTL_SECONDS + 10,
+            socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        )
 
     @cached_property
     def library(self) -> SharedIntents:
@@ -251,13 +276,17 @@ class Services:
     ) -> None:
         """Queue the callback job (`inline`: run it now, for channels without a worker).
 
-        With Redis away the request is kept on disk until it returns.
+        Whatever stops the job being queued (Redis away, or anything else), the request is kept
+        on disk until it can be, and counted: a caller who confirmed a callback is never lost.
         """
         from .jobs.callbacks import enqueue_callback
 
         try:
             enqueue_callback(self.redis, call_id, request, queue, inline=inline)
-        except RedisError:
+        except Exception as exc:  # noqa: BLE001 - any failure must reach the spool, not the call
+            if not isinstance(exc, RedisError):
+                log.exception("callback not queued call_id=%s; kept in the spool", call_id)
+            self.live.count_enqueue_failure()
             self.spool.add("callback", {"call_id": call_id, **asdict(request), "queue": queue})
 
     def hand_off(self, call: Call) -> Handoff:

@@ -1,3 +1,4 @@
+import itertools
 import shutil
 import sys
 import tempfile
@@ -23,14 +24,36 @@ OPEN = datetime(2026, 11, 26, 11, 0, tzinfo=CPH)  # a Thursday morning
 CLOSED = datetime(2026, 11, 26, 19, 0, tzinfo=CPH)  # the same Thursday evening
 
 
+TEST_DATABASES = 4096
+"""The test Redis's databases: each test takes the next, so a straggler of an earlier test (a
+call that ends by time-out, a follower thread, a child process) writes where no later test
+reads."""
+
+
 @pytest.fixture(scope="session")
-def redis_url():
+def redis_server():
     """One real redis-server for the whole run, on a short socket path."""
     directory = Path(tempfile.mkdtemp(prefix="vb-redis-"))
-    server = EmbeddedRedis(directory)
+    server = EmbeddedRedis(directory, databases=TEST_DATABASES)
     yield server.start()
     server.stop()
     shutil.rmtree(directory, ignore_errors=True)
+
+
+_next_database = itertools.count(1)
+
+
+def fresh_database_url(server_url):
+    """The URL of an empty database of its own (database 0 is left to nobody)."""
+    url = f"{server_url}?db={next(_next_database) % (TEST_DATABASES - 1) + 1}"
+    Redis.from_url(url).flushdb()
+    return url
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """This test's own database on the shared server."""
+    return fresh_database_url(redis_server)
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +67,6 @@ def prompt_cache_dir():
 @pytest.fixture
 def redis(redis_url):
     client = Redis.from_url(redis_url)
-    client.flushdb()
     yield client
     client.close()
 

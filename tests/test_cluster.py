@@ -250,3 +250,51 @@ def refused(node):
     except requests.ConnectionError:
         return True
     return False
+
+
+class FromAddress(requests.adapters.HTTPAdapter):
+    """Requests sent from one loopback address: a host of its own, as the front sees it."""
+
+    def __init__(self, address):
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def host(address):
+    session = requests.Session()
+    session.mount("http://", FromAddress(address))
+    return session
+
+
+def log_in_from(session, base, user, password, headers=None):
+    form_page = session.get(base + "/agent/login", headers=headers, timeout=10).text
+    form = {"username": user, "password": password}
+    if 'name="csrf"' in form_page:
+        form["csrf"] = form_page.split('name="csrf" value="')[1].split('"')[0]
+    done = session.post(
+        base + "/agent/login", data=form, headers=headers, allow_redirects=False, timeout=10
+    )
+    return done.status_code
+
+
+def test_behind_the_front_wrong_logins_lock_out_their_own_host_only(cluster, front):
+    node = cluster("a")
+    proxy = front(node)
+    guesser, colleague = host("127.0.0.2"), host("127.0.0.3")
+    for n in range(20):
+        assert log_in_from(guesser, proxy.base, f"gæt{n}", "forkert-kode-123") == 401
+    assert log_in_from(guesser, proxy.base, "anna", PASSWORD) == 429
+    assert log_in_from(colleague, proxy.base, "anna", PASSWORD) == 302
+
+
+def test_a_client_that_is_not_the_front_cannot_name_its_own_address(cluster):
+    node = cluster("a")
+    spoofer = host("127.0.0.4")
+    for n in range(20):
+        forged = {"X-Forwarded-For": f"127.0.9.{n}"}
+        assert log_in_from(spoofer, node.base, f"gæt{n}", "forkert-kode-123", forged) == 401
+    assert log_in_from(spoofer, node.base, "anna", PASSWORD, {"X-Forwarded-For": "10.1.1.1"}) == 429

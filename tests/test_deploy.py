@@ -1,5 +1,6 @@
 """The deployment files, checked by reading them: no Docker engine runs where tests run."""
 
+import ipaddress
 import json
 import os
 import subprocess
@@ -130,3 +131,12 @@ def test_the_sip_edge_is_an_optional_service_reaching_the_nodes_through_the_fron
     low, high = env["SIP_RTP_PORTS"].split("-")
     assert f"{low}-{high}:{low}-{high}/udp" in sip["ports"]  # exactly the range the edge uses
     assert {"5060:5060/udp", "5060:5060/tcp"} <= set(sip["ports"])
+
+
+def test_the_nodes_believe_forwarded_addresses_only_from_the_front():
+    spec = compose()
+    front = spec["services"]["proxy"]["networks"]["default"]["ipv4_address"]
+    (subnet,) = spec["networks"]["default"]["ipam"]["config"]
+    assert ipaddress.ip_address(front) in ipaddress.ip_network(subnet["subnet"])
+    for name in ("web-1", "web-2"):
+        assert spec["services"][name]["environment"]["TRUSTED_PROXIES"] == front

@@ -21,7 +21,7 @@ from .matcher import Match
 from .redact import NUMBER_WORDS
 from .texts import say_number
 
-NUMBER = re.compile(r"^(?:0045|45)?(\d{8})$")
+NUMBER = re.compile(r"(?:0045|45)?(\d{8})")
 """A Danish number: eight digits, optionally after the country code."""
 YES_KEY, NO_KEY, END_KEY, REPEAT_KEY = "1", "2", "#", "*"
 MAX_OFFERS = 2
@@ -115,7 +115,7 @@ class CallbackSteps:
 
     def _number_given(self, call: Call, digits: str) -> Step:
         """Check a keyed or spoken number; read a good one back in pairs, refuse a bad one."""
-        number = NUMBER.match(digits)
+        number = NUMBER.fullmatch(digits)
         if not number:
             if call.no_match >= MAX_BAD_NUMBERS:
                 return self._leave_callback(call)

@@ -132,7 +132,7 @@ class Flow(CallbackSteps, OfferSteps):
         if not words or words[-1] in TRAILING_WORDS:
             return False
         if call.state is State.CALLBACK_NUMBER:
-            return NUMBER.match(spoken_digits(partial)) is not None
+            return NUMBER.fullmatch(spoken_digits(partial)) is not None
         match = self.matcher.match(partial)
         asked_yes_no = call.state in YES_NO_STATES or (
             call.last_said and call.last_said[-1].prompt_id == "anything_else"

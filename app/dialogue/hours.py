@@ -30,7 +30,7 @@ MONTH_NAMES_DA = (
     "december",
 )
 _SPEC = re.compile(
-    r"^(?P<days>[a-z]{3}(?:-[a-z]{3})?)\s+(?P<open>\d{1,2}:\d{2})-(?P<close>\d{1,2}:\d{2})$"
+    r"(?P<days>[a-z]{3}(?:-[a-z]{3})?)\s+(?P<open>\d{1,2}:\d{2})-(?P<close>\d{1,2}:\d{2})"
 )
 
 Window = tuple[time, time]
@@ -40,7 +40,7 @@ def parse_weekly(spec: str) -> dict[int, tuple[Window, ...]]:
     """`"mon-wed 10:00-14:30; thu 10:00-17:00"` → {weekday: ((open, close), ...)}."""
     week: dict[int, list[Window]] = {d: [] for d in range(7)}
     for part in filter(None, (p.strip() for p in spec.split(";"))):
-        m = _SPEC.match(part.lower())
+        m = _SPEC.fullmatch(part.lower())
         if not m:
             raise ConfigError(
                 f"OPENING_HOURS: cannot read {part!r} (want e.g. 'mon-wed 10:00-14:30')"

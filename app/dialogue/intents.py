@@ -42,7 +42,7 @@ INTENT_KEYS: dict[str, type | tuple[type, ...]] = {
     "not": list,
 }
 REQUIRED_KEYS = ("id", "topic", "examples")
-ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 """Ids are KPI and routing keys: plain ASCII, so æøå are written ae, oe, aa."""
 MAX_MENU_CHOICES = 5
 """Keypad choices read out at once; more than five and callers forget the first (~25 s)."""
@@ -361,7 +361,7 @@ def _check_fields(
     index: _Index | None,
     problems: list[str],
 ) -> None:
-    if not ID_PATTERN.match(value["id"]):
+    if not ID_PATTERN.fullmatch(value["id"]):
         problems.append(f"{path}:{line['id']}: id must be lower-case a-z, digits and _")
     if value["id"] != path.stem:
         problems.append(

@@ -62,14 +62,25 @@ NUMBER_WORDS.update(
 )
 """Danish number words as recognisers write them → their digits ("femogtyve" → "25")."""
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-_SPOKEN_EMAIL = re.compile(r"\S+\s+(snabel a|snabela|at)\s+\S+(\s+(punktum|dot)\s+\S+)+", re.I)
-_DIGIT_RUN = re.compile(r"(?<!\d)\+?\d[\d\s\-.]*\d(?!\d)")
+_EMAIL = re.compile(
+    r"[\w.+-]+\s*(?:@|\(at\)|\[at\]|\(snabel-?a\))\s*[\w-]+(?:\s*(?:\.|\(dot\)|\(punktum\))\s*[\w-]+)+",
+    re.I,
+)
+"""Written addresses, also with spaces around "@" or the at sign spelt out to dodge filters."""
+_SPOKEN_EMAIL = re.compile(r"\S+\s+(snabel-? ?a|at)\s+\S+(\s+(punktum|dot)\s+\S+)+", re.I)
+_DIGIT_RUN = re.compile(r"(?<!\d)\+?\d[\d\s\-./]*\d(?!\d)")
+_GROUP = re.compile(r"\d+")
+_AMOUNT = re.compile(r"\d{1,3}(?:\.\d{3})+")
+"""12.500.000, 1.295: thousands separated by dots are amounts, never numbers of a person."""
 _DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
-CPR_GROUPS = frozenset({(10,), (6, 4), (2, 2, 2, 4), (2, 2, 2, 2, 2)})
-"""How a CPR number is written or read out: whole, 6-4, or in pairs."""
-PHONE_GROUPS = frozenset({(8,), (4, 4), (2, 2, 2, 2)})
+CPR_GROUPS = frozenset(
+    {(10,), (6, 4), (2, 2, 2, 4), (2, 2, 2, 2, 2), (3, 3, 4), (4, 2, 4), (2, 4, 4), (6, 2, 2)}
+)
+"""How a CPR number is written or read out (spaces, dashes, dots or slashes between groups)."""
+PHONE_GROUPS = frozenset(
+    {(8,), (4, 4), (2, 2, 2, 2), (3, 2, 3), (2, 3, 3), (3, 3, 2), (2, 2, 4), (4, 2, 2), (1,) * 8}
+)
 """How a Danish number is written (after an optional 45 / +45 / 0045)."""
 _MIN_SPOKEN_RUN = 4
 """Shorter runs of number words ("et nyt pas", "to børn") are ordinary speech."""
@@ -112,21 +123,53 @@ def normalise(text: str) -> str:
 
 
 def _mask_digits(run: str) -> str:
-    """Mask a run of digits written as a CPR or phone number is; a price or a date is left."""
-    if "." in run:
-        return run  # "12.500.000", "1.295": amounts
-    groups = tuple(g for g in re.split(r"[\s\-]+", run.lstrip("+")) if g)
-    shape = tuple(len(g) for g in groups)
-    digits = "".join(groups)
-    if shape in CPR_GROUPS and is_cpr(digits):
-        return CPR_MASK
-    if groups and groups[0] in ("45", "0045") and len(groups) > 1:
-        shape = shape[1:]  # "+45 12 34 56 78"
-    elif len(groups) == 1 and len(digits) in (10, 12):
-        shape = (8,)  # "+4512345678", "004512345678"
-    if shape in PHONE_GROUPS and is_phone(digits):
-        return PHONE_MASK
-    return run
+    """Mask the CPR and phone numbers in a run of digit groups; prices and dates are left.
+
+    A run may hold several numbers ("010203-1234 20 12 34 56"): each window of whole groups is
+    tried, longest first, so a number is found wherever it stands in the run.
+    """
+    if _AMOUNT.fullmatch(run):
+        return run
+    groups = list(_GROUP.finditer(run))
+    out, i, last = [], 0, 0
+    while i < len(groups):
+        end, mask = _number_at(groups, i)
+        if mask:
+            start = 0 if i == 0 else groups[i].start()  # a leading "+" goes with the number
+            out += [run[last:start], mask]
+            last = groups[end - 1].end()
+            i = end
+        else:
+            i += 1
+    return "".join(out) + run[last:] if out else run
+
+
+def _number_at(groups: list[re.Match[str]], i: int) -> tuple[int, str | None]:
+    """The end (exclusive) and mask of a CPR or phone number starting at group i."""
+    texts = [g.group() for g in groups]
+    for end in range(min(len(texts), i + 9), i, -1):
+        window = texts[i:end]
+        shape, digits = tuple(len(t) for t in window), "".join(window)
+        if shape in CPR_GROUPS and is_cpr(digits):
+            return end, CPR_MASK
+        if window[0] in ("45", "0045") and len(window) > 1:
+            shape = shape[1:]  # "+45 12 34 56 78"
+        elif len(window) == 1 and len(digits) in (10, 12):
+            shape = (8,)  # "+4512345678", "004512345678"
+        if shape in PHONE_GROUPS and is_phone(digits) and not _is_date(window):
+            return end, PHONE_MASK
+    return i + 1, None
+
+
+def _is_date(groups: list[str]) -> bool:
+    """2026-11-26 or 26.11.2026: a date, not a phone number in 4-2-2 or 2-2-4 groups."""
+    if [len(g) for g in groups] == [4, 2, 2]:
+        year, month, day = groups
+    elif [len(g) for g in groups] == [2, 2, 4]:
+        day, month, year = groups
+    else:
+        return False
+    return year[:2] in ("19", "20") and 1 <= int(month) <= 12 and 1 <= int(day) <= 31
 
 
 def _mask_spoken(text: str) -> str:

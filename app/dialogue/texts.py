@@ -130,6 +130,7 @@ CHAT: dict[str, str] = {
     "call_me": "Bliv ringet op",
     "expired": "Din tidligere samtale er afsluttet, så vi begynder forfra.",
     "ended": "Samtalen er afsluttet. Genindlæs siden for at starte en ny.",
+    "full": "Samtalen er blevet meget lang, så den afsluttes her. Start gerne en ny samtale.",
     "feedback": "Fik du svar på dit spørgsmål?",
     "feedback_yes": "👍 Ja",
     "feedback_no": "👎 Nej",

@@ -12,7 +12,7 @@ from ..config import Settings
 from ..dialogue.call import RequestCallback
 from ..routing.callbacks import Callback, CallbackStore
 from ..routing.handoff import HandoffStore
-from . import QUEUE_NAME
+from . import QUEUE_NAME, job_id
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,10 @@ def create_callback(call_sid: str, about: str, intent: str | None, queue: str) -
         from .receipts import send_receipt
 
         Queue(QUEUE_NAME, connection=redis).enqueue(
-            send_receipt, call_sid, job_id=f"receipt-{call_sid}", retry=Retry(max=3, interval=30)
+            send_receipt,
+            call_sid,
+            job_id=job_id("receipt", call_sid),
+            retry=Retry(max=3, interval=30),
         )
     return created
 
@@ -57,7 +60,7 @@ def enqueue_callback(
         request.about,
         request.intent,
         queue,
-        job_id=f"callback-{call_sid}",
+        job_id=job_id("callback", call_sid),
         retry=Retry(max=3),
         result_ttl=3600,
         failure_ttl=7 * 24 * 3600,

@@ -113,7 +113,7 @@ def edit_intent(
     name = f"{intent_id}.yaml"
 
     def apply(files: IntentFiles) -> IntentFiles:
-        if not ID_PATTERN.match(intent_id) or name not in files.intents:
+        if not ID_PATTERN.fullmatch(intent_id) or name not in files.intents:
             raise ValueError(f"no intent {intent_id!r}")
         yaml = YAML()
         yaml.preserve_quotes = True

@@ -7,6 +7,7 @@ back); it lives in Redis for `HANDOFF_TTL_SECONDS` and the transcript in it is r
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
@@ -19,6 +20,8 @@ HANDOFF_TTL_SECONDS = 24 * 3600
 """Long enough for an agent to finish the case the same day; then the number is gone."""
 CALLER_TTL_SECONDS = 3 * 3600
 """The raw caller number waits this long for a hand-off (a call lasts minutes, not hours)."""
+CALL_ID = re.compile(r"[A-Za-z0-9._-]{1,100}")
+"""Every channel's call ids (CA…, ast-…, sip-…, web-…, chat-…): never a colon, never a key path."""
 HANDOFF_KEY = "handoff:{sid}"
 CALLER_KEY = "handoff:{sid}:caller"
 CALLBACK_NUMBER_KEY = "handoff:{sid}:callback-to"
@@ -164,5 +167,7 @@ class HandoffStore:
 
     def load(self, call_sid: str) -> Handoff | None:
         """A hand-off by call sid, or None once it has expired."""
+        if not CALL_ID.fullmatch(call_sid):
+            return None  # "<sid>:caller" would name the caller's number, not a hand-off
         raw = self.redis.get(HANDOFF_KEY.format(sid=call_sid))
         return Handoff(**json.loads(raw)) if raw else None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import ipaddress
 import logging
 import random
@@ -478,6 +479,17 @@ def transports(local_addr: tuple[str, int], limit: MessageLimit) -> tuple[Any, A
     return Udp(local_addr=local_addr), Tcp(local_addr=local_addr)
 
 
+def call_uniqueid(call_id: str, remote_tag: str) -> str:
+    """Our id for a SIP dialog: readable, and a different id for every different dialog.
+
+    A hash of the whole Call-ID and the far end's tag follows a readable prefix, so two
+    Call-IDs that differ only in punctuation ("x-coll1@h", "xcoll1@h") never share a KPI record.
+    """
+    readable = "".join(c for c in call_id if c.isalnum())[:16]
+    digest = hashlib.sha256(f"{call_id}\0{remote_tag}".encode()).hexdigest()[:32]
+    return f"sip-{readable}-{digest}"
+
+
 class SipCall:
     """One call: its RTP session, its socket to the bot, and the pacing between them."""
 
@@ -485,7 +497,7 @@ class SipCall:
         self.edge = edge
         self.incoming = incoming
         self.invited = invited
-        self.uniqueid = "sip-" + "".join(c for c in incoming.call_id if c.isalnum())[:48]
+        self.uniqueid = call_uniqueid(incoming.call_id, incoming.dialog.remote_tag)
         self.rtp: Any = None
         self.rtp_port = 0
         self.ws: Any = None

@@ -73,7 +73,7 @@ def parse(text: str) -> AsteriskEvent | None:
         if codec not in FORMATS:
             raise ProtocolError(f"format must be one of {', '.join(FORMATS)}")
         size = str(fields.get("optimal_frame_size", "160"))
-        if not size.isdigit() or not 0 < int(size) <= 8000:
+        if not (size.isascii() and size.isdigit()) or not 0 < int(size) <= 8000:  # not "²"
             raise ProtocolError("malformed optimal_frame_size")
         return MediaStart(
             str(fields.get("connection_id", ""))[:64],
@@ -100,7 +100,7 @@ def _fields(text: str) -> tuple[str, dict[str, object], str]:
     if stripped.startswith("{"):
         try:
             data = json.loads(stripped)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack
             raise ProtocolError("malformed JSON control message") from None
         if not isinstance(data, dict) or not isinstance(data.get("event"), str):
             raise ProtocolError("a JSON control message needs an event")

@@ -32,9 +32,9 @@ from .twilio_http import services
 
 log = logging.getLogger(__name__)
 
-CALL_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+CALL_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 """Asterisk's UNIQUEID (`1761245643.1`, or with a system name prefix)."""
-CALLER = re.compile(r"^\+?[0-9]{2,20}$")
+CALLER = re.compile(r"\+?[0-9]{2,20}")
 QUIET_SECONDS = 10
 """Asterisk sends a frame every 20 ms, silence included: ten quiet seconds mean it is gone."""
 POLL_SECONDS = 0.05
@@ -69,7 +69,7 @@ def authenticate() -> None:
 
 def call_id(raw: str) -> str:
     """Our id for an Asterisk channel's UNIQUEID; 400 when it is not one."""
-    if not CALL_ID.match(raw):
+    if not CALL_ID.fullmatch(raw):
         abort(400, "call must be the channel's UNIQUEID")
     return "ast-" + raw
 
@@ -145,7 +145,7 @@ def media(ws: Any) -> None:
     svc = services()
     this_call = g.asterisk_call  # checked by `authenticate`
     caller = request.args.get("caller", "")
-    if caller and not CALLER.match(caller):
+    if caller and not CALLER.fullmatch(caller):
         caller = ""  # a withheld or odd caller id: the call goes on without it
     if caller:
         HandoffStore(svc.redis).remember_caller(this_call, caller)

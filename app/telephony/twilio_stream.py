@@ -109,7 +109,7 @@ def parse(message: str | bytes) -> TwilioEvent | None:
                 return StreamStopped()
             case _:
                 return None
-    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error, RecursionError) as exc:
         raise ProtocolError(f"{type(exc).__name__}: {exc}") from None
 
 

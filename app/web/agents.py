@@ -22,6 +22,7 @@ from flask import (
     url_for,
 )
 
+from ..jsonbody import request_json
 from ..routing.callbacks import CallbackStore
 from ..routing.handoff import RECENT_KEY, HandoffStore
 from ..webchat.chats import SESSION_ID
@@ -197,7 +198,7 @@ def chat_messages(sid: str) -> Response:
 def chat_reply(sid: str) -> Response:
     """The agent writes to the citizen (only the agent who took the chat)."""
     _check_csrf()
-    body = request.get_json(silent=True) or {}
+    body = request_json() or {}
     text = body.get("text") if isinstance(body, dict) else None
     if not isinstance(text, str):
         abort(400, "send {'text': ...}")

@@ -49,17 +49,22 @@ class StaffSessions:
             Throttled: too many wrong passwords lately; nothing is checked.
         """
         keys = self._failure_keys(username, address)
-        if any(int(self.redis.get(key) or 0) >= limit for key, limit in keys):
+        # Count the try before checking it (one atomic INCR each): concurrent tries can never all
+        # slip in under the limit, as they could when the count was read first.
+        pipe = self.redis.pipeline()
+        for key, _ in keys:
+            pipe.set(key, 0, ex=FAILURE_WINDOW_SECONDS, nx=True)  # the window opens once
+            pipe.incr(key)
+        counts = pipe.execute()[1::2]
+        if any(count > limit for count, (_, limit) in zip(counts, keys, strict=True)):
             raise Throttled()
         account = self.book.authenticate(username, password)
         if account is None:
-            pipe = self.redis.pipeline()
-            for key, _ in keys:
-                pipe.incr(key)
-                pipe.expire(key, FAILURE_WINDOW_SECONDS)
-            pipe.execute()
             return None
-        self.redis.delete(keys[0][0])
+        pipe = self.redis.pipeline()  # a right password was no failure
+        pipe.delete(keys[0][0])
+        pipe.decr(keys[1][0])
+        pipe.execute()
         session_id = secrets.token_urlsafe(32)
         self.redis.set(SESSION_KEY.format(id=session_id), account.username, ex=SESSION_HOURS * 3600)
         return Staff(session_id, account)

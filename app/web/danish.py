@@ -46,5 +46,5 @@ def phone(number_text: str | None) -> str:
     """A Danish number as "+45 20 12 34 56" whichever way it was stored; others as given."""
     if not number_text:
         return "ukendt nummer"
-    danish = NUMBER.match("".join(ch for ch in number_text if ch.isdigit()))
+    danish = NUMBER.fullmatch("".join(ch for ch in number_text if ch.isdigit()))
     return f"+45 {say_number(danish[1])}" if danish else number_text

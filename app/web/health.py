@@ -69,6 +69,9 @@ def metrics() -> Response:
         "# HELP voicebot_early_turns_total Turns ended on the short pause (already complete).",
         "# TYPE voicebot_early_turns_total counter",
         f"voicebot_early_turns_total {svc.live.early_turns}",
+        "# HELP voicebot_enqueue_failures_total Jobs this process could not queue (spooled).",
+        "# TYPE voicebot_enqueue_failures_total counter",
+        f"voicebot_enqueue_failures_total {svc.live.enqueue_failures}",
         *_encoder_lines(svc.speech_model, engine),
     ]
     try:

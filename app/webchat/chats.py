@@ -49,7 +49,12 @@ SESSION_ID = re.compile(r"[A-Za-z0-9_-]{24}")
 MAX_TEXT = 500
 """Characters in one message: a question, not a letter."""
 KEEP_SECONDS = 24 * 3600
-"""A chat (redacted) is kept this long for the agent who took it, then goes."""
+"""A chat (redacted) is kept this long from its start, for the agent who took it, then goes;
+messages do not prolong it."""
+MAX_MESSAGES = 200
+"""Messages in one chat (both sides); then it ends. A long case is an agent's ~60."""
+MAX_REPLY_MESSAGES = 50
+"""Messages in one reply or poll; the page asks again from the last one it got."""
 MAX_SILENCES = 5
 """Silences fed to the flow when a chat goes idle, until it ends as a silent call does."""
 LOCK_MS = 10_000
@@ -76,6 +81,8 @@ class Chat:
     waiting_since: float | None = None
     feedback: str | None = None
     """The topic whose answer may still be rated."""
+    started: float | None = None
+    """When the chat began (epoch seconds): it is kept KEEP_SECONDS from then."""
     unstored: dict[int, str] = field(default_factory=dict)
     """Message number → its clear text, for this reply only (the stored text is masked)."""
 
@@ -165,9 +172,7 @@ class Chats:
         value = text if text is not None else choice
         if not isinstance(value, str):
             raise ChatError("'text' and 'choice' must be text")
-        value = value.strip()
-        if len(value) > MAX_TEXT:
-            raise ChatError(f"a message may be at most {MAX_TEXT} characters")
+        value = _checked(value, MAX_TEXT, empty_ok=True)
         if sid is not None and not SESSION_ID.fullmatch(sid):
             raise ChatError("'session' is not a session id")
         with self._locked(sid) as chat:
@@ -184,7 +189,10 @@ class Chats:
             elif chat.status == "callback":
                 self._callback_step(chat, value)
             elif chat.status == "ended":
-                chat.add("bot", CHAT["ended"])
+                if chat.messages[-1]["text"] != CHAT["ended"]:  # said once, however often asked
+                    chat.add("bot", CHAT["ended"])
+            elif len(chat.messages) >= MAX_MESSAGES:
+                self._end_full(chat)
             else:
                 chat.add("citizen", redact(value))
                 self._feed(chat, _event(value, pressed=choice is not None))
@@ -206,11 +214,19 @@ class Chats:
     def _start(self, expired: bool) -> Chat:
         sid = secrets.token_urlsafe(18)
         convo = self.services.conversation(f"web-{sid[:16]}", channel="web")
-        chat = Chat(sid, convo.call, convo.meta)
+        chat = Chat(sid, convo.call, convo.meta, started=time.time())
         if expired:
             chat.add("bot", CHAT["expired"])
         self._perform(chat, convo.opening)
         return chat
+
+    def _end_full(self, chat: Chat) -> None:
+        """A chat at MAX_MESSAGES ends, its outcome recorded as a hang-up's would be."""
+        if chat.call.state is not State.ENDED:
+            self._feed(chat, HungUp())
+        self.redis.zrem(WAITING_KEY, chat.sid)
+        chat.status, chat.choices, chat.feedback = "ended", [], None
+        chat.add("bot", CHAT["full"])
 
     def _feed(self, chat: Chat, event: Event) -> None:
         flow = self.services.flow(written=True)
@@ -289,17 +305,18 @@ class Chats:
                     {"label": CHAT["feedback_no"], "value": "feedback:no"},
                 ],
             }
+        newer = chat.messages[after : after + MAX_REPLY_MESSAGES]  # seq n is at index n - 1
         return Reply(
             session=chat.sid,
             messages=[
                 {**m, "text": chat.unstored.get(m["seq"], m["text"])}
-                for m in chat.messages
-                if m["seq"] > after and (mine or m["from"] != "citizen")
+                for m in newer
+                if mine or m["from"] != "citizen"
             ],
             choices=chat.choices,
             status=chat.status,
             ended=chat.status == "ended",
-            seq=len(chat.messages),
+            seq=newer[-1]["seq"] if newer else min(after, len(chat.messages)),
             feedback=feedback,
         )
 
@@ -325,7 +342,7 @@ class Chats:
 
     def _callback_step(self, chat: Chat, text: str) -> None:
         """After a wait ran out: the button, then the citizen's number for a callback request."""
-        number = NUMBER.match(spoken_digits(text))
+        number = NUMBER.fullmatch(spoken_digits(text))
         if text == "callback":
             chat.add("bot", CHAT["callback_number"])
             chat.choices = []
@@ -387,13 +404,13 @@ class Chats:
 
     def agent_says(self, sid: str, agent_name: str, text: str) -> bool:
         """The agent's message to the citizen; False unless this agent has the chat."""
-        text = text.strip()
-        if not text or len(text) > 2 * MAX_TEXT:
-            raise ChatError("a message must be 1 to 1000 characters")
+        text = _checked(text, 2 * MAX_TEXT, empty_ok=False)
         with self._locked(sid) as chat:
             if chat is None or chat.status != "agent" or chat.agent != agent_name:
                 return False
-            chat.add("agent", text)
+            if len(chat.messages) >= MAX_MESSAGES:
+                raise ChatError("the chat is full; close it and ask the citizen to start anew")
+            chat.add("agent", redact(text))  # agents' words are stored as citizens' are
             self._save(chat)
             return True
 
@@ -459,7 +476,11 @@ class Chats:
     def _save(self, chat: Chat, touch: bool = True) -> None:
         """Write the chat back and let go of its lock, in one round trip."""
         pipe = self.redis.pipeline(transaction=False)
-        pipe.set(CHAT_KEY.format(sid=chat.sid), chat.to_json(), ex=KEEP_SECONDS)
+        chat.started = chat.started or time.time()  # chats stored before `started` existed
+        ends = int(chat.started + KEEP_SECONDS)
+        pipe.set(
+            CHAT_KEY.format(sid=chat.sid), chat.to_json(), exat=max(ends, int(time.time()) + 1)
+        )
         if touch and chat.status == "bot" and chat.call.state is not State.ENDED:
             pipe.zadd(ACTIVE_KEY, {chat.sid: time.time()})
         elif touch:
@@ -521,6 +542,20 @@ def _event(value: str, pressed: bool) -> Event:
     if pressed and len(value) == 1 and value in "0123456789*#":
         return Keypad(value)
     return Heard(value)
+
+
+def _checked(text: str, longest: int, empty_ok: bool) -> str:
+    """The text stripped, or ChatError: too long, empty where it may not be, or not Unicode."""
+    text = text.strip()
+    if len(text) > longest:
+        raise ChatError(f"a message may be at most {longest} characters")
+    if not text and not empty_ok:
+        raise ChatError("a message may not be empty")
+    try:
+        text.encode("utf-8")  # JSON may carry a lone "\\ud800", which nothing can store or show
+    except UnicodeEncodeError:
+        raise ChatError("the text is not valid Unicode") from None
+    return text
 
 
 def _links(intent: Any) -> list[dict[str, str]]:

@@ -17,7 +17,8 @@ from flask import Blueprint, Response, current_app, g, jsonify, render_template,
 from redis.exceptions import RedisError
 
 from ..dialogue.texts import CHAT
-from .chats import ChatError, Chats
+from ..jsonbody import request_json
+from .chats import SESSION_ID, ChatError, Chats
 
 bp = Blueprint("webchat", __name__, template_folder="templates")
 
@@ -94,15 +95,15 @@ def _within_rate(session: str | None) -> bool:
 @bp.route("/api/messages", methods=["POST", "OPTIONS"])
 def post_message() -> Response:
     """`{"session"?, "text"}` or `{"session"?, "choice"}` → the bot's reply."""
-    body = request.get_json(silent=True)
+    body = request_json()
     if not isinstance(body, dict):
         return _error(400, "the body must be a JSON object")
     unknown = set(body) - {"session", "text", "choice"}
     if unknown:
         return _error(400, f"unknown field(s): {', '.join(sorted(map(str, unknown)))}")
     session = body.get("session")
-    if session is not None and not isinstance(session, str):
-        return _error(400, "'session' must be text")
+    if session is not None and not (isinstance(session, str) and SESSION_ID.fullmatch(session)):
+        return _error(400, "'session' is not a session id")  # before it names any Redis key
     if not _within_rate(session):
         return _error(429, "for mange beskeder på kort tid; vent et øjeblik")
     try:
@@ -170,6 +171,11 @@ def texts() -> Response:
     svc = current_app.extensions["voicebot"]
     labels = {**CHAT, "notice": CHAT["notice"].format(days=svc.settings.transcript_retention_days)}
     return _cors(jsonify(labels))
+
+
+@bp.errorhandler(413)
+def _too_large(_: Exception) -> Any:
+    return _error(413, "the request is too large")
 
 
 @bp.errorhandler(RedisError)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from redis import Redis
 
 from app.cli import _perform, event_for
 from app.config import Settings
@@ -21,7 +22,7 @@ from app.dialogue.call import HungUp
 from app.routing.callbacks import CallbackStore
 from app.routing.handoff import HandoffStore
 from app.services import Services
-from tests.conftest import CLOSED, OPEN
+from tests.conftest import CLOSED, OPEN, fresh_database_url
 
 CALLS = yaml.safe_load((Path(__file__).parent / "calls_da.yaml").read_text(encoding="utf-8"))
 MOMENTS = {"open": OPEN, "closed": CLOSED}
@@ -33,8 +34,22 @@ def moment():
 
 
 @pytest.fixture(scope="module")
-def services(redis_url, tmp_path_factory, moment):
-    settings_ = Settings.for_tests(redis_url=redis_url, data_dir=tmp_path_factory.mktemp("calls"))
+def calls_redis_url(redis_server):
+    """The module's calls share one service, so they share one database."""
+    return fresh_database_url(redis_server)
+
+
+@pytest.fixture
+def redis_url(calls_redis_url):
+    Redis.from_url(calls_redis_url).flushdb()
+    return calls_redis_url
+
+
+@pytest.fixture(scope="module")
+def services(calls_redis_url, tmp_path_factory, moment):
+    settings_ = Settings.for_tests(
+        redis_url=calls_redis_url, data_dir=tmp_path_factory.mktemp("calls")
+    )
     svc = Services(settings_, clock=lambda: moment[0])
     yield svc
     svc.close()

@@ -73,3 +73,80 @@ def test_cpr_date_rules():
     assert is_cpr("3112991234")
     assert not is_cpr("0000001234")
     assert not is_cpr("123")
+
+
+FORMS = [
+    # CPR numbers, as they are typed, read out and transcribed
+    ("cpr 010203-1234", "[CPR]"),
+    ("cpr 0102031234", "[CPR]"),
+    ("cpr 010203 1234", "[CPR]"),
+    ("cpr 010 203 1234", "[CPR]"),
+    ("cpr 01.02.03-1234", "[CPR]"),
+    ("cpr 01.02.03.1234", "[CPR]"),
+    ("cpr 010203/1234", "[CPR]"),
+    ("cpr 01/02/03-1234", "[CPR]"),
+    ("cpr 01-02-03-1234", "[CPR]"),
+    ("cpr 01 02 03 12 34", "[CPR]"),
+    ("cpr 0102 03 1234", "[CPR]"),
+    ("cpr 01 0203 1234", "[CPR]"),
+    ("cpr 010203 12 34", "[CPR]"),
+    ("cpr 010203 - 1234", "[CPR]"),
+    ("cpr nr. 010203-1234", "[CPR]"),
+    ("cpr nul et nul to nul tre et to tre fire", "[CPR]"),
+    ("cpr et to nul tre femogfirs tolv fireogtredive", "[CPR]"),
+    # Danish phone numbers
+    ("tlf 20123456", "[telefon]"),
+    ("tlf 2012 3456", "[telefon]"),
+    ("tlf 20 12 34 56", "[telefon]"),
+    ("tlf 201 23 456", "[telefon]"),
+    ("tlf 20 123 456", "[telefon]"),
+    ("tlf 201 234 56", "[telefon]"),
+    ("tlf 20.12.34.56", "[telefon]"),
+    ("tlf 20/12/34/56", "[telefon]"),
+    ("tlf 20-12-34-56", "[telefon]"),
+    ("tlf 2 0 1 2 3 4 5 6", "[telefon]"),
+    ("tlf +4520123456", "[telefon]"),
+    ("tlf +45 20 12 34 56", "[telefon]"),
+    ("tlf 0045 20123456", "[telefon]"),
+    ("tlf 45 2012 3456", "[telefon]"),
+    ("tlf tyve tolv fireogtredive seksoghalvtreds", "[telefon]"),
+    ("tlf to nul et to tre fire fem seks", "[telefon]"),
+    # e-mail addresses
+    ("mail anne.hansen@example.dk", "[e-mail]"),
+    ("mail anne.hansen @ example.dk", "[e-mail]"),
+    ("mail anne.hansen (at) example.dk", "[e-mail]"),
+    ("mail anne.hansen [at] example.dk", "[e-mail]"),
+    ("mail anne.hansen(at)example(dot)dk", "[e-mail]"),
+    ("mail anne snabel a example punktum dk", "[e-mail]"),
+    ("mail anne at example dot dk", "[e-mail]"),
+    ("mail ANNE@EXAMPLE.DK", "[e-mail]"),
+    # two numbers in one run
+    ("numre 010203-1234 20 12 34 56", "[CPR] [telefon]"),
+]
+
+
+@pytest.mark.parametrize(("said", "masked"), FORMS)
+def test_every_written_and_spoken_form_is_masked(said, masked):
+    label = said.split()[0] + (" nr." if " nr. " in said else "")
+    assert redact(said) == f"{label} {masked}"
+
+
+@pytest.mark.parametrize(("said", "masked"), FORMS)
+def test_the_privacy_audit_sees_every_form_it_masks(said, masked):
+    from app.privacy import holds_number
+
+    assert holds_number(said)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "mødet er den 26.11.2026 klokken 10.30",
+        "mødet er 26-11-2026",
+        "det koster 12.500.000 kr",
+        "postnummer 2630 taastrup",
+        "vejnummer 12 3 sal",
+    ],
+)
+def test_dates_and_amounts_in_the_new_separators_are_left(said):
+    assert redact(said) == said

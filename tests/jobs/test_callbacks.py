@@ -51,3 +51,33 @@ def test_retention_job_deletes_exactly_what_is_past_retention(redis, monkeypatch
     job = Queue(QUEUE_NAME, connection=redis, is_async=False).enqueue(purge, now.isoformat())
     assert job.return_value() == 1
     assert store.get(old) is None and store.get(kept) is not None
+
+
+def test_job_ids_are_safe_for_every_channels_ids_and_never_shared():
+    from rq.job import JOB_ID_PATTERN
+
+    from app.jobs import job_id
+
+    ids = ["CA" + "0" * 32, "ast-1764300000.42", "ast-1764300000_42", "sip-a-b", "web-x_y", "a" * 200]
+    made = [job_id("callback", i) for i in ids]
+    assert all(JOB_ID_PATTERN.fullmatch(m) for m in made)
+    assert len(set(made)) == len(ids)
+    assert made[0] == "callback-CA" + "0" * 32  # readable where it can be
+    assert job_id("callback", ids[1]) == made[1]  # the same call, the same job
+
+
+def test_any_failure_to_queue_a_callback_is_spooled_and_counted(settings, monkeypatch):
+    from app.jobs import callbacks
+    from app.services import Services
+
+    def refuse(*args, **kwargs):
+        raise ValueError("Job ID must only contain letters")
+
+    monkeypatch.setattr(callbacks, "enqueue_callback", refuse)
+    services = Services(settings)
+    try:
+        services.request_callback("ast-1.2", RequestCallback(None, "pas", "dit pas"), "bs")
+        assert services.spool.pending() == 1
+        assert services.live.enqueue_failures == 1
+    finally:
+        services.close()

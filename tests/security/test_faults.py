@@ -99,6 +99,21 @@ def served(tmp_path_factory):
             server.process.wait(timeout=60)
 
 
+def test_the_embedded_worker_takes_each_job_at_once_and_stays_ready_for_a_minute(served):
+    # The worker shared the web pool's 1 s socket timeout, which cut RQ's 5 s blocking read:
+    # it backed off for up to a minute at a time and /readyz lost its heartbeat.
+    server, redis = served
+    started = time.monotonic()
+    while time.monotonic() - started < 60:
+        waiting = TwilioCall(server.base)
+        waiting.post("/twilio/callback-offer?queue=borgerservice", {"Digits": "1"})
+        wait_until(lambda: redis.exists(f"callback:{waiting.call_sid}"), 2)
+        for _ in range(10):  # idle between jobs, longer than one blocking read
+            assert server.ready(), requests.get(server.base + "/readyz", timeout=2).text
+            time.sleep(1)
+    assert b"could not connect" not in server.log.read_bytes()
+
+
 def test_every_part_comes_back_and_no_call_is_lost(served):
     server, redis = served
     calls = {}

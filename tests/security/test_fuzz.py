@@ -8,12 +8,31 @@ import json
 import string
 from collections import Counter
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.telephony import twilio_stream
+from app import create_app
+from app.routing.handoff import HandoffStore
+from app.services import Services
+from app.telephony import asterisk_media, twilio_stream
 from app.telephony.twilio_socket import _serve_stream
-from tests.security.conftest import PUBLIC_BASE, log_in, sign, twilio_post
+from tests.conftest import OPEN
+from tests.security.conftest import PUBLIC_BASE, ScriptedModel, log_in, sign, twilio_post
+
+API_TOKEN = "api-token-" + "t" * 32
+
+
+@pytest.fixture
+def api_client(app_settings, redis):
+    """The hand-off API on, with a caller's number stored beside a call's hand-off key."""
+    settings = app_settings.with_(api_token=API_TOKEN)
+    services = Services(settings, clock=lambda: OPEN)
+    services.__dict__["speech_model"] = ScriptedModel()
+    HandoffStore(redis).remember_caller("CA" + "0" * 32, "+4512345678")
+    yield create_app(settings, services).test_client()
+    services.close()
+
 
 FUZZED: Counter = Counter()
 """Generated inputs per target; printed by conftest at the end of the run."""
@@ -125,7 +144,20 @@ json_values = st.recursive(
     ),
     max_leaves=12,
 )
+deep_json = st.builds(
+    lambda depth, kind: (
+        ("[" * depth + "]" * depth) if kind else '{"a":' * depth + "1" + "}" * depth
+    ),
+    st.integers(min_value=900, max_value=20_000),
+    st.booleans(),
+)
+"""Nesting past Python's stack: json.loads raises RecursionError, which is no ValueError."""
+surrogate_text = st.text(
+    st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), min_size=1, max_size=4
+).map(lambda t: "hej " + t)
+"""Lone surrogates, which JSON's \\ud800 escapes can carry and UTF-8 cannot encode."""
 messages = st.one_of(
+    deep_json,
     st.binary(max_size=300),
     st.text(max_size=300),
     json_values.map(json.dumps),
@@ -265,3 +297,60 @@ def test_agent_actions_never_fail(client, callback, token):
 def test_the_websocket_upgrade_is_signed_without_a_body(client):
     headers = sign(PUBLIC_BASE.replace("https", "wss") + "/twilio/stream")
     assert client.get("/twilio/stream", headers=headers).status_code < 500
+
+
+chat_bodies = st.one_of(
+    deep_json,
+    st.builds(lambda t: json.dumps({"text": t}), surrogate_text),
+    st.builds(lambda t: json.dumps({"choice": t}), surrogate_text),
+    st.builds(lambda t: json.dumps({"session": t, "text": "hej"}), surrogate_text),
+    json_values.map(json.dumps),
+    st.builds(lambda v: json.dumps({"text": v}), json_values),
+)
+
+
+@fuzz(300)
+@given(body=chat_bodies)
+def test_chat_api_answers_any_body_with_a_reply_or_a_400(client, body):
+    FUZZED["chat API bodies"] += 1
+    response = client.post("/chat/api/messages", data=body, content_type="application/json")
+    assert response.status_code in (200, 400, 413, 429), body[:80]
+    assert response.is_json
+
+
+asterisk_texts = st.one_of(
+    deep_json,
+    st.text(max_size=200),
+    st.builds(
+        lambda size: f"MEDIA_START connection_id:x channel:y format:ulaw optimal_frame_size:{size}",
+        st.one_of(st.text(max_size=6), st.sampled_from(["²", "١٢٣", "0", "-1", "99999", "1e3"])),
+    ),
+    st.builds(
+        lambda v: json.dumps({"event": "MEDIA_START", "format": "ulaw", "optimal_frame_size": v}),
+        json_values,
+    ),
+)
+
+
+@fuzz(1000)
+@given(text=asterisk_texts)
+def test_asterisk_control_messages_parse_to_an_event_or_a_protocol_error(text):
+    FUZZED["asterisk control messages parsed"] += 1
+    try:
+        asterisk_media.parse(text)
+    except asterisk_media.ProtocolError:
+        pass
+
+
+@fuzz(200)
+@given(
+    call=st.one_of(
+        st.text(max_size=40),
+        st.sampled_from(["CA" + "0" * 32 + ":caller", "x:callback-to", "..", "CA1%0a"]),
+    )
+)
+def test_the_handoff_api_answers_any_id_with_json_or_a_4xx(api_client, call):
+    FUZZED["hand-off API ids"] += 1
+    path = "/api/handoffs/" + call.replace("?", "%3F").replace("#", "%23").replace("/", "%2F")
+    response = api_client.get(path, headers={"Authorization": "Bearer " + API_TOKEN})
+    assert response.status_code < 500, call

@@ -1,6 +1,9 @@
 """Staff sessions: nothing forgeable, revocable at once, logins throttled, return paths ours."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+import requests
 from flask.sessions import SecureCookieSessionInterface
 
 from app.errors import ConfigError
@@ -9,6 +12,7 @@ from app.web import accounts as accounts_module
 from app.web.accounts import delete_account, save_account
 from app.web.auth import safe_return_path
 from tests.security.conftest import ADMIN_PASSWORD, AGENT_PASSWORD, log_in
+from tests.telephony.conftest import ScriptedModel
 
 
 def forged_cookie(app, data, key):
@@ -133,3 +137,15 @@ def test_unknown_users_cost_one_hash_check_made_in_advance(client, monkeypatch):
 def test_short_passwords_are_refused(tmp_path):
     with pytest.raises(ValueError, match="12 characters"):
         save_account(tmp_path / "a.yaml", "x", "kort", "X", "agent")
+
+
+def test_concurrent_wrong_passwords_are_counted_before_any_is_checked(phone, app_settings):
+    with phone(ScriptedModel(), settings=app_settings) as (base, _):
+
+        def wrong(_):
+            form = {"username": "anna", "password": "forkert-kode-123"}
+            return requests.post(base + "/agent/login", data=form, timeout=60).status_code
+
+        with ThreadPoolExecutor(40) as pool:
+            codes = list(pool.map(wrong, range(40)))
+    assert (codes.count(401), codes.count(429)) == (5, 35)

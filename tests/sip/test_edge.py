@@ -82,6 +82,14 @@ def test_a_caller_hanging_up_during_the_greeting_is_abandoned(edge, redis, tmp_p
     assert (record.outcome, record.via) == ("abandoned", "sip")
 
 
+def test_call_ids_differing_only_in_punctuation_are_two_calls(edge, redis, tmp_path):
+    for call_id in ("x-coll1@h", "xcoll1@h"):
+        assert sipp("caller_hangs_up.xml", edge[0], tmp_path, more=["-cid_str", call_id]) == 0
+    kpi = KpiStore(redis)
+    wait_until(lambda: len(kpi.records()) == 2, 15)
+    assert len({r.call_id for r in kpi.records()}) == 2
+
+
 def test_malformed_datagrams_leave_the_edge_serving(edge, tmp_path):
     port = edge[0]
     wrong_length = b"INVITE sip:x SIP/2.0\r\nContent-Length: 999\r\n\r\n"

@@ -94,6 +94,9 @@ def test_a_person_in_opening_hours_puts_the_chat_in_the_agents_queue(chat_app, r
     assert citizen.texts(citizen.poll()) == ["Du skriver nu med Anne."]
     assert app.extensions["chats"].agent_says(citizen.session, "Anne", "Hej, hvad kan jeg gøre?")
     assert citizen.texts(citizen.poll()) == ["Hej, hvad kan jeg gøre?"]
+    assert app.extensions["chats"].agent_says(citizen.session, "Anne", "Er dit cpr 010203/1234?")
+    assert citizen.texts(citizen.poll()) == ["Er dit cpr [CPR]?"]  # agents' words are redacted
+    assert "1234" not in redis.get(f"chat:{citizen.session}").decode()
     assert not app.extensions["chats"].agent_says(citizen.session, "Bo", "Det er mig")  # not his
     assert app.extensions["chats"].agent_closes(citizen.session, "Anne")
     assert citizen.poll()["ended"] is True
@@ -187,7 +190,7 @@ def test_idle_chats_are_ended_by_the_sweep_as_a_silent_call(chat_app, redis):
         ({"text": 5}, 400, "'text' and 'choice' must be text"),
         ({"text": "x" * 501}, 400, "a message may be at most 500 characters"),
         ({"text": "hej", "session": "../../etc"}, 400, "'session' is not a session id"),
-        ({"text": "hej", "session": 7}, 400, "'session' must be text"),
+        ({"text": "hej", "session": 7}, 400, "'session' is not a session id"),
         ({"choice": "feedback:maybe"}, 400, "feedback must be feedback:yes or feedback:no"),
     ],
 )
@@ -213,6 +216,59 @@ def test_messages_are_rate_limited_per_session(chat_app):
     for _ in range(3):
         citizen.send("hej")
     assert citizen.send("hej", expect=429)["error"].startswith("for mange beskeder")
+
+
+def test_a_forged_long_session_is_refused_before_it_names_a_key(chat_app, redis):
+    client = chat_app().test_client()
+    before = redis.info("memory")["used_memory"]
+    for n in range(30):
+        body = {"text": "hej", "session": f"{n}" + "A" * 60_000}
+        assert client.post("/chat/api/messages", json=body).status_code == 400
+    assert not list(redis.scan_iter("chat:rate:s:*"))
+    assert redis.info("memory")["used_memory"] - before < 200_000  # not 30 x 60 KB
+
+
+def test_a_chat_ends_at_its_message_cap_and_polls_are_bounded(chat_app, redis, monkeypatch):
+    from app.webchat import chats
+
+    monkeypatch.setattr(chats, "MAX_MESSAGES", 12)
+    monkeypatch.setattr(chats, "MAX_REPLY_MESSAGES", 4)
+    citizen = Citizen(chat_app(chat_messages_per_minute=1000).test_client())
+    citizen.open()
+    while not citizen.last["ended"]:
+        citizen.send("hvad koster et pas")
+        assert len(citizen.last["messages"]) <= 4
+    assert citizen.texts()[-1].startswith("Samtalen er blevet meget lang")
+    for _ in range(5):
+        citizen.send("hej igen")
+    stored = app_chat(citizen, redis)
+    assert len(stored["messages"]) <= 12 + 6  # the cap, the exchange that reached it, a notice
+    (record,) = KpiStore(redis).records()
+    assert record.channel == "web"
+    seen, after = [], 0
+    while True:
+        r = citizen.client.get(f"/chat/api/messages?session={citizen.session}&after={after}")
+        page = r.get_json()
+        assert len(page["messages"]) <= 4
+        if not page["messages"]:
+            break
+        seen += [m["seq"] for m in page["messages"]]
+        after = page["seq"]
+    assert seen == list(range(1, len(stored["messages"]) + 1))
+
+
+def test_a_chat_is_kept_a_day_from_its_start_not_from_its_last_message(chat_app, redis):
+    citizen = Citizen(chat_app().test_client())
+    citizen.open()
+    key = f"chat:{citizen.session}"
+    stored = json.loads(redis.get(key))
+    redis.set(key, json.dumps({**stored, "started": time.time() - 23 * 3600}))
+    citizen.send("hej")
+    assert 0 < redis.ttl(key) <= 3600
+
+
+def app_chat(citizen, redis):
+    return json.loads(redis.get(f"chat:{citizen.session}"))
 
 
 def test_personal_numbers_are_redacted_before_they_are_stored(chat_app, redis):
