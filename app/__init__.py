@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask
+from flask import Flask, request
 from flask_sock import Sock
 from redis.exceptions import RedisError
 
 from .config import Settings
 from .proxies import TrustedProxies, parse_networks
 from .services import Services
+from .serving import ENDPOINT_KEY
 from .telephony.twilio_stream import MAX_MESSAGE_BYTES
 from .webchat.chats import Chats
 
@@ -79,8 +80,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.register_blueprint(health_bp)
     app.register_blueprint(chat_bp, url_prefix="/chat")
     app.register_error_handler(RedisError, _store_unavailable)
+    app.before_request(_name_the_route)
     pages.register(app)
     return app
+
+
+def _name_the_route() -> None:
+    """The access log shows the route's name (`serving.ENDPOINT_KEY`), never the raw path."""
+    request.environ[ENDPOINT_KEY] = request.endpoint or "unrouted"
 
 
 def _store_unavailable(error: RedisError) -> tuple[str, int]:

@@ -110,6 +110,10 @@ class Settings:
     """`voicebot sip`: the password for SIP_REGISTER's digest challenge."""
     sip_rtp_ports: str | None = None
     """`voicebot sip`: RTP port range `low-high` (e.g. `30000-30999`); unset: ephemeral ports."""
+    sip_tcp_per_address: int = 16
+    """`voicebot sip`: TCP connections one untrusted address may hold (SIP_TRUSTED: no limit)."""
+    sip_tcp_idle_seconds: int = 30
+    """`voicebot sip`: an untrusted TCP connection with no whole SIP message this long is closed."""
     sip_messages_per_second: int = 50
     """`voicebot sip`: SIP messages one address may send per second (bursts to twice that)."""
     drain_seconds: int = 300
@@ -180,6 +184,8 @@ class Settings:
             )
         if self.asterisk_password is not None and len(self.asterisk_password) < 16:
             raise ConfigError("ASTERISK_PASSWORD must be 16 or more random characters")
+        if self.api_token is not None and len(self.api_token) < 32:
+            raise ConfigError("API_TOKEN must be 32 or more random characters")
         choices = {
             "stt_vocabulary": ("restricted", "open"),
             "transfer_mode": ("queue", "taskrouter", "dial"),

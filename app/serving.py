@@ -10,6 +10,8 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 from gunicorn.workers.gthread import ThreadWorker
 
+ENDPOINT_KEY = "voicebot.endpoint"
+"""The WSGI environ key naming the Flask endpoint a request reached (for the access log)."""
 THREADS = 64
 """Live calls plus webhooks one process serves. Vosk decodes without the GIL, so threads scale;
 one process keeps one model in memory. Raise with --threads on bigger machines."""
@@ -30,9 +32,10 @@ def gunicorn_options(
         # gunicornc is not used; its one socket per user would be shared by two nodes on a host.
         "control_socket_disable": True,
         "accesslog": "-",
-        # Log the path only: form bodies and query strings (Asterisk's caller id, a chat's
-        # session) carry personal data.
-        "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
+        # The route's name, never the path: a path is the client's text, percent-decoded by
+        # gunicorn (a "%0a" forges a log line, "/chat/010203-1234" logs a CPR number); bodies
+        # and query strings carry personal data too. `create_app` puts the name in the environ.
+        "access_log_format": f'%(h)s "%(m)s %({{{ENDPOINT_KEY}}}e)s" %(s)s %(b)s %(L)ss',
     }
 
 

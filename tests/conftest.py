@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 from redis import Redis
 
 from app.config import PROJECT_ROOT, Settings
@@ -172,3 +173,18 @@ def pytest_terminal_summary(terminalreporter):
         for target, count in sorted(counts.items()):
             terminalreporter.write_line(f"{count:6d}  {target}")
         terminalreporter.write_line(f"{sum(counts.values()):6d}  generated inputs in all")
+
+
+def staff_login(base, user, password, session=None, headers=None):
+    """Sign in over plain http as a browser would over https: the form's CSRF token, then the
+    post. The session cookie is Secure (PUBLIC_BASE_URL is https), so it is sent by hand."""
+    session = session or requests.Session()
+    form_page = session.get(base + "/agent/login", headers=headers, timeout=30)
+    token = form_page.text.split('name="csrf" value="')[1].split('"')[0]
+    return session.post(
+        base + "/agent/login",
+        data={"username": user, "password": password, "csrf": token},
+        headers={**(headers or {}), "Cookie": "session=" + form_page.cookies["session"]},
+        allow_redirects=False,
+        timeout=30,
+    )

@@ -21,7 +21,7 @@ from app.review.store import ReviewStore
 from app.shared_intents import IntentVersions
 from app.speech.prompts import PromptLibrary
 from app.web.accounts import save_account
-from tests.conftest import INTENTS_DIR, wait_until
+from tests.conftest import INTENTS_DIR, staff_login, wait_until
 from tests.processes import Node, free_port
 from tests.telephony.conftest import AUTH_TOKEN, PUBLIC_BASE, TwilioCall
 
@@ -103,12 +103,7 @@ def front(tmp_path):
 
 def admin_session(node):
     """Logged in as an admin; the session cookie (Secure, as behind TLS) sent by hand."""
-    done = requests.post(
-        node.base + "/agent/login",
-        data={"username": "anna", "password": PASSWORD},
-        allow_redirects=False,
-        timeout=10,
-    )
+    done = staff_login(node.base, "anna", PASSWORD)
     assert done.status_code == 302, done.text
     cookie = {"Cookie": "session=" + done.cookies["session"]}
     page = requests.get(node.base + "/admin/review", headers=cookie, timeout=10).text
@@ -271,14 +266,7 @@ def host(address):
 
 
 def log_in_from(session, base, user, password, headers=None):
-    form_page = session.get(base + "/agent/login", headers=headers, timeout=10).text
-    form = {"username": user, "password": password}
-    if 'name="csrf"' in form_page:
-        form["csrf"] = form_page.split('name="csrf" value="')[1].split('"')[0]
-    done = session.post(
-        base + "/agent/login", data=form, headers=headers, allow_redirects=False, timeout=10
-    )
-    return done.status_code
+    return staff_login(base, user, password, session, headers).status_code
 
 
 def test_behind_the_front_wrong_logins_lock_out_their_own_host_only(cluster, front):
@@ -298,3 +286,24 @@ def test_a_client_that_is_not_the_front_cannot_name_its_own_address(cluster):
         forged = {"X-Forwarded-For": f"127.0.9.{n}"}
         assert log_in_from(spoofer, node.base, f"gæt{n}", "forkert-kode-123", forged) == 401
     assert log_in_from(spoofer, node.base, "anna", PASSWORD, {"X-Forwarded-For": "10.1.1.1"}) == 429
+
+
+def test_the_access_log_names_the_route_never_the_path_a_client_wrote(cluster):
+    node = cluster("a")
+    forged = "/chat/%0a2026-12-06%2010:00:00%20ERROR%20app%20forged%20line"
+    for path in (forged, "/chat/010203-1234/x", "/chat/"):
+        requests.get(node.base + path, timeout=5)
+    log = node.root / "log.txt"
+    wait_until(lambda: '"GET webchat.page"' in log.read_text(), 5)
+    text = log.read_text()
+    assert "forged" not in text and "010203" not in text
+    assert '"GET unrouted" 404' in text
+
+
+def test_metrics_are_not_public_through_the_front_but_internal_listeners_have_them(
+    cluster, front
+):
+    proxy = front(cluster("a"))
+    assert requests.get(proxy.base + "/metrics", timeout=5).status_code == 404
+    internal = requests.get(proxy.internal + "/metrics", timeout=5)
+    assert internal.status_code == 200 and "voicebot_active_calls" in internal.text

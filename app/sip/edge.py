@@ -29,6 +29,7 @@ from ..dialogue.intents import load_intents
 from ..telephony import asterisk_media
 from .digest import DigestGuard, Verdict, users_of
 from .g711 import ENCODE, PAYLOAD_TYPES
+from .tcp_limits import ConnectionLimit
 from .transfer import TARGET, Bridge, Transfer, choose
 
 log = logging.getLogger(__name__)
@@ -259,7 +260,12 @@ class SipEdge:
         """Listen on UDP and TCP."""
         from aiosipua import SipUAC, SipUAS
 
-        udp, tcp = transports((self.host, self.port), self.messages)
+        connections = ConnectionLimit(
+            lambda address: trusted(address, self.networks),
+            self.settings.sip_tcp_per_address,
+            self.settings.sip_tcp_idle_seconds,
+        )
+        udp, tcp = transports((self.host, self.port), self.messages, connections)
         # In-dialog requests (REFER, BYE) leave by the transport the call came in on.
         self.uacs = {id(udp): SipUAC(udp), id(tcp): SipUAC(tcp)}
         common = {"user_agent": "voicebot-sip", "session_expires": SESSION_EXPIRES}
@@ -439,10 +445,13 @@ class SipEdge:
         return on_message
 
 
-def transports(local_addr: tuple[str, int], limit: MessageLimit) -> tuple[Any, Any]:
+def transports(
+    local_addr: tuple[str, int], limit: MessageLimit, connections: ConnectionLimit
+) -> tuple[Any, Any]:
     """The UDP and TCP transports of aiosipua, our size and rate limits in front of its parser.
 
-    The UDP one also skips an isinstance assert that CPython 3.11's transports fail.
+    The UDP one also skips an isinstance assert that CPython 3.11's transports fail; the TCP one
+    admits connections by `connections` and closes untrusted ones that fall silent.
     """
     from aiosipua import transport as sip_transport
 
@@ -474,7 +483,40 @@ def transports(local_addr: tuple[str, int], limit: MessageLimit) -> tuple[Any, A
             )
 
     class Tcp(Guarded, sip_transport.TcpSipTransport):  # type: ignore[misc]
-        pass
+        heard: dict[tuple[str, int], float] = {}  # a class per transports() call: per edge
+
+        async def _handle_connection(self, reader: Any, writer: Any) -> None:
+            peer = writer.get_extra_info("peername")
+            addr = (str(peer[0]), int(peer[1])) if peer else ("0.0.0.0", 0)
+            if not connections.admit(addr[0]):
+                writer.close()
+                return
+            watchdog = None
+            if not connections.trusted(addr[0]):
+                self.heard[addr] = asyncio.get_running_loop().time()
+                watchdog = asyncio.create_task(self._close_when_silent(addr, writer))
+            try:
+                await super()._handle_connection(reader, writer)
+            finally:
+                if watchdog is not None:
+                    watchdog.cancel()
+                self.heard.pop(addr, None)
+                connections.release(addr[0])
+
+        async def _close_when_silent(self, addr: tuple[str, int], writer: Any) -> None:
+            loop = asyncio.get_running_loop()
+            while True:
+                silent = loop.time() - self.heard.get(addr, loop.time())
+                if silent >= connections.idle_seconds:
+                    log.info("idle untrusted SIP TCP connection closed")
+                    writer.close()  # its reader sees EOF; the transport's loop ends
+                    return
+                await asyncio.sleep(connections.idle_seconds - silent)
+
+        def _dispatch(self, data: bytes, addr: tuple[str, int]) -> None:
+            if addr in self.heard:
+                self.heard[addr] = asyncio.get_running_loop().time()
+            super()._dispatch(data, addr)
 
     return Udp(local_addr=local_addr), Tcp(local_addr=local_addr)
 

@@ -24,6 +24,7 @@ from simple_websocket import ConnectionClosed
 
 from ..routing.handoff import HandoffStore
 from ..speech.codecs import alaw_to_ulaw, ulaw_to_alaw
+from ..throttle import WrongSecrets
 from . import asterisk_media
 from .asterisk_media import BufferingCompleted, DtmfEnd, FlowControl, MediaStart, ProtocolError
 from .live_calls import NextStep, next_step, open_session
@@ -56,12 +57,18 @@ def authenticate() -> None:
 
     A media socket without the channel's UNIQUEID is a 400, before the upgrade.
     """
-    password = services().settings.asterisk_password
+    svc = services()
+    password = svc.settings.asterisk_password
     if not password:
         abort(404)
+    wrong = WrongSecrets(svc.redis, "asterisk")
+    address = request.remote_addr or "-"
+    if wrong.blocked(address):
+        abort(Response("too many wrong passwords; try again later\n", 429))
     sent = request.authorization.password if request.authorization else None
     if not sent or not hmac.compare_digest(sent.encode(), password.encode()):
         log.warning("asterisk request without the right password endpoint=%s", request.endpoint)
+        wrong.failed(address)
         abort(Response("wrong or missing password\n", 401, {"WWW-Authenticate": "Basic"}))
     if request.endpoint == "asterisk.media":  # refused before the upgrade, not after it
         g.asterisk_call = call_id(request.args.get("call", ""))

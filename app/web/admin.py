@@ -25,6 +25,7 @@ from ..kpi.report import Summary, add_counters, summarise
 from ..review.answers import answer_rows
 from ..review.promote import RegressionWarning, promote, record_review
 from .agents import current_staff
+from .auth import csrf_ok
 
 bp = Blueprint("admin", __name__, template_folder="templates")
 
@@ -42,7 +43,7 @@ def require_admin() -> Any:
         return redirect(url_for("agents.login", next=request.path))
     if staff.account.role != "admin":
         abort(403)
-    if request.method == "POST" and request.form.get("csrf") != session.get("csrf"):
+    if request.method == "POST" and not csrf_ok(request.form.get("csrf"), session.get("csrf")):
         abort(403)
     return None
 

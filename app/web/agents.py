@@ -27,7 +27,7 @@ from ..routing.callbacks import CallbackStore
 from ..routing.handoff import RECENT_KEY, HandoffStore
 from ..webchat.chats import SESSION_ID
 from . import danish
-from .auth import Staff, StaffSessions, Throttled, safe_return_path
+from .auth import Staff, StaffSessions, Throttled, csrf_ok, safe_return_path
 
 bp = Blueprint("agents", __name__, template_folder="templates")
 
@@ -71,7 +71,12 @@ def login_required(view: Any) -> Any:
 def login() -> Any:
     """Username and password; a wrong pair says so without saying which."""
     if request.method == "GET":
-        return render_template("login.html", error=None)
+        session.setdefault("login_csrf", secrets.token_urlsafe(24))
+        return render_template("login.html", error=None, csrf=session["login_csrf"])
+    if not csrf_ok(request.form.get("csrf"), session.get("login_csrf")):
+        session["login_csrf"] = secrets.token_urlsafe(24)
+        error = "Siden var for gammel. Log ind igen."
+        return render_template("login.html", error=error, csrf=session["login_csrf"]), 400
     try:
         staff = staff_sessions().sign_in(
             request.form.get("username", ""),
@@ -80,10 +85,10 @@ def login() -> Any:
         )
     except Throttled:
         error = "For mange forkerte forsøg. Prøv igen om et kvarter."
-        return render_template("login.html", error=error), 429
+        return render_template("login.html", error=error, csrf=session["login_csrf"]), 429
     if staff is None:
         error = "Forkert brugernavn eller adgangskode."
-        return render_template("login.html", error=error), 401
+        return render_template("login.html", error=error, csrf=session["login_csrf"]), 401
     session.clear()
     session["sid"] = staff.session_id
     session["csrf"] = secrets.token_urlsafe(24)
@@ -94,6 +99,7 @@ def login() -> Any:
 @login_required
 def logout() -> Response:
     """End the session, here and on the server."""
+    _check_csrf()
     staff_sessions().sign_out(session["sid"])
     session.clear()
     return redirect(url_for("agents.login"))
@@ -138,7 +144,8 @@ def _chats() -> Any:
 
 
 def _check_csrf() -> None:
-    if request.headers.get("X-CSRF-Token", request.form.get("csrf")) != session.get("csrf"):
+    sent = request.headers.get("X-CSRF-Token", request.form.get("csrf"))
+    if not csrf_ok(sent, session.get("csrf")):
         abort(403)
 
 
@@ -160,8 +167,8 @@ def _chat_or_404(sid: str) -> Any:
 def take_chat(sid: str) -> Any:
     """Take a waiting chat: the bot stops answering it; the citizen is told who writes."""
     _check_csrf()
-    name = current_staff().account.name  # type: ignore[union-attr]
-    if not _chats().take(_chat_id(sid), name):
+    account = current_staff().account  # type: ignore[union-attr]
+    if not _chats().take(_chat_id(sid), account.username, account.name):
         return jsonify({"error": "chatten er allerede taget eller afsluttet"}), 409
     return redirect(url_for("agents.chat_page", sid=sid), code=303)
 
@@ -203,7 +210,7 @@ def chat_reply(sid: str) -> Response:
     if not isinstance(text, str):
         abort(400, "send {'text': ...}")
     try:
-        sent = _chats().agent_says(_chat_id(sid), current_staff().account.name, text)  # type: ignore[union-attr]
+        sent = _chats().agent_says(_chat_id(sid), current_staff().account.username, text)  # type: ignore[union-attr]
     except ValueError as exc:
         abort(400, str(exc))
     if not sent:
@@ -216,7 +223,7 @@ def chat_reply(sid: str) -> Response:
 def chat_close(sid: str) -> Response:
     """The agent ends the chat."""
     _check_csrf()
-    if not _chats().agent_closes(_chat_id(sid), current_staff().account.name):  # type: ignore[union-attr]
+    if not _chats().agent_closes(_chat_id(sid), current_staff().account.username):  # type: ignore[union-attr]
         abort(409)
     return Response(status=204)
 
@@ -225,8 +232,7 @@ def chat_close(sid: str) -> Response:
 @login_required
 def callback_done(callback_id: str) -> Response:
     """Mark a callback request done (the page sends its CSRF token)."""
-    if request.headers.get("X-CSRF-Token") != session.get("csrf"):
-        abort(403)
+    _check_csrf()
     who = current_staff().account.username  # type: ignore[union-attr]
     if not CallbackStore(_services().redis).mark_done(callback_id, who):
         abort(404)

@@ -8,20 +8,30 @@ from dataclasses import asdict
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
 from ..routing.handoff import HandoffStore
+from ..throttle import WrongSecrets
 
 bp = Blueprint("api", __name__)
 
 
 @bp.before_request
 def require_token() -> None:
-    """401 without a bearer token, 403 with a wrong one; the API is off without API_TOKEN."""
-    expected = current_app.extensions["voicebot"].settings.api_token
+    """401 without a bearer token, 403 with a wrong one; the API is off without API_TOKEN.
+
+    An address that sent many wrong tokens lately gets 429 (`throttle.WrongSecrets`).
+    """
+    svc = current_app.extensions["voicebot"]
+    expected = svc.settings.api_token
     if not expected:
         abort(404)
+    wrong = WrongSecrets(svc.redis, "api")
+    address = request.remote_addr or "-"
+    if wrong.blocked(address):
+        abort(429)
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not given:
         abort(401)
     if not hmac.compare_digest(given.encode(errors="replace"), expected.encode()):
+        wrong.failed(address)
         abort(403)
 
 

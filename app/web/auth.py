@@ -8,6 +8,7 @@ role takes effect on the next request, and no session outlives `SESSION_HOURS`.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -106,6 +107,11 @@ def safe_return_path(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not parts.path.startswith(RETURN_PREFIXES):
         return None
     return target
+
+
+def csrf_ok(sent: str | None, expected: str | None) -> bool:
+    """The form's or header's token is the session's (and there is one to compare)."""
+    return bool(sent and expected) and hmac.compare_digest(str(sent), str(expected))
 
 
 def _digest(value: str) -> str:

@@ -390,23 +390,27 @@ class Chats:
             )
         return out
 
-    def take(self, sid: str, agent_name: str) -> bool:
-        """An agent takes a waiting chat; False when it is gone or someone else has it."""
+    def take(self, sid: str, agent: str, agent_name: str) -> bool:
+        """An agent (account id) takes a waiting chat; False when it is gone or taken.
+
+        The chat belongs to the account, never to a display name two staff may share; the
+        citizen is told the name.
+        """
         with self._locked(sid) as chat:
             if chat is None or chat.status != "waiting":
                 return False
             self.redis.zrem(WAITING_KEY, sid)
             self.services.kpi.mark_queue_result(chat.call.call_id, "answered")
-            chat.status, chat.agent, chat.choices = "agent", agent_name, []
+            chat.status, chat.agent, chat.choices = "agent", agent, []
             chat.add("system", CHAT["agent_joined"].format(name=agent_name))
             self._save(chat)
             return True
 
-    def agent_says(self, sid: str, agent_name: str, text: str) -> bool:
-        """The agent's message to the citizen; False unless this agent has the chat."""
+    def agent_says(self, sid: str, agent: str, text: str) -> bool:
+        """The agent's message to the citizen; False unless this account has the chat."""
         text = _checked(text, 2 * MAX_TEXT, empty_ok=False)
         with self._locked(sid) as chat:
-            if chat is None or chat.status != "agent" or chat.agent != agent_name:
+            if chat is None or chat.status != "agent" or chat.agent != agent:
                 return False
             if len(chat.messages) >= MAX_MESSAGES:
                 raise ChatError("the chat is full; close it and ask the citizen to start anew")
@@ -414,10 +418,10 @@ class Chats:
             self._save(chat)
             return True
 
-    def agent_closes(self, sid: str, agent_name: str) -> bool:
+    def agent_closes(self, sid: str, agent: str) -> bool:
         """The agent ends the chat."""
         with self._locked(sid) as chat:
-            if chat is None or chat.status != "agent" or chat.agent != agent_name:
+            if chat is None or chat.status != "agent" or chat.agent != agent:
                 return False
             chat.status = "ended"
             chat.add("system", CHAT["agent_left"])

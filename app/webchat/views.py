@@ -36,7 +36,7 @@ def _allowed_origins() -> set[str]:
     """Our own origin and CHAT_ALLOWED_ORIGINS (worked out once per request)."""
     if "chat_origins" not in g:
         settings = current_app.extensions["voicebot"].settings
-        own = {_origin(settings.public_base_url or ""), _origin(request.host_url)}
+        own = {_origin(settings.public_base_url or "")}  # never the Host header: the client's
         listed = {_origin(o.strip()) for o in settings.chat_allowed_origins.split(",")}
         g.chat_origins = (own | listed) - {""}
     return g.chat_origins

@@ -48,5 +48,13 @@ def twilio_post(client, path, form, query=""):
 
 
 def log_in(client, user="anna", password=ADMIN_PASSWORD, next_path=None):
+    """Sign in as a browser does: the form first (its CSRF token), then the post."""
     query = f"?{urlencode({'next': next_path})}" if next_path is not None else ""
-    return client.post(f"/agent/login{query}", data={"username": user, "password": password})
+    form = {"username": user, "password": password, "csrf": form_token(client, "/agent/login")}
+    return client.post(f"/agent/login{query}", data=form)
+
+
+def form_token(client, path):
+    """The CSRF token a page's form carries."""
+    page = client.get(path).get_data(as_text=True)
+    return page.split('name="csrf" value="')[1].split('"')[0]

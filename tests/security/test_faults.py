@@ -107,7 +107,7 @@ def test_the_embedded_worker_takes_each_job_at_once_and_stays_ready_for_a_minute
     while time.monotonic() - started < 60:
         waiting = TwilioCall(server.base)
         waiting.post("/twilio/callback-offer?queue=borgerservice", {"Digits": "1"})
-        wait_until(lambda: redis.exists(f"callback:{waiting.call_sid}"), 2)
+        wait_until(lambda key=f"callback:{waiting.call_sid}": redis.exists(key), 2)
         for _ in range(10):  # idle between jobs, longer than one blocking read
             assert server.ready(), requests.get(server.base + "/readyz", timeout=2).text
             time.sleep(1)

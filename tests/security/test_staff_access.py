@@ -3,7 +3,6 @@
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import requests
 from flask.sessions import SecureCookieSessionInterface
 
 from app.errors import ConfigError
@@ -11,7 +10,8 @@ from app.keys import load_keys
 from app.web import accounts as accounts_module
 from app.web.accounts import delete_account, save_account
 from app.web.auth import safe_return_path
-from tests.security.conftest import ADMIN_PASSWORD, AGENT_PASSWORD, log_in
+from tests.conftest import staff_login
+from tests.security.conftest import ADMIN_PASSWORD, AGENT_PASSWORD, form_token, log_in
 from tests.telephony.conftest import ScriptedModel
 
 
@@ -80,7 +80,8 @@ def test_logout_ends_the_session_on_the_server(client):
     cookie = client.get_cookie("session").value
     csrf = client.get("/admin/review").status_code
     assert csrf == 200
-    client.post("/agent/logout")
+    assert client.post("/agent/logout").status_code == 403  # no token: no logout by a link
+    client.post("/agent/logout", data={"csrf": form_token(client, "/admin/review")})
     client.set_cookie("session", cookie)  # the old cookie, replayed
     assert client.get("/admin/").status_code == 302
     assert client.get("/agent/state.json").status_code == 401
@@ -143,9 +144,29 @@ def test_concurrent_wrong_passwords_are_counted_before_any_is_checked(phone, app
     with phone(ScriptedModel(), settings=app_settings) as (base, _):
 
         def wrong(_):
-            form = {"username": "anna", "password": "forkert-kode-123"}
-            return requests.post(base + "/agent/login", data=form, timeout=60).status_code
+            return staff_login(base, "anna", "forkert-kode-123").status_code
 
         with ThreadPoolExecutor(40) as pool:
             codes = list(pool.map(wrong, range(40)))
     assert (codes.count(401), codes.count(429)) == (5, 35)
+
+
+def test_a_login_without_the_forms_token_is_refused(client):
+    form = {"username": "anna", "password": ADMIN_PASSWORD}
+    refused = client.post("/agent/login", data=form)
+    assert refused.status_code == 400 and "Log ind igen" in refused.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 302  # not signed in
+
+
+def test_staff_pages_and_their_data_send_strict_headers(client):
+    log_in(client)
+    for path in ("/agent/login", "/agent/", "/agent/state.json", "/admin/", "/admin/review"):
+        headers = client.get(path).headers
+        policy = headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in policy and "default-src 'none'" in policy, path
+        assert headers["Referrer-Policy"] == "same-origin", path
+        assert headers["X-Content-Type-Options"] == "nosniff", path
+        assert headers["Cache-Control"] == "no-store", path
+    page = client.get("/agent/")
+    nonce = page.headers["Content-Security-Policy"].split("'nonce-")[1].split("'")[0]
+    assert f'<script nonce="{nonce}">' in page.get_data(as_text=True)

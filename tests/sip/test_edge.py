@@ -10,6 +10,7 @@ import pytest
 from app.kpi.store import KpiStore
 from app.routing.handoff import HandoffStore
 from app.sip.edge import SILENCE, InviteLimit, Outgoing, networks_of, trusted
+from app.sip.tcp_limits import ConnectionLimit
 from tests.conftest import wait_until
 from tests.processes import free_port
 from tests.sip.conftest import sipp, sipp_command
@@ -88,6 +89,46 @@ def test_call_ids_differing_only_in_punctuation_are_two_calls(edge, redis, tmp_p
     kpi = KpiStore(redis)
     wait_until(lambda: len(kpi.records()) == 2, 15)
     assert len({r.call_id for r in kpi.records()}) == 2
+
+
+TCP_LIMITS = {"SIP_TCP_PER_ADDRESS": "4", "SIP_TCP_IDLE_SECONDS": "2"}
+
+
+def still_open(sock):
+    sock.setblocking(False)
+    try:
+        return sock.recv(1) != b""
+    except BlockingIOError:
+        return True  # nothing to read and not closed
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("edge_env", [TCP_LIMITS])
+def test_idle_tcp_connections_from_a_stranger_cannot_crowd_out_a_trunk(edge, tmp_path):
+    port = edge[0]
+    strangers = []
+    for _ in range(40):
+        s = socket.socket()
+        s.bind(("127.0.0.2", 0))
+        s.connect(("127.0.0.1", port))
+        strangers.append(s)
+    try:
+        wait_until(lambda: sum(still_open(s) for s in strangers) <= 4, 5)
+        assert sipp("caller_hangs_up.xml", port, tmp_path, transport="t1") == 0  # a trunk call
+        wait_until(lambda: not any(still_open(s) for s in strangers), 5)  # silent: let go
+    finally:
+        for s in strangers:
+            s.close()
+
+
+def test_connection_limits_count_strangers_per_address_and_in_all():
+    limit = ConnectionLimit(lambda a: a.startswith("10."), per_address=2, idle_seconds=30, total=3)
+    assert [limit.admit("1.1.1.1") for _ in range(3)] == [True, True, False]
+    assert limit.admit("2.2.2.2") and not limit.admit("3.3.3.3")  # three strangers in all
+    assert all(limit.admit("10.0.0.1") for _ in range(50))  # a trunk is never refused
+    limit.release("1.1.1.1")
+    assert limit.admit("3.3.3.3")
 
 
 def test_malformed_datagrams_leave_the_edge_serving(edge, tmp_path):

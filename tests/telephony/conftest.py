@@ -78,9 +78,9 @@ def speech():
 
 
 @contextmanager
-def served(app):
-    """The app behind a real threaded WSGI server on a free loopback port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+def served(app, port=0):
+    """The app behind a real threaded WSGI server on a loopback port (0: a free one)."""
+    server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

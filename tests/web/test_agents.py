@@ -8,6 +8,7 @@ import requests
 from app.routing.callbacks import Callback, CallbackStore
 from app.routing.handoff import Handoff, HandoffStore
 from app.web.accounts import save_account
+from tests.conftest import staff_login
 from tests.telephony.conftest import ScriptedModel, TwilioCall
 from tests.web.conftest import log_in
 
@@ -42,9 +43,7 @@ def test_pages_and_their_data_need_a_login(phone, staff_settings):
         assert page.status_code == 302 and page.headers["Location"].endswith("/agent/login")
         assert requests.get(base + "/agent/state.json", timeout=5).status_code == 401
         assert requests.post(base + "/agent/callbacks/CA1/done", timeout=5).status_code == 401
-        wrong = requests.post(
-            base + "/agent/login", data={"username": "anna", "password": "nej"}, timeout=5
-        )
+        wrong = staff_login(base, "anna", "nej")
         assert wrong.status_code == 401 and "Forkert brugernavn" in wrong.text
 
 

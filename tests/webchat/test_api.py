@@ -10,6 +10,7 @@ from app.kpi.report import add_counters, summarise
 from app.kpi.store import KpiStore
 from app.routing.callbacks import CallbackStore
 from tests.conftest import OPEN
+from tests.security.conftest import log_in
 from tests.webchat.conftest import CLOSED, Citizen
 
 
@@ -90,15 +91,15 @@ def test_a_person_in_opening_hours_puts_the_chat_in_the_agents_queue(chat_app, r
 
     citizen.send("hallo er der nogen")  # while waiting: kept for the agent, not answered
     assert citizen.texts() == []
-    assert app.extensions["chats"].take(citizen.session, "Anne")
+    assert app.extensions["chats"].take(citizen.session, "anne", "Anne")
     assert citizen.texts(citizen.poll()) == ["Du skriver nu med Anne."]
-    assert app.extensions["chats"].agent_says(citizen.session, "Anne", "Hej, hvad kan jeg gøre?")
+    assert app.extensions["chats"].agent_says(citizen.session, "anne", "Hej, hvad kan jeg gøre?")
     assert citizen.texts(citizen.poll()) == ["Hej, hvad kan jeg gøre?"]
-    assert app.extensions["chats"].agent_says(citizen.session, "Anne", "Er dit cpr 010203/1234?")
+    assert app.extensions["chats"].agent_says(citizen.session, "anne", "Er dit cpr 010203/1234?")
     assert citizen.texts(citizen.poll()) == ["Er dit cpr [CPR]?"]  # agents' words are redacted
     assert "1234" not in redis.get(f"chat:{citizen.session}").decode()
-    assert not app.extensions["chats"].agent_says(citizen.session, "Bo", "Det er mig")  # not his
-    assert app.extensions["chats"].agent_closes(citizen.session, "Anne")
+    assert not app.extensions["chats"].agent_says(citizen.session, "anne2", "Det er mig")
+    assert app.extensions["chats"].agent_closes(citizen.session, "anne")
     assert citizen.poll()["ended"] is True
     assert KpiStore(redis).records()[0].queue_result == "answered"
 
@@ -313,7 +314,7 @@ def test_missed_chat_messages_reach_the_review_marked_as_chat(chat_app, redis):
     (item,) = services.review().items()
     assert item.channels == ["web"] and "20 12 34 56" not in item.text
     client = app.test_client()
-    client.post("/agent/login", data={"username": "anna", "password": "rigtig-lang-kode-1"})
+    log_in(client)
     page = client.get("/admin/review").get_data(as_text=True)
     assert "· chat" in page
 
@@ -326,7 +327,7 @@ def test_the_admin_dashboard_shows_both_channels_and_the_feedback(chat_app, redi
     citizen.send(choice="feedback:yes")
     citizen.send(choice="nej")
     client = app.test_client()
-    client.post("/agent/login", data={"username": "anna", "password": "rigtig-lang-kode-1"})
+    log_in(client)
     page = client.get("/admin/?since=2026-11-01&until=2026-11-30").get_data(as_text=True)
     assert "Chat på hjemmesiden" in page and "Fik borgeren svar?" in page
     assert "Flytning og adresse" in page
@@ -374,3 +375,12 @@ def test_a_chat_left_waiting_leaves_the_agents_queue_in_time(chat_app, redis):
     (record,) = KpiStore(redis).records()
     assert (record.outcome, record.queue_result) == ("transferred", "abandoned_in_queue")
     assert chats.load(citizen.session).status == "ended"
+
+
+def test_the_host_header_never_makes_a_site_our_own(chat_app):
+    client = chat_app().test_client()
+    forged = {"Origin": "https://evil.example", "Host": "evil.example"}
+    refused = client.post("/chat/api/messages", json={"text": "hej"}, headers=forged)
+    assert refused.status_code == 403
+    own = {"Origin": "https://voicebot.example.dk"}  # PUBLIC_BASE_URL's
+    assert client.post("/chat/api/messages", json={"text": "hej"}, headers=own).status_code == 200

@@ -4,6 +4,7 @@ one script tag embeds it on an allowed site (and only there), and an agent takes
 import pytest
 
 from tests.conftest import axe_violations as violations
+from tests.processes import free_port
 from tests.telephony.conftest import served
 
 pytestmark = pytest.mark.slow
@@ -16,8 +17,13 @@ def site(chat_app):
 
     @contextmanager
     def start(**overrides):
-        app = chat_app(**overrides)
-        with served(app) as base:
+        # The page's own origin is PUBLIC_BASE_URL's, never the Host header's: a test server on
+        # a loopback port is allowed by name, as a municipality's second site would be.
+        port = free_port()
+        listed = overrides.pop("chat_allowed_origins", "")
+        origins = ",".join(filter(None, [f"http://127.0.0.1:{port}", listed]))
+        app = chat_app(chat_allowed_origins=origins, **overrides)
+        with served(app, port) as base:
             yield base, app
 
     return start
