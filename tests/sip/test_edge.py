@@ -122,6 +122,15 @@ def test_idle_tcp_connections_from_a_stranger_cannot_crowd_out_a_trunk(edge, tmp
             s.close()
 
 
+def test_sip_call_ids_are_unique_ids_asterisk_accepts_and_never_shared():
+    from app.sip.edge import call_uniqueid
+    from app.telephony.asterisk_views import CALL_ID
+
+    ids = {call_uniqueid(c, t) for c in ("x-coll1@h", "xcoll1@h") for t in ("a", "b")}
+    assert len(ids) == 4 and all(CALL_ID.fullmatch(i) for i in ids)
+    assert call_uniqueid("x@h", "a") == call_uniqueid("x@h", "a")
+
+
 def test_connection_limits_count_strangers_per_address_and_in_all():
     limit = ConnectionLimit(lambda a: a.startswith("10."), per_address=2, idle_seconds=30, total=3)
     assert [limit.admit("1.1.1.1") for _ in range(3)] == [True, True, False]
@@ -278,7 +287,11 @@ def test_the_sdp_names_an_address_the_caller_can_reach(listen, public, expected)
     from app.sip.edge import SipCall
 
     edge = SimpleNamespace(host=listen, settings=SimpleNamespace(sip_public_ip=public))
-    incoming = SimpleNamespace(call_id="1-2@127.0.0.1", source_addr=("127.0.0.1", 5070))
+    incoming = SimpleNamespace(
+        call_id="1-2@127.0.0.1",
+        source_addr=("127.0.0.1", 5070),
+        dialog=SimpleNamespace(remote_tag="t"),
+    )
     assert SipCall(edge, incoming)._media_address() == expected
 
 
@@ -379,7 +392,10 @@ def test_the_callers_number_is_the_asserted_identity_when_the_trunk_gives_one():
 
     def incoming(**headers):
         invite = SimpleNamespace(get_header=lambda name: headers.get(name))
-        return SimpleNamespace(call_id="c@h", caller="sip:anonymous@trunk.dk", invite=invite)
+        dialog = SimpleNamespace(remote_tag="t")
+        return SimpleNamespace(
+            call_id="c@h", caller="sip:anonymous@trunk.dk", invite=invite, dialog=dialog
+        )
 
     asserted = incoming(**{"p-asserted-identity": '"Borger" <sip:+4543591000@trunk.dk>'})
     assert SipCall(None, asserted).number == "+4543591000"
