@@ -287,6 +287,10 @@ def intents_check(directory: str | None) -> None:
         click.echo(problem)
     if problems:
         sys.exit(1)
+    from .dialogue.intents import length_warnings
+
+    for warning in length_warnings(_load(path), path):
+        click.echo(warning)
     click.echo(f"{path}: ok")
 
 

@@ -46,6 +46,10 @@ class TransferReason(StrEnum):
     INTENT = "intent"
     ERROR = "error"
     CLOSED = "closed"
+    URGENT = "urgent"
+    """Someone may be in danger: 112 was said, then a person."""
+    REJECTED_ANSWER = "rejected_answer"
+    """Not a transfer: why a call that got answers is not resolved (the caller rejected each)."""
 
 
 # Events the channel feeds in.
@@ -156,6 +160,8 @@ class Call:
     last_said: tuple[Say, ...] = ()
     """What `gentag` repeats: the last answer or question."""
     answered: tuple[str, ...] = ()
+    rejected: tuple[str, ...] = ()
+    """Answers the caller said were not it ("nej, det var ikke det", 👎): they help no one."""
     unheard: str | None = None
     """The last answer, until it finished playing or the caller reacted to it."""
     turns: tuple[Turn, ...] = ()
@@ -184,6 +190,8 @@ class Call:
     """Keys pressed that mean nothing where the call stands."""
     small_talk: int = 0
     """Greetings and thanks acknowledged so far; only the first is free of the no-match count."""
+    hesitations: int = 0
+    """Turns in a row that were only "øh", "altså": waited out, then taken as a silence."""
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready dict."""
@@ -196,6 +204,7 @@ class Call:
         data["state"] = State(data["state"])
         data["last_said"] = tuple(Say(**s) for s in data.get("last_said", ()))
         data["answered"] = tuple(data.get("answered", ()))
+        data["rejected"] = tuple(data.get("rejected", ()))
         data["turns"] = tuple(Turn(**t) for t in data.get("turns", ()))
         for key, kind in (
             ("wanted_transfer", TransferReason),
@@ -204,6 +213,15 @@ class Call:
         ):
             data[key] = kind(data[key]) if data.get(key) else None
         return cls(**data)
+
+    @property
+    def helped(self) -> bool:
+        """At least one answer was given that the caller did not reject."""
+        left = list(self.answered)
+        for intent in self.rejected:
+            if intent in left:
+                left.remove(intent)
+        return bool(left)
 
 
 @dataclass(frozen=True)

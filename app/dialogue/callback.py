@@ -28,6 +28,8 @@ MAX_OFFERS = 2
 """Callback offers in one call: a caller may change their mind once, not loop for ever."""
 MAX_BAD_NUMBERS = 1
 """Unusable numbers before the caller is asked whether we can help with something else."""
+MAX_CORRECTIONS = 2
+"""Numbers given instead of a yes at "you will be called on …" before we stop asking."""
 MAX_KEYED = 12
 """Digits past this (0045 and eight) without a # are no phone number: checked as they stand."""
 
@@ -53,8 +55,15 @@ class CallbackSteps:
         return Step(call, (closed, offer))
 
     def _callback_heard(self, call: Call, match: Match, text: str) -> Step:
-        if call.state is State.CALLBACK_NUMBER and (digits := spoken_digits(text)):
-            return self._number_given(call, digits)
+        digits = spoken_digits(text)
+        if digits and (call.state is State.CALLBACK_NUMBER or NUMBER.fullmatch(digits)):
+            if call.state is State.CALLBACK_CONFIRM:  # "nej, ring til …": a correction, bounded
+                if call.no_match >= MAX_CORRECTIONS:
+                    return self._leave_callback(call)
+                call = dataclasses.replace(call, no_match=call.no_match + 1)
+            return self._number_given(call, digits)  # "nej ring til 22 33 44 56" anywhere here
+        if call.state is State.CALLBACK_CONFIRM and match.intent == "nej":
+            return self._ask_number_again(call)
         if match.intent == "ja" or (
             match.intent == "menneske" and call.state is State.CALLBACK_OFFER
         ):  # wanting a person, when closed, is wanting this callback
@@ -88,8 +97,26 @@ class CallbackSteps:
             return self._confirm_callback(dataclasses.replace(call, callback_to=""))
         return self._request_callback(call)
 
+    def _ask_number_again(self, call: Call) -> Step:
+        """No to "you will be called on …": which number, then (asked once; a second no ends)."""
+        if call.no_match >= 1:
+            return self._leave_callback(call)
+        ask = self._say("callback_number_again")
+        call = dataclasses.replace(
+            call,
+            state=State.CALLBACK_NUMBER,
+            keyed="",
+            callback_to=None,
+            no_match=call.no_match + 1,
+            last_said=(ask,),
+        )
+        return Step(call, (ask,))
+
     def _callback_no(self, call: Call) -> Step:
-        asked_to_key = call.last_said and call.last_said[-1].prompt_id == "callback_key_number"
+        asked_to_key = call.last_said and call.last_said[-1].prompt_id in (
+            "callback_key_number",
+            "callback_number_again",
+        )
         if call.state is State.CALLBACK_NUMBER and not asked_to_key:
             ask = self._say("callback_key_number")
             return Step(dataclasses.replace(call, keyed="", last_said=(ask,)), (ask,))
@@ -142,7 +169,7 @@ class CallbackSteps:
         request = RequestCallback(
             call.callback_to or None, intent.id if intent else None, self._callback_about(call)
         )
-        call = self._end(dataclasses.replace(call, callback_to=None), self._final_outcome(call))
+        call = self._finish(dataclasses.replace(call, callback_to=None))
         return Step(call, (request, self._say("callback_done", barge_in=False), Hangup()))
 
     def _callback_about(self, call: Call) -> str:

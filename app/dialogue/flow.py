@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
+from . import cues
 from .call import (
     CALLBACK_STATES,
     PERSON_OFFER,
@@ -37,12 +38,14 @@ from .intents import SYSTEM_TOPIC, Intent, IntentSet
 from .matcher import Decision, Match, Matcher
 from .normalise import TRAILING_WORDS
 from .offers import OfferSteps
-from .redact import redact
+from .redact import redact, unmasked
 from .texts import DYNAMIC_PROMPTS, OPEN_NOW, PROMPTS, menu_choices
 
 MAX_NO_MATCH = 2
 """The second misunderstanding leads to the keypad menu; a third in the menu leads to a person."""
 MAX_SILENCES = 2
+MAX_HESITATIONS = 2
+"""Fillers alone in a row that are waited out; the next is answered as a silence is."""
 MAX_WRONG_KEYS = 3
 YES_NO_STATES = frozenset(
     {State.CONFIRMING, State.OFFERING, State.CALLBACK_OFFER, State.CALLBACK_CONFIRM}
@@ -154,7 +157,7 @@ class Flow(CallbackSteps, OfferSteps):
             case HungUp():
                 if call.unheard:  # hung up while the only proof of help was still playing
                     call = dataclasses.replace(call, answered=call.answered[:-1], unheard=None)
-                return Step(self._end(call, self._final_outcome(call)))
+                return Step(self._finish(call))
             case Failed():
                 return self._failed(call)
             case Keypad(digit=digit) if call.state in CALLBACK_STATES:
@@ -170,21 +173,52 @@ class Flow(CallbackSteps, OfferSteps):
     # --- events -------------------------------------------------------------------------
 
     def _heard(self, call: Call, text: str) -> Step:
-        match = self.matcher.match(text)
-        turn = Turn(redact(text), match.intent, match.decision.value, round(match.confidence, 3))
+        if cues.is_filler_alone(text):  # "øh": still thinking; wait for the errand, no try used
+            call = dataclasses.replace(call, hesitations=call.hesitations + 1)
+            return self._silence(call) if call.hesitations > MAX_HESITATIONS else Step(call)
+        call = dataclasses.replace(call, hesitations=0)
+        redacted = redact(text)
+        match = self.matcher.match(unmasked(redacted))  # a number said sinks no topic
+        turn = Turn(redacted, match.intent, match.decision.value, round(match.confidence, 3))
+        if call.state in CALLBACK_STATES:  # the number's sentence never names the topic
+            turn = dataclasses.replace(turn, intent=None, decision="callback")
         repeats = call.repeats if match.intent == "gentag" else 0
         call = dataclasses.replace(
             call, turns=(*call.turns, turn), silences=0, repeats=repeats, unheard=None
         )
+        if cues.is_urgent(text):
+            return self._urgent(call)
         if match.intent == "farvel":  # a goodbye ends the call from any state
             return self._goodbye(call)
         if call.state in CALLBACK_STATES:
             return self._callback_heard(call, match, text)
+        if cues.is_goodbye_no(text) and call.state is not State.OFFERING:  # "nej tak": done
+            return self._goodbye(call)
+        if cues.asks_about_the_bot(text):
+            return self._about_me(call)
+        rest = cues.after_no_but(text)
+        if rest is not None and self._asked_yes_no(call):  # "nej men …": no, and then this
+            call = dataclasses.replace(call, state=State.LISTENING, pending=None, offer=None)
+            return self._listen(call, rest, self.matcher.match(unmasked(redact(rest))))
+        if cues.is_english(text):
+            return self._english(call)
         if call.state is State.CONFIRMING:
             return self._confirming(call, match)
         if call.state is State.OFFERING:
-            return self._offering(call, match)
-        asked = self.matcher.requests(text)
+            return self._offering(call, match, text)
+        if self._just_answered(call):
+            if cues.is_rejection(text):
+                return self._rejected(call)
+            kind, rest = cues.follow_up(text)
+            if kind:  # about the answer just given, unless the rest names another need
+                named = self.intents.intents.get(self.matcher.match(unmasked(redact(rest))).intent or "")
+                if named is None or named.topic == SYSTEM_TOPIC or named.id == call.answered[-1]:
+                    return self._follow_up(call, kind)
+        return self._listen(call, text, match)
+
+    def _listen(self, call: Call, text: str, match: Match) -> Step:
+        """A request heard where the caller may ask for anything."""
+        asked = self.matcher.requests(unmasked(redact(text)))
         if len(asked) > 1:  # two requests at once: the first now, the second offered after it
             return self._dispatch(call, self.intents.intents[asked[0]], also=asked[1])
         if match.decision is Decision.ANSWER and match.intent:
@@ -250,7 +284,7 @@ class Flow(CallbackSteps, OfferSteps):
         if call.silences < MAX_SILENCES:
             question = call.last_said[-1:] or (self._say("ask"),)
             return Step(call, (self._say("still_there"), *question))
-        call = self._end(call, self._final_outcome(call, silent=True))
+        call = self._finish(call, silent=True)
         return Step(call, (self._say("no_input_goodbye", barge_in=False), Hangup()))
 
     def _failed(self, call: Call) -> Step:
@@ -260,13 +294,72 @@ class Flow(CallbackSteps, OfferSteps):
             return Step(step.call, (apology, *step.actions))
         return Step(self._end(call, Outcome.ERROR), (apology, self._say("goodbye"), Hangup()))
 
+    # --- turns that are not a request (cues.py) -------------------------------------------
+
+    def _urgent(self, call: Call) -> Step:
+        """Someone may be in danger: 112 at once, then a person (closed: the callback offer)."""
+        urgent = self._say("urgent", barge_in=False)
+        step = self._transfer(call, TransferReason.URGENT)
+        return Step(step.call, (urgent, *step.actions))
+
+    def _about_me(self, call: Call) -> Step:
+        """Asked whether it is a robot: yes, how to reach a person, and its question again."""
+        question = call.last_said[-1:] if call.last_said else (self._say("ask"),)
+        if call.last_said and call.last_said[-1].prompt_id in self.intents.intents:
+            question = (self._say("anything_else"),)  # after an answer: not the answer again
+        return Step(call, (self._say("robot"), *question))
+
+    def _english(self, call: Call) -> Step:
+        """One sentence in English, offering a person; yes (or 1) transfers."""
+        say = self._say("english")
+        call = dataclasses.replace(
+            call, state=State.OFFERING, offer=PERSON_OFFER, pending=None, last_said=(say,)
+        )
+        return Step(call, (say,))
+
+    def _asked_yes_no(self, call: Call) -> bool:
+        last = call.last_said[-1].prompt_id if call.last_said else ""
+        return call.state in YES_NO_STATES or last == "anything_else"
+
+    def _just_answered(self, call: Call) -> bool:
+        """The bot's last words were an answer and "Kan jeg hjælpe med andet?"."""
+        said = [s.prompt_id for s in call.last_said]
+        return bool(call.answered) and said == [call.answered[-1], "anything_else"]
+
+    def _rejected(self, call: Call) -> Step:
+        """The answer was not it: it helped no one. Say it another way, or a person."""
+        call = dataclasses.replace(call, rejected=(*call.rejected, call.answered[-1]), no_match=0)
+        turn = dataclasses.replace(call.turns[-1], decision="rejected")
+        call = dataclasses.replace(call, turns=(*call.turns[:-1], turn))
+        open_now = self.hours.is_open(self.clock())
+        ask = self._say("not_it" if open_now else "not_it_closed")
+        call = dataclasses.replace(call, state=State.OFFERING, offer=PERSON_OFFER, last_said=(ask,))
+        return Step(call, (ask,))
+
+    def _follow_up(self, call: Call, kind: str) -> Step:
+        """A follow-up ("hvad koster det?") answered from `follow_ups`, or honestly not."""
+        intent = self.intents.intents[call.answered[-1]]
+        text = intent.follow_ups.get(kind)
+        if text:
+            answer = Say(f"{intent.id}.{kind}", self._fill(text))
+            question = self._say("anything_else")
+            return Step(dataclasses.replace(call, last_said=(answer, question)), (answer, question))
+        open_now = self.hours.is_open(self.clock())
+        ask = self._say("no_follow_up" if open_now else "no_follow_up_closed")
+        call = dataclasses.replace(call, state=State.OFFERING, offer=PERSON_OFFER, last_said=(ask,))
+        return Step(call, (ask,))
+
     # --- decisions ----------------------------------------------------------------------
 
     def _dispatch(self, call: Call, intent: Intent, also: str | None = None) -> Step:
         if intent.id == "menneske":
             return self._transfer(call, TransferReason.REQUESTED)
-        if intent.id in ("nej", "farvel"):
+        if intent.id == "farvel":
             return self._goodbye(call)
+        if intent.id == "nej":  # a goodbye only to "Kan jeg hjælpe med andet?", never a miss
+            if call.last_said and call.last_said[-1].prompt_id in ("anything_else", "ask_again"):
+                return self._goodbye(call)
+            return self._no_match(call)
         if intent.id == "ja":  # yes to "Kan jeg hjælpe med andet?"; to nothing, it is no request
             if call.last_said and call.last_said[-1].prompt_id == "anything_else":
                 ask = self._say("ask_again")
@@ -358,17 +451,23 @@ class Flow(CallbackSteps, OfferSteps):
     def _goodbye(
         self, call: Call, before: tuple[Action, ...] = (), prompt: str = "goodbye"
     ) -> Step:
-        call = self._end(call, self._final_outcome(call))
+        call = self._finish(call)
         return Step(call, (*before, self._say(prompt, barge_in=False), Hangup()))
 
     # --- helpers ------------------------------------------------------------------------
 
-    def _final_outcome(self, call: Call, silent: bool = False) -> Outcome:
+    def _finish(self, call: Call, silent: bool = False) -> Call:
+        """End the call with the outcome it earned (DESIGN §6).
+
+        An answer the caller rejected helped no one: a call whose only answers were rejected
+        is not resolved.
+        """
         if call.wanted_transfer:
-            return Outcome.TRANSFERRED
-        if call.answered:
-            return Outcome.RESOLVED
-        return Outcome.NO_INPUT if silent else Outcome.ABANDONED
+            return self._end(call, Outcome.TRANSFERRED)
+        if call.helped:
+            return self._end(call, Outcome.RESOLVED)
+        reason = TransferReason.REJECTED_ANSWER if call.answered else None
+        return self._end(call, Outcome.NO_INPUT if silent else Outcome.ABANDONED, reason)
 
     def _end(self, call: Call, outcome: Outcome, reason: TransferReason | None = None) -> Call:
         if outcome is Outcome.TRANSFERRED and reason is None:

@@ -40,6 +40,8 @@ INTENT_KEYS: dict[str, type | tuple[type, ...]] = {
     "review_note": str,
     "tests": list,
     "not": list,
+    "follow_ups": dict,
+    "source": str,
 }
 REQUIRED_KEYS = ("id", "topic", "examples")
 ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
@@ -47,6 +49,10 @@ ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 MAX_MENU_CHOICES = 5
 """Keypad choices read out at once; more than five and callers forget the first (~25 s)."""
 PLACEHOLDERS = frozenset({"opening_hours", "open_now", "municipality"})
+FOLLOW_UP_KINDS = ("price", "time", "where", "without_mitid")
+"""What a caller may ask right after an answer ("hvad koster det"): `cues.FollowUp`'s values."""
+MAX_SPOKEN_WORDS = 45
+"""About 20 s spoken: a longer phone answer is warned about (`voicebot intents check`)."""
 """What an answer may contain in braces; filled from settings when it is said."""
 
 
@@ -82,6 +88,10 @@ class Intent:
     """When the owner last checked the answer (`voicebot intents due` lists old ones)."""
     reviewed_by: str = ""
     review_note: str = ""
+    follow_ups: dict[str, str] = field(default_factory=dict)
+    """Short answers to a follow-up about this answer (price, time, where, without_mitid)."""
+    source: str = ""
+    """The official page the answer's facts come from (https)."""
 
 
 @dataclass(frozen=True)
@@ -351,6 +361,8 @@ def _load_intent(
         synonyms={str(k): tuple(v) for k, v in (value.get("synonyms") or {}).items()},
         tests=tuple(value.get("tests", ())),
         near_misses=tuple(value.get("not", ())),
+        follow_ups={str(k): str(v) for k, v in (value.get("follow_ups") or {}).items()},
+        source=value.get("source", ""),
     )
 
 
@@ -381,6 +393,16 @@ def _check_fields(
     for key in ("answer", "web_answer"):
         if value.get(key):
             _check_placeholders(path, key, value[key], line[key], problems)
+    for kind, text in (value.get("follow_ups") or {}).items():
+        if kind not in FOLLOW_UP_KINDS or not isinstance(text, str) or not text.strip():
+            problems.append(
+                f"{path}:{line['follow_ups']}: follow_ups takes text for "
+                f"{', '.join(FOLLOW_UP_KINDS)}, not {kind!r}"
+            )
+        else:
+            _check_placeholders(path, "follow_ups", text, line["follow_ups"], problems)
+    if "source" in value and _link_problem({"title": "source", "url": value["source"]}):
+        problems.append(f"{path}:{line['source']}: source must be an https:// address")
     for i, link in enumerate(value.get("links", ())):
         problem = _link_problem(link)
         if problem:
@@ -446,3 +468,16 @@ def _check_phrases(
             where = "given twice" if owner == path.stem else f"also an example in {other}"
             problems.append(f"{path}:{line}: example '{item}' is {where}")
         example_at.setdefault(norm, (path.stem, f"{path}:{line}"))
+
+
+def length_warnings(intent_set: IntentSet, folder: Path) -> list[str]:
+    """`path: warning` for phone answers longer than about 20 s spoken (MAX_SPOKEN_WORDS)."""
+    warnings = []
+    for intent in intent_set.intents.values():
+        words = len((intent.answer or "").split())
+        if words > MAX_SPOKEN_WORDS:
+            warnings.append(
+                f"{folder / intent.id}.yaml: warning: answer has {words} words "
+                f"(~{words * 20 // MAX_SPOKEN_WORDS} s spoken; keep it under {MAX_SPOKEN_WORDS})"
+            )
+    return warnings

@@ -104,7 +104,10 @@ class Matcher:
 
     def scores(self, text: str) -> list[tuple[str, float]]:
         """Every intent with its score in 0–1, best first; empty when nothing is said."""
-        stems = list(dict.fromkeys(self.lexicon.analyse(text)))
+        return self._ranked(self.lexicon.analyse(text))
+
+    def _ranked(self, analysed: list[str]) -> list[tuple[str, float]]:
+        stems = list(dict.fromkeys(analysed))
         if not stems:
             return []
         total = sum(self._weight.get(s, self._unknown_weight) for s in stems)
@@ -124,11 +127,14 @@ class Matcher:
 
     def match(self, text: str) -> Match:
         """The best intent for a transcript, with a decision the flow can act on."""
-        ranked = self.scores(text)
+        stems, guesses = self.lexicon.analyse_marked(text)
+        ranked = self._ranked(stems)
         if not ranked or ranked[0][1] <= 0:
             return Match(text, None, 0.0, Decision.NONE, ())
         (best, confidence), runner_up = ranked[0], ranked[1][1] if len(ranked) > 1 else 0.0
         decision = self.thresholds.decide(confidence, runner_up)
+        if decision is Decision.ANSWER and not self.evident(best, stems, guesses):
+            decision = Decision.CONFIRM  # near, but not shown to be it: ask, never assume
         alternatives = tuple((i, c) for i, c in ranked[1:4] if c > 0)
         if decision is Decision.NONE:
             return Match(text, None, confidence, decision, ((best, confidence), *alternatives))
@@ -149,6 +155,19 @@ class Matcher:
             if clear and intent.id not in found:  # type: ignore[union-attr]
                 found.append(intent.id)  # type: ignore[union-attr]
         return found
+
+    def evident(self, intent: str, stems: list[str], guesses: frozenset[str]) -> bool:
+        """Does what was said show it is this intent, not merely come nearest to it?
+
+        It must name at least one of the intent's words as said (a spelling guess is no
+        evidence), and the words no intent knows must not outweigh them: in "hvornår har
+        biblioteket åbent" the library is what is asked about, and no answer knows it.
+        """
+        said = set(stems)
+        strength = self._strength[intent]
+        evidence = [s for s in said if s in strength and s not in guesses]
+        unknown = sum(self._unknown_weight for s in said if s not in self._weight)
+        return bool(evidence) and sum(self._weight[s] for s in evidence) >= unknown
 
     def match_all(self, texts: Sequence[str]) -> list[Match]:
         """`match` over many lines (the CLI and the eval)."""

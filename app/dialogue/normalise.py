@@ -76,10 +76,13 @@ STOPWORDS = frozenset(
     mandag tirsdag onsdag torsdag fredag lørdag søndag weekend
     første anden andet tredje fjerde femte sjette syvende ottende niende tiende
     spørgsmål spørge
+    cpr cprnummer cprnummeret personnummer nummer nummeret telefonnummer mobilnummer mail email
+    mailadresse
     """.split()
 ) | frozenset(NUMBER_WORDS)
 """Function, time and number words ("i morgen", "den første december", "en to tre"): a date
-or a number the caller adds says nothing about what they want. The rest is content."""
+or a number the caller adds (and the words that announce a CPR or phone number) says nothing
+about what they want. The rest is content."""
 
 TRAILING_WORDS = HESITATIONS | frozenset(
     "og eller men så at til om fordi hvis den det en et min mit mine din dit med for på i af "
@@ -88,6 +91,9 @@ TRAILING_WORDS = HESITATIONS | frozenset(
 """Words a sentence does not end on: a caller who stops after one is still talking."""
 
 LEADING_ANSWERS = frozenset({"ja", "nej", "jo", "jamen"})
+PLACE_PREPOSITIONS = frozenset({"til"})
+"""An unknown word right after "til" is most often where to ("flytte til roskilde"); after "i"
+or "fra" it is as often the thing asked about ("rotter i kælderen", "støj fra byggepladsen")."""
 """A yes or no that opens a longer request ("ja jeg skal forny …") is not the request."""
 
 _stem = snowballstemmer.stemmer("danish").stemWord
@@ -140,6 +146,10 @@ def strip_fillers(words: list[str]) -> list[str]:
     )
 
 
+def _with_previous(words: list[str]) -> list[tuple[str, str]]:
+    return list(zip(words, ["", *words], strict=False))
+
+
 class Lexicon:
     """The vocabulary of an intent set, used to repair what the recogniser wrote.
 
@@ -168,15 +178,37 @@ class Lexicon:
 
     def analyse(self, text: str) -> list[str]:
         """Content stems of an utterance: synonyms, compounds and typos repaired, fillers gone."""
+        stems, _ = self.analyse_marked(text)
+        return stems
+
+    def analyse_marked(self, text: str) -> tuple[list[str], frozenset[str]]:
+        """`analyse`, and which stems are only guesses.
+
+        A guess is a short unknown word taken for the nearest known spelling: it may repair a
+        recogniser's slip ("åbnt"), or turn "rotter" into "retter", so it is never, alone,
+        evidence enough to answer. A long word a letter or two off ("kørekrot") is taken for
+        what it nearly spells.
+        """
         words = self._apply_synonyms(strip_fillers(focus(tokens(text))))
         repaired: list[str] = []
+        guessed: set[str] = set()
         for word in self._join_compounds(words):
-            repaired.extend(self._repair(word))
-        # Numbers (a CPR or case number read out) say nothing about what the caller wants.
-        said = [w for w in strip_fillers(self._apply_synonyms(repaired)) if not w.isdigit()]
+            parts = self._repair(word)
+            if len(parts) == 1 and parts[0] != word and not self.knows(word) and len(word) < 8:
+                guessed.add(parts[0])  # a long word one slip away is that word; a short one not
+            repaired.extend(parts)
+        # Numbers (a CPR or case number read out) say nothing about what the caller wants, nor
+        # does an unknown word after "til": a place ("til roskilde").
+        said = [
+            w
+            for w, before in _with_previous(strip_fillers(self._apply_synonyms(repaired)))
+            if not w.isdigit() and not (before in PLACE_PREPOSITIONS and not self.knows(w))
+        ]
         # "det var det" is all function words, and still means goodbye: keep them then.
         content = [w for w in said if w not in STOPWORDS] or said
-        return [self._known_stem(stem(w)) for w in content]
+        stems = [self._known_stem(stem(w)) for w in content]
+        sure = {s for s, w in zip(stems, content, strict=True) if w not in guessed}
+        return stems, frozenset(s for s in stems if s not in sure)
 
     def _apply_synonyms(self, words: list[str]) -> list[str]:
         out: list[str] = []

@@ -15,11 +15,14 @@ from collections.abc import Callable
 from .call import PERSON_OFFER, Call, Say, State, Step, TransferReason
 from .matcher import Decision, Match
 
+REPHRASE_OFFERS = frozenset({"not_it", "not_it_closed"})
+"""Offers that also invite the question said another way: anything but yes or no is that."""
+
 
 class OfferSteps:
     """The OFFERING state of the flow, and greetings and thanks."""
 
-    def _offering(self, call: Call, match: Match) -> Step:
+    def _offering(self, call: Call, match: Match, text: str) -> Step:
         """After "Vil du stilles videre?" or "Du nævnte også …": ja, nej, or something new."""
         if match.intent == "ja":
             return self._accept_offer(call)
@@ -27,9 +30,10 @@ class OfferSteps:
             return self._decline_offer(call)
         if match.intent == "gentag":
             return self._repeat(call)
-        if match.decision is Decision.ANSWER and match.intent:
-            call = dataclasses.replace(call, state=State.LISTENING, offer=None)
-            return self._dispatch(call, self.intents.intents[match.intent])
+        asked_to_rephrase = call.last_said and call.last_said[-1].prompt_id in REPHRASE_OFFERS
+        if asked_to_rephrase or (match.decision is not Decision.NONE and match.intent):
+            call = dataclasses.replace(call, state=State.LISTENING, offer=None, no_match=0)
+            return self._listen(call, text, match)  # the question said anew
         return self._unclear_yes_no(call, give_up=self._decline_offer)
 
     def _accept_offer(self, call: Call) -> Step:

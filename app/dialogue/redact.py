@@ -95,6 +95,13 @@ def redact(text: str) -> str:
     return _mask_spoken(text)
 
 
+def unmasked(redacted: str) -> str:
+    """Redacted text with its masks taken out: what the matcher reads ("[CPR]" is no word)."""
+    for mask in MASKS:
+        redacted = redacted.replace(mask, " ")
+    return redacted
+
+
 def is_cpr(digits: str) -> bool:
     """Ten digits whose first six are a real date DDMMYY (any century)."""
     if len(digits) != 10 or not digits.isdigit():

@@ -28,7 +28,22 @@ PROMPTS: dict[str, str] = {
     ),
     "also": "Du nævnte også {description}. Vil du høre om det?",
     "yes_no": "Sig ja eller nej, eller tryk 1 for ja og 2 for nej.",
-    "confirm": "Mente du {description}?",
+    "confirm": "Handler det om {description}?",
+    "not_it": "Undskyld. Vil du sige det på en anden måde, eller skal jeg stille dig videre?",
+    "not_it_closed": (
+        "Undskyld. Vil du sige det på en anden måde, eller vil du ringes op, når vi har åbnet?"
+    ),
+    "no_follow_up": "Det kan jeg ikke svare på. Vil du stilles videre til en medarbejder?",
+    "no_follow_up_closed": (
+        "Det kan jeg ikke svare på. Vil du ringes op af en medarbejder, når vi har åbnet?"
+    ),
+    "urgent": "Ring 1 1 2, hvis det haster.",
+    "robot": (
+        "Ja, jeg er en automatisk assistent. Sig medarbejder, hvis du vil tale med et menneske."
+    ),
+    "english": (
+        "Sorry, I can only help in Danish. Would you like to talk to a person? Say yes, or press 1."
+    ),
     "confirm_again": "Undskyld. Sig det gerne med andre ord.",
     "rephrase": "Det forstod jeg desværre ikke. Prøv at sige det med andre ord.",
     "no_choice": "Det valg findes ikke. Sig, hvad du vil have hjælp til, eller tryk 0.",
@@ -55,6 +70,9 @@ PROMPTS: dict[str, str] = {
     ),
     "callback_key_number": (
         "Tast det nummer, vi skal ringe til, og afslut med firkant. Eller sig nej for at lade være."
+    ),
+    "callback_number_again": (
+        "Hvilket nummer skal vi ringe til? Sig det, eller tast det og afslut med firkant."
     ),
     "callback_bad_number": (
         "Det nummer kunne jeg ikke bruge, for {why}. Tast de otte cifre og afslut med firkant."
@@ -91,6 +109,17 @@ WRITTEN: dict[str, str] = {
         "når vi har åbnet?"
     ),
     "yes_no": "Svar ja eller nej.",
+    "not_it": "Undskyld. Vil du skrive det på en anden måde, eller vil du tale med en medarbejder?",
+    "not_it_closed": (
+        "Undskyld. Vil du skrive det på en anden måde, eller vil du ringes op, når vi har åbnet?"
+    ),
+    "no_follow_up": "Det kan jeg ikke svare på. Vil du tale med en medarbejder?",
+    "urgent": "Ring 112, hvis det haster.",
+    "robot": (
+        "Ja, jeg er en automatisk assistent. Vælg »Tal med en medarbejder«, hvis du vil skrive "
+        "med et menneske."
+    ),
+    "english": "Sorry, I can only help in Danish. Would you like to talk to a person?",
     "confirm_again": "Undskyld. Skriv det gerne med andre ord.",
     "rephrase": "Det forstod jeg desværre ikke. Prøv at skrive det med andre ord.",
     "no_choice": "Det valg findes ikke. Skriv, hvad du vil have hjælp til.",
@@ -105,6 +134,7 @@ WRITTEN: dict[str, str] = {
     "callback_offer": "Vil du have, at en medarbejder ringer dig op, når vi har åbnet?",
     "callback_number": "Skriv det telefonnummer, vi skal ringe til.",
     "callback_key_number": "Skriv det telefonnummer, vi skal ringe til, eller svar nej.",
+    "callback_number_again": "Hvilket nummer skal vi ringe til? Skriv det her.",
     "callback_bad_number": (
         "Det nummer kunne jeg ikke bruge, for {why}. Skriv et dansk nummer på otte cifre."
     ),

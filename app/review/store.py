@@ -1,7 +1,8 @@
 """Missed utterances, grouped by what they say, counted, with the dates they were seen.
 
-Kept: a `none`, a "Mente du …?" answered with nej, and what came before a transfer for not
-understanding. Texts arrive redacted (the flow stores only redacted turns) and expire after
+Kept: a `none`, a "Handler det om …?" answered with nej, a question whose answer the caller
+rejected ("nej, det var ikke det", 👎), and what came before a transfer for not understanding.
+Texts arrive redacted (the flow stores only redacted turns) and expire after
 TRANSCRIPT_RETENTION_DAYS from when they were last seen.
 """
 
@@ -15,7 +16,7 @@ from datetime import datetime
 
 from redis import Redis
 
-from ..dialogue.call import Call, TransferReason
+from ..dialogue.call import Call, TransferReason, Turn
 
 ITEM_KEY = "review:item:{id}"
 OPEN_KEY = "review:open"
@@ -49,9 +50,23 @@ def missed_turns(call: Call) -> list[tuple[str, str, str | None]]:
             found.append((turn.text, "none", turn.intent))
         elif turn.decision == "confirm" and answer_after == "nej":
             found.append((turn.text, "confirm_rejected", turn.intent))
+        elif turn.decision == "rejected":  # "nej, det var ikke det", 👎: a wrong answer
+            asked = _question_answered(turns[:i], call.answered)
+            if asked is not None:
+                found.append((asked.text, "rejected_answer", asked.intent))
     if call.reason is TransferReason.NO_MATCH:
         found = [(t, "transferred_no_match", g) for t, _, g in found] or found
     return found
+
+
+def _question_answered(before: tuple[Turn, ...], answered: tuple[str, ...]) -> Turn | None:
+    """The caller's question behind the answer just rejected (past a "ja" to "Handler det om")."""
+    for turn in reversed(before):
+        if turn.intent in answered and turn.intent not in ("ja", "nej"):
+            return turn
+        if turn.decision == "confirm" and turn.intent:
+            return turn
+    return None
 
 
 class ReviewStore:

@@ -35,6 +35,8 @@ REASONS_DA = {
     TransferReason.INTENT: "emnet skal altid til en medarbejder",
     TransferReason.ERROR: "der skete en teknisk fejl",
     TransferReason.CLOSED: "kontaktcentret havde lukket",
+    TransferReason.URGENT: "borgeren beskrev noget akut; botten sagde: ring 112",
+    TransferReason.REJECTED_ANSWER: "borgeren afviste svaret",
 }
 
 

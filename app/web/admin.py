@@ -161,7 +161,8 @@ def review() -> str:
 
 REASONS = {
     "none": "Botten forstod det ikke",
-    "confirm_rejected": "Borgeren sagde nej til »Mente du …?«",
+    "confirm_rejected": "Borgeren sagde nej til »Handler det om …?«",
+    "rejected_answer": "Borgeren sagde, at svaret ikke var det",
     "transferred_no_match": "Stillet om, fordi botten ikke forstod",
 }
 """Why an utterance is on the review list, in words."""

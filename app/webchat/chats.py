@@ -10,6 +10,7 @@ person is "0", and yes and no are the words.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import secrets
@@ -34,10 +35,12 @@ from ..dialogue.call import (
     Silence,
     State,
     Transfer,
+    Turn,
 )
 from ..dialogue.callback import NUMBER, spoken_digits
 from ..dialogue.redact import redact
 from ..dialogue.texts import CHAT
+from ..review.store import missed_turns
 from ..services import Services
 
 CHAT_KEY = "chat:{sid}"
@@ -271,7 +274,9 @@ class Chats:
             return []
         state = chat.call.state
         last = chat.call.last_said[-1].prompt_id if chat.call.last_said else ""
-        if state in YES_NO_STATES or last in ("anything_else", "also"):
+        if last == "anything_else":  # the button answers this question: no more, goodbye
+            return [{"label": "Ja", "value": "ja"}, {"label": "Nej", "value": "nej tak"}]
+        if state in YES_NO_STATES or last == "also":
             return [{"label": "Ja", "value": "ja"}, {"label": "Nej", "value": "nej"}]
         if state is State.MENU:
             labels = self.services.flow(written=True).menu_labels
@@ -290,6 +295,27 @@ class Chats:
         self._count_feedback(chat.feedback, verdict)
         chat.feedback = None
         chat.add("bot", CHAT["thanks_feedback"])
+        if verdict == "no" and chat.call.answered:
+            self._rejected(chat)
+
+    def _rejected(self, chat: Chat) -> None:
+        """A 👎: the answer helped no one, and it goes to review.
+
+        While the chat is open its outcome can no longer be `resolved` on that answer; an
+        ended chat was counted already.
+        """
+        call = chat.call
+        thumbs_down = Turn("👎", None, "rejected", 0.0)
+        if call.state is not State.ENDED:
+            chat.call = dataclasses.replace(
+                call, rejected=(*call.rejected, call.answered[-1]), turns=(*call.turns, thumbs_down)
+            )
+            return
+        ended = dataclasses.replace(call, turns=(*call.turns, thumbs_down))
+        review = self.services.review()
+        for text, reason, guess in missed_turns(ended):
+            if reason == "rejected_answer":
+                review.add(text, reason, guess, self.services.clock(), "web")
 
     def _count_feedback(self, topic: str, kind: str) -> None:
         self.services.kpi.count_feedback(topic, kind, self.services.clock())

@@ -69,7 +69,7 @@ def test_unsure_match_is_confirmed_then_answered_on_yes(flow_at, monkeypatch):
     monkeypatch.setattr(flow.matcher, "thresholds", flow.matcher.thresholds.__class__(0.99, 0.2, 0))
     call, steps = run(flow, Heard("jeg skal forny mit kørekort"))
     assert ids(steps[1]) == ["confirm.koerekort"]
-    assert steps[1][0].text == "Mente du dit kørekort?"
+    assert steps[1][0].text == "Handler det om dit kørekort?"
     assert (call.state, call.pending) == (State.CONFIRMING, "koerekort")
 
     monkeypatch.setattr(flow.matcher, "thresholds", flow.matcher.thresholds.__class__(0.4, 0.3, 0))
@@ -262,10 +262,29 @@ def test_declining_the_callback_goes_back_to_listening(flow_at, answer):
     assert (call.outcome, call.reason) == (Outcome.TRANSFERRED, TransferReason.CLOSED)
 
 
-def test_saying_no_to_the_summary_requests_nothing(flow_at):
-    call, steps = run(flow_at(CLOSED), Heard("menneske"), Heard("ja"), Heard("ja"), Heard("nej"))
-    assert ids(steps[4]) == ["anything_else"]
+def test_no_to_the_summary_asks_for_the_number_and_no_again_requests_nothing(flow_at):
+    call, steps = run(
+        flow_at(CLOSED), Heard("menneske"), Heard("ja"), Heard("ja"), Heard("nej"), Heard("nej")
+    )
+    assert ids(steps[4]) == ["callback_number_again"]
+    assert ids(steps[5]) == ["anything_else"]
     assert not any(isinstance(a, RequestCallback) for s in steps for a in s)
+
+
+def test_a_number_said_at_the_summary_corrects_it_and_the_topic_stays_the_question(flow_at):
+    call, steps = run(
+        flow_at(CLOSED),
+        Heard("jeg skal forny mit kørekort"),
+        Heard("jeg vil gerne ringes op"),
+        Heard("ja"),
+        Heard("ja"),
+        Heard("nej ring til 22 33 44 56"),
+        Heard("ja"),
+    )
+    assert ids(steps[5]) == ["callback_confirm_number"]
+    assert "22 33 44 56 om dit kørekort" in steps[5][0].text
+    (request,) = [a for a in steps[6] if isinstance(a, RequestCallback)]
+    assert (request.to, request.intent) == ("22334456", "koerekort")
 
 
 def test_an_admin_closing_day_offers_a_callback_too(intents, matcher):

@@ -52,7 +52,7 @@ def test_an_answer_comes_with_its_web_text_links_and_the_feedback_question(citiz
     counts = {k: v for k, v in KpiStore(redis).counters(day).items() if k.startswith("feedback:")}
     assert counts == {"feedback:flytning_adresse:asked": 1, "feedback:flytning_adresse:yes": 1}
 
-    bye = citizen.send(choice="nej")
+    bye = citizen.send(choice="nej tak")
     assert bye["ended"] is True and citizen.choices() == []
     (record,) = KpiStore(redis).records()
     assert (record.channel, record.outcome, record.intents) == ("web", "resolved", ("flytning",))
@@ -61,7 +61,7 @@ def test_an_answer_comes_with_its_web_text_links_and_the_feedback_question(citiz
 def test_mente_du_is_answered_with_buttons(citizen):
     citizen.open()
     reply = citizen.send("fornyelse")  # the matcher is unsure: it asks back
-    assert reply["messages"][-1]["text"].startswith("Mente du")
+    assert reply["messages"][-1]["text"].startswith("Handler det om")
     assert citizen.choices() == ["Ja", "Nej"]
     reply = citizen.send(choice="nej")
     assert reply["messages"][-1]["text"] == "Undskyld. Skriv det gerne med andre ord."
@@ -109,7 +109,7 @@ def test_nobody_takes_the_chat_so_a_callback_or_the_contact_form_is_offered(chat
     citizen = Citizen(app.test_client())
     citizen.open()
     citizen.send("jeg skal forny mit kørekort")
-    citizen.send(choice="nej")  # no more questions? it ends resolved, so ask for a person anew
+    citizen.send(choice="nej tak")  # no more questions? it ends resolved: ask for a person anew
     citizen = Citizen(app.test_client())
     citizen.open()
     citizen.send(choice="0")
@@ -294,7 +294,7 @@ def test_kpi_report_counts_both_channels_and_the_feedback(chat_app, redis):
         citizen.send("hvordan melder jeg flytning")
         if verdict:
             citizen.send(choice=f"feedback:{verdict}")
-        citizen.send(choice="nej")
+        citizen.send(choice="nej tak")
     day = OPEN.astimezone(UTC).date().isoformat()  # the chat's pinned clock
     summary = add_counters(summarise(KpiStore(redis).records()), [KpiStore(redis).counters(day)])
     report = summary.as_dict()
@@ -325,7 +325,7 @@ def test_the_admin_dashboard_shows_both_channels_and_the_feedback(chat_app, redi
     citizen.open()
     citizen.send("hvordan melder jeg flytning")
     citizen.send(choice="feedback:yes")
-    citizen.send(choice="nej")
+    citizen.send(choice="nej tak")
     client = app.test_client()
     log_in(client)
     page = client.get("/admin/?since=2026-11-01&until=2026-11-30").get_data(as_text=True)
@@ -343,7 +343,7 @@ def test_kpi_report_cli_shows_one_channel_or_both(chat_app, redis_url, tmp_path)
     citizen = Citizen(app.test_client())
     citizen.open()
     citizen.send("hvordan melder jeg flytning")
-    citizen.send(choice="nej")
+    citizen.send(choice="nej tak")
 
     def report(*args):
         env = {**os.environ, "REDIS_URL": redis_url, "DATA_DIR": str(tmp_path / "cli")}
@@ -384,3 +384,43 @@ def test_the_host_header_never_makes_a_site_our_own(chat_app):
     assert refused.status_code == 403
     own = {"Origin": "https://voicebot.example.dk"}  # PUBLIC_BASE_URL's
     assert client.post("/chat/api/messages", json={"text": "hej"}, headers=own).status_code == 200
+
+
+def test_the_nej_button_after_an_answer_is_goodbye_but_a_typed_nej_is_not_it(chat_app, redis):
+    citizen = Citizen(chat_app().test_client())
+    citizen.open()
+    citizen.send("hvordan melder jeg flytning")
+    assert {c["label"]: c["value"] for c in citizen.last["choices"]}["Nej"] == "nej tak"
+    reply = citizen.send("nej det var ikke det")
+    assert reply["messages"][-1]["text"].startswith("Undskyld. Vil du skrive det på en anden måde")
+    citizen.send("farvel")
+    (record,) = KpiStore(redis).records()
+    assert (record.outcome, record.reason) == ("abandoned", "rejected_answer")
+    (item,) = chat_app_review(redis)
+    assert item.reasons == ["rejected_answer"] and item.guess == "flytning"
+
+
+def test_a_thumbs_down_is_a_rejected_answer_reaching_review(chat_app, redis):
+    citizen = Citizen(chat_app().test_client())
+    citizen.open()
+    citizen.send("hvordan melder jeg flytning")
+    citizen.send(choice="feedback:no")
+    citizen.send(choice="nej tak")
+    (record,) = KpiStore(redis).records()
+    assert record.outcome != "resolved" and record.reason == "rejected_answer"
+    (item,) = chat_app_review(redis)
+    assert "flytning" in item.text and item.reasons == ["rejected_answer"]
+
+
+def test_an_emergency_in_the_chat_says_112_in_figures(chat_app):
+    citizen = Citizen(chat_app().test_client())
+    citizen.open()
+    reply = citizen.send("min far er faldet og kan ikke rejse sig")
+    assert reply["messages"][0]["text"] == "Ring 112, hvis det haster."
+    assert reply["status"] == "waiting"
+
+
+def chat_app_review(redis):
+    from app.review.store import ReviewStore
+
+    return ReviewStore(redis, 30, str).items()
