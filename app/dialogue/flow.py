@@ -211,7 +211,8 @@ class Flow(CallbackSteps, OfferSteps):
                 return self._rejected(call)
             kind, rest = cues.follow_up(text)
             if kind:  # about the answer just given, unless the rest names another need
-                named = self.intents.intents.get(self.matcher.match(unmasked(redact(rest))).intent or "")
+                other = self.matcher.match(unmasked(redact(rest))).intent or ""
+                named = self.intents.intents.get(other)
                 if named is None or named.topic == SYSTEM_TOPIC or named.id == call.answered[-1]:
                     return self._follow_up(call, kind)
         return self._listen(call, text, match)
