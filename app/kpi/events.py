@@ -92,8 +92,10 @@ class CallRecord:
     def counters(self) -> list[str]:
         """Counter fields this call increments (cheap totals for dashboards and /metrics)."""
         fields = ["calls", f"outcome:{self.outcome}", f"topic:{self.topic}:{self.outcome}"]
-        if self.reason:
+        if self.reason and self.outcome == "transferred":
             fields.append(f"reason:{self.reason}")
+        elif self.reason:
+            fields.append(self.reason)  # rejected_answer: a call not resolved, not a transfer
         if self.outcome == "transferred" and self.queue:
             fields.append(f"queue:{self.queue}")
         return fields

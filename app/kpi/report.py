@@ -81,6 +81,8 @@ class Summary:
     """How waits ended badly: abandoned_in_queue, callback_from_queue."""
     callbacks: Counter[str] = field(default_factory=Counter)
     """Callback requests created and completed (from the daily counters)."""
+    rejected_answers: int = 0
+    """Calls whose only answers the caller rejected: never resolved (DESIGN §6)."""
     topics: dict[str, Group] = field(default_factory=lambda: defaultdict(Group))
     channels: dict[str, Group] = field(default_factory=lambda: defaultdict(Group))
     hours: dict[int, Group] = field(default_factory=lambda: defaultdict(Group))
@@ -108,6 +110,7 @@ class Summary:
         return {
             "total": self.total.as_dict(),
             "transfer_reasons": dict(sorted(self.reasons.items())),
+            "rejected_answers": self.rejected_answers,
             "transfer_queues": dict(sorted(self.queues.items())),
             "queue_results": dict(sorted(self.queue_results.items())),
             "callbacks": {k: self.callbacks[k] for k in ("created", "completed")},
@@ -141,6 +144,7 @@ def summarise(records: Iterable[CallRecord], timezone: str = "Europe/Copenhagen"
             group.in_hours += r.in_hours
         if r.outcome == "transferred" and r.reason:
             summary.reasons[r.reason] += 1
+        summary.rejected_answers += r.reason == "rejected_answer"
         if r.outcome == "transferred" and r.queue:  # closed-hours ones too: a callback is work
             summary.queues[r.queue] += 1
         if r.queue_result:
@@ -199,6 +203,7 @@ def _table(s: Summary, labels: Mapping[str, str]) -> str:
         "",
         "transfer reason  calls",
         *(f"{r:<16} {n:>5}" for r, n in sorted(s.reasons.items())),
+        f"answers rejected {s.rejected_answers:>5}  (calls not resolved: the answer was not it)",
         "",
         "transfers by queue",
         *(f"{q:<16} {n:>5}" for q, n in sorted(s.queues.items())),

@@ -111,7 +111,9 @@ def safe_return_path(target: str | None) -> str | None:
 
 def csrf_ok(sent: str | None, expected: str | None) -> bool:
     """The form's or header's token is the session's (and there is one to compare)."""
-    return bool(sent and expected) and hmac.compare_digest(str(sent), str(expected))
+    if not (sent and expected):
+        return False
+    return hmac.compare_digest(str(sent).encode(), str(expected).encode())  # any characters
 
 
 def _digest(value: str) -> str:

@@ -120,3 +120,20 @@ def test_a_month_with_recontacts_midnight_and_the_dst_switch():
     data = json.loads(render(s, "json"))
     assert data["total"]["resolution_without_recontact"] == 0.6
     assert "re-contacts" in render(s)
+
+
+def test_a_call_whose_answers_were_rejected_counts_as_not_resolved_and_is_shown():
+    from datetime import UTC, datetime
+
+    from app.kpi.events import CallRecord
+    from app.kpi.report import summarise
+
+    def record(call_id, outcome, reason=None):
+        at = datetime(2026, 11, 26, 10, tzinfo=UTC)
+        return CallRecord(call_id, "phone", at, at, outcome, reason, "mitid", ("mitid",), None, True)
+
+    summary = summarise([record("a", "resolved"), record("b", "abandoned", "rejected_answer")])
+    figures = summary.as_dict()
+    assert figures["total"]["resolution"] == 0.5 and figures["rejected_answers"] == 1
+    assert figures["transfer_reasons"] == {}
+    assert record("b", "abandoned", "rejected_answer").counters()[-1] == "rejected_answer"

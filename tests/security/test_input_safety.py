@@ -124,6 +124,7 @@ def test_a_promotion_leaves_only_intent_files_in_the_intents(client, app_setting
     assert {p.suffix for p in app_settings.intents_dir.parent.rglob("*") if p.is_file()} <= {
         ".yaml",
         ".txt",
+        ".tsv",  # intents/eval: the evaluation sets
     }
 
 

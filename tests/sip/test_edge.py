@@ -328,7 +328,8 @@ async def junk_then_key_0(edge_port, refers):
 
     from app.sip.edge import MessageLimit, transports
 
-    udp, _ = transports(("127.0.0.1", free_port()), MessageLimit(1000))
+    tcp = ConnectionLimit(lambda address: True, per_address=16, idle_seconds=30)
+    udp, _ = transports(("127.0.0.1", free_port()), MessageLimit(1000), tcp)
     uas = SipUAS(udp, uac=SipUAC(udp))
     refer = asyncio.get_running_loop().create_future()
     uas.on_refer = lambda call, to: (refer.set_result(to), notify_refer(call, 200))
