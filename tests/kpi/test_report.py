@@ -130,7 +130,8 @@ def test_a_call_whose_answers_were_rejected_counts_as_not_resolved_and_is_shown(
 
     def record(call_id, outcome, reason=None):
         at = datetime(2026, 11, 26, 10, tzinfo=UTC)
-        return CallRecord(call_id, "phone", at, at, outcome, reason, "mitid", ("mitid",), None, True)
+        topic, intents = "mitid", ("mitid",)
+        return CallRecord(call_id, "phone", at, at, outcome, reason, topic, intents, None, True)
 
     summary = summarise([record("a", "resolved"), record("b", "abandoned", "rejected_answer")])
     figures = summary.as_dict()
