@@ -300,9 +300,7 @@ def test_the_access_log_names_the_route_never_the_path_a_client_wrote(cluster):
     assert '"GET unrouted" 404' in text
 
 
-def test_metrics_are_not_public_through_the_front_but_internal_listeners_have_them(
-    cluster, front
-):
+def test_metrics_are_not_public_through_the_front_but_internal_listeners_have_them(cluster, front):
     proxy = front(cluster("a"))
     assert requests.get(proxy.base + "/metrics", timeout=5).status_code == 404
     internal = requests.get(proxy.internal + "/metrics", timeout=5)
