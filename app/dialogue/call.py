@@ -48,6 +48,8 @@ class TransferReason(StrEnum):
     CLOSED = "closed"
     URGENT = "urgent"
     """Someone may be in danger: 112 was said, then a person."""
+    CASE = "case"
+    """A question about the caller's own case (a letter, a bill, a payment): only staff see it."""
     REJECTED_ANSWER = "rejected_answer"
     """Not a transfer: why a call that got answers is not resolved (the caller rejected each)."""
 

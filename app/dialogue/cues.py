@@ -51,6 +51,15 @@ _ROBOT = re.compile(
 )
 """A question about the bot itself: answered, then the caller's question is asked again."""
 
+_CASE = re.compile(
+    r"\b(min sag|mine sager|min ansøgning|sagsbehandler\w*|hvor langt er"
+    r"|(fået|modtaget) (et|en) (brev|regning|afgørelse|opkrævning)"
+    r"|brev fra (kommunen|jer)|regning (fra|til) (kommunen|jer)|opkrævning fra"
+    r"|min (udbetaling|ydelse|betaling) er ikke|ikke fået (mine|min|mit) (penge|udbetaling|ydelse)"
+    r"|klage over (en|min|kommunens|jeres) afgørelse|klage over afgørelsen|aktindsigt)\b"
+)
+"""A question about the caller's own case: only a caseworker can see it, so a person at once."""
+
 _NO_BUT = re.compile(r"^(nej|næ|nej nej)( tak)? men (?P<rest>.+)$")
 """"nej men …" at a yes/no question: a no, and what follows it is the caller's real turn."""
 
@@ -93,6 +102,11 @@ def said(text: str) -> str:
 def is_urgent(text: str) -> bool:
     """Does the caller describe someone in danger now (a fall, breathing, fire, violence …)?"""
     return _URGENT.search(said(text)) is not None
+
+
+def is_case_question(text: str) -> bool:
+    """About the caller's own case: "min sag", a letter or a bill from us, a missing payment."""
+    return _CASE.search(said(text)) is not None
 
 
 def is_rejection(text: str) -> bool:

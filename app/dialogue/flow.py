@@ -196,6 +196,8 @@ class Flow(CallbackSteps, OfferSteps):
             return self._goodbye(call)
         if cues.asks_about_the_bot(text):
             return self._about_me(call)
+        if cues.is_case_question(text) and call.state is not State.CONFIRMING:
+            return self._case(call, match)
         rest = cues.after_no_but(text)
         if rest is not None and self._asked_yes_no(call):  # "nej men …": no, and then this
             call = dataclasses.replace(call, state=State.LISTENING, pending=None, offer=None)
@@ -309,6 +311,17 @@ class Flow(CallbackSteps, OfferSteps):
         if call.last_said and call.last_said[-1].prompt_id in self.intents.intents:
             question = (self._say("anything_else"),)  # after an answer: not the answer again
         return Step(call, (self._say("robot"), *question))
+
+    def _case(self, call: Call, match: Match) -> Step:
+        """The caller's own case: straight to the queue of the topic it is about (if said)."""
+        intent = (
+            self.intents.intents.get(match.intent or "")
+            if match.decision is not (Decision.NONE)
+            else None
+        )
+        if intent is not None and intent.topic == SYSTEM_TOPIC:
+            intent = None
+        return self._transfer(call, TransferReason.CASE, intent=intent)
 
     def _english(self, call: Call) -> Step:
         """One sentence in English, offering a person; yes (or 1) transfers."""

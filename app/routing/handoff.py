@@ -36,6 +36,7 @@ REASONS_DA = {
     TransferReason.ERROR: "der skete en teknisk fejl",
     TransferReason.CLOSED: "kontaktcentret havde lukket",
     TransferReason.URGENT: "borgeren beskrev noget akut; botten sagde: ring 112",
+    TransferReason.CASE: "borgeren spurgte til sin egen sag",
     TransferReason.REJECTED_ANSWER: "borgeren afviste svaret",
 }
 

@@ -424,3 +424,23 @@ def chat_app_review(redis):
     from app.review.store import ReviewStore
 
     return ReviewStore(redis, 30, str).items()
+
+
+def test_in_the_chat_a_follow_up_belongs_to_the_answer_and_meta_talk_is_answered(chat_app):
+    citizen = Citizen(chat_app().test_client())
+    citizen.open()
+    assert citizen.texts(citizen.send("er du en robot"))[0].startswith("Ja, jeg er en automatisk")
+    citizen.send("jeg skal have et nyt pas")
+    assert (
+        citizen.texts(citizen.send("hvad koster det"))[0] == "Prisen på et pas står på borger.dk."
+    )
+    english = citizen.send("hello do you speak english")
+    assert citizen.texts(english)[0].startswith("Sorry, I can only help in Danish.")
+    assert citizen.choices() == ["Ja", "Nej"]
+
+
+def test_in_the_chat_a_case_question_goes_to_the_queue_at_once(chat_app):
+    citizen = Citizen(chat_app().test_client())
+    citizen.open()
+    reply = citizen.send("hvor langt er min sag om byggetilladelse")
+    assert reply["status"] == "waiting"
