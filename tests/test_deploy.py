@@ -111,7 +111,7 @@ def test_the_kamailio_front_passes_kamailios_own_check():
 def test_the_kamailio_front_hands_calls_to_the_edge_and_media_to_rtpengine():
     kamailio = (ROOT / "deploy" / "kamailio" / "kamailio.cfg").read_text()
     rtpengine = (ROOT / "deploy" / "kamailio" / "rtpengine.conf").read_text()
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "channels.md").read_text()
     assert '#!substdef "!EDGE!sip:127.0.0.1:5070!g"' in kamailio
     assert "SIP_LISTEN=127.0.0.1:5070 SIP_TRUSTED=127.0.0.1/32" in readme
     assert '#!substdef "!RTPENGINE!udp:127.0.0.1:2223!g"' in kamailio
