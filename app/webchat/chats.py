@@ -61,6 +61,11 @@ MAX_REPLY_MESSAGES = 50
 MAX_SILENCES = 5
 """Silences fed to the flow when a chat goes idle, until it ends as a silent call does."""
 LOCK_MS = 10_000
+RELEASE = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+)
+"""Free a lock only if it is still ours: a request that ran past LOCK_MS must not free the next
+holder's (the one thing redis-py's Lock does that a bare DEL does not)."""
 LOCK_WAIT_SECONDS = 5.0
 YES_NO_STATES = (State.CONFIRMING, State.OFFERING, State.CALLBACK_OFFER, State.CALLBACK_CONFIRM)
 
@@ -158,13 +163,13 @@ class Chats:
         return self.services.redis
 
     @property
-    def holding(self) -> str | None:
-        """The chat lock this thread holds (released by the save that ends the request)."""
-        return getattr(self._holding, "key", None)
+    def holding(self) -> tuple[str, str] | None:
+        """The chat lock (key, token) this thread holds; the save that ends the request frees it."""
+        return getattr(self._holding, "lock", None)
 
     @holding.setter
-    def holding(self, key: str | None) -> None:
-        self._holding.key = key
+    def holding(self, lock: tuple[str, str] | None) -> None:
+        self._holding.lock = lock
 
     # --- the citizen ----------------------------------------------------------------------
 
@@ -515,8 +520,8 @@ class Chats:
             pipe.zadd(ACTIVE_KEY, {chat.sid: time.time()})
         elif touch:
             pipe.zrem(ACTIVE_KEY, chat.sid)
-        if self.holding == f"chat:lock:{chat.sid}":
-            pipe.delete(self.holding)
+        if self.holding and self.holding[0] == f"chat:lock:{chat.sid}":
+            pipe.eval(RELEASE, 1, *self.holding)
             self.holding = None
         pipe.execute()
 
@@ -552,7 +557,7 @@ class _Locked:
             if time.monotonic() > deadline:
                 raise ChatError("the chat is busy; try again")
             time.sleep(0.01)
-        self.chats.holding = self.key
+        self.chats.holding = (self.key, self.token)
         chat = Chat.from_json(self.sid, raw) if raw else None
         idle = active is not None and time.time() - active > self.chats.idle_seconds
         if chat is not None and self.touch and chat.status == "bot" and idle:
@@ -562,8 +567,8 @@ class _Locked:
         return chat
 
     def __exit__(self, *exc: object) -> None:
-        if self.sid is not None and self.chats.holding == self.key:
-            self.chats.redis.delete(self.key)
+        if self.sid is not None and self.chats.holding == (self.key, self.token):
+            self.chats.redis.eval(RELEASE, 1, self.key, self.token)
         self.chats.holding = None
 
 

@@ -444,3 +444,18 @@ def test_in_the_chat_a_case_question_goes_to_the_queue_at_once(chat_app):
     citizen.open()
     reply = citizen.send("hvor langt er min sag om byggetilladelse")
     assert reply["status"] == "waiting"
+
+
+def test_a_request_that_outlived_its_chat_lock_never_frees_the_next_holders(chat_app, redis):
+    app = chat_app()
+    citizen = Citizen(app.test_client())
+    citizen.open()
+    chats, key = app.extensions["chats"], f"chat:lock:{citizen.session}"
+    with chats._locked(citizen.session) as chat:
+        redis.set(key, "the-next-holder")  # ours ran out (LOCK_MS) and another request took it
+        chats._save(chat)
+    assert redis.get(key) == b"the-next-holder"
+    redis.delete(key)
+    with chats._locked(citizen.session):
+        pass
+    assert not redis.exists(key)  # our own lock is freed
