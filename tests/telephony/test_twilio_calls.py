@@ -1,5 +1,7 @@
 """Whole calls placed as Twilio places them, against the app on a real server."""
 
+import time
+
 from app.kpi.store import KpiStore
 from app.telephony.call_store import CallStore
 from tests.conftest import CLOSED
@@ -86,6 +88,20 @@ def test_the_greeting_notice_cannot_be_interrupted(phone, speech):
         call.silence(0.5)
         assert call.cleared == 0
         assert "koerekort" not in call.prompt_ids()
+
+
+def test_a_key_cuts_through_the_greeting_at_once(phone):
+    with phone(ScriptedModel()) as (base, services):
+        call = TwilioCall(base)
+        call.hold_marks = True  # nothing has finished playing: the greeting is still on
+        call.dial()
+        call.wait_for_prompt("greeting")
+        pressed = time.monotonic()
+        call.press("0")
+        call.wait_for(lambda: call.cleared == 1 and "transfer" in call.prompt_ids(), timeout=1)
+        assert time.monotonic() - pressed < 1.0
+        call.release_marks()
+        assert call.after_stream().find("Enqueue") is not None
 
 
 def test_hanging_up_during_the_only_answer_is_abandoned(phone, speech):
