@@ -19,7 +19,7 @@ import re
 from .call import Call, Hangup, RequestCallback, State, Step, TransferReason
 from .matcher import Match
 from .redact import NUMBER_WORDS
-from .texts import say_number
+from .texts import UNKNOWN_ABOUT, say_number
 
 NUMBER = re.compile(r"(?:0045|45)?(\d{8})")
 """A Danish number: eight digits, optionally after the country code."""
@@ -174,7 +174,7 @@ class CallbackSteps:
 
     def _callback_about(self, call: Call) -> str:
         intent = self._last_intent(call)
-        return intent.description if intent and intent.description else "dit spørgsmål"
+        return intent.description if intent and intent.description else UNKNOWN_ABOUT
 
 
 def spoken_digits(text: str) -> str:

@@ -25,6 +25,8 @@ SUPPORT_DAMPING = 1.0
 """A word one example of an intent uses counts (1/k)^this as much as its most used word."""
 _CONJUNCTIONS = re.compile(r"\b(?:og så|og|samt|plus)\b", re.IGNORECASE)
 """Where one turn may hold two requests."""
+TELLING_INTENTS = 3
+"""A word of at most this many intents tells which one is meant; "søge", "hjælp" do not."""
 COVERAGE_SHARE = 0.4
 """Blend of coverage and nearest-example closeness; chosen with `voicebot intents eval`."""
 
@@ -100,6 +102,7 @@ class Matcher:
         n = len(vocab)
         self._weight = {s: math.log(1 + n / count) for s, count in df.items()}
         self._unknown_weight = UNKNOWN_WORD_WEIGHT * math.log(1 + n)
+        self._telling = math.log(1 + n / TELLING_INTENTS)
         self._strength = {intent: self._strengths(intent) for intent in vocab}
 
     def scores(self, text: str) -> list[tuple[str, float]]:
@@ -160,14 +163,16 @@ class Matcher:
         """Does what was said show it is this intent, not merely come nearest to it?
 
         It must name at least one of the intent's words as said (a spelling guess is no
-        evidence), and the words no intent knows must not outweigh them: in "hvornår har
-        biblioteket åbent" the library is what is asked about, and no answer knows it.
+        evidence), and its telling words (of at most TELLING_INTENTS intents: "tilskud", not
+        "søge") must outweigh the words no intent knows. In "hvornår har biblioteket åbent" the
+        library is what is asked about, and no answer knows it; a tie is asked back too.
         """
         said = set(stems)
         strength = self._strength[intent]
         evidence = [s for s in said if s in strength and s not in guesses]
+        telling = sum(self._weight[s] for s in evidence if self._weight[s] >= self._telling)
         unknown = sum(self._unknown_weight for s in said if s not in self._weight)
-        return bool(evidence) and sum(self._weight[s] for s in evidence) >= unknown
+        return bool(evidence) and (not unknown or telling > unknown)
 
     def match_all(self, texts: Sequence[str]) -> list[Match]:
         """`match` over many lines (the CLI and the eval)."""

@@ -6,6 +6,9 @@ way on (0, ja/nej, *) named where a caller would need it.
 
 from __future__ import annotations
 
+UNKNOWN_ABOUT = "dit spørgsmål"
+"""What a callback is about when no topic was understood (the agent reads "emne ukendt")."""
+
 PROMPTS: dict[str, str] = {
     "greeting": (
         "Hej, du har ringet til {municipality}. Du taler med en automatisk assistent. "
@@ -173,7 +176,7 @@ CHAT: dict[str, str] = {
     "callback_number": "Skriv det telefonnummer, vi skal ringe til.",
     "callback_bad_number": "Det nummer kunne jeg ikke bruge. Skriv et dansk nummer på otte cifre.",
     "callback_done": "Tak. En medarbejder ringer dig op hurtigst muligt.",
-    "callback_about": "dit spørgsmål",
+    "callback_about": UNKNOWN_ABOUT,
     "agent_joined": "Du skriver nu med {name}.",
     "agent_left": "Medarbejderen har afsluttet samtalen. Tak for i dag.",
     "waiting": "Du er i kø. En medarbejder skriver til dig her.",

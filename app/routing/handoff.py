@@ -15,6 +15,7 @@ from redis import Redis
 
 from ..dialogue.call import Call, TransferReason
 from ..dialogue.intents import SYSTEM_TOPIC, IntentSet
+from ..dialogue.texts import UNKNOWN_ABOUT
 
 HANDOFF_TTL_SECONDS = 24 * 3600
 """Long enough for an agent to finish the case the same day; then the number is gone."""
@@ -89,7 +90,7 @@ def build(
                 for i in reversed(topical)
                 if intents.intents[i].description
             ),
-            "dit spørgsmål",
+            UNKNOWN_ABOUT,
         ),
         tries=sum(t.decision == "none" for t in call.turns),
         transcript=[t.text for t in call.turns],

@@ -14,6 +14,7 @@ from flask import Response, request
 from redis.exceptions import RedisError
 
 from ..dialogue.call import RequestCallback
+from ..dialogue.texts import UNKNOWN_ABOUT
 from ..kpi.store import KpiStore
 from ..routing.handoff import HandoffStore
 from . import twiml
@@ -63,7 +64,7 @@ def callback_offer() -> Response:
     except RedisError:
         handoff = None
     if request.form.get("Digits") == "1":
-        about = handoff.about if handoff else "dit spørgsmål"
+        about = handoff.about if handoff else UNKNOWN_ABOUT
         intent = handoff.intents[-1] if handoff and handoff.intents else None
         svc.request_callback(sid, RequestCallback(None, intent, about), queue)
         _mark(sid, CALLBACK_FROM_QUEUE)

@@ -22,6 +22,7 @@ from flask import (
     url_for,
 )
 
+from ..dialogue.texts import UNKNOWN_ABOUT
 from ..jsonbody import request_json
 from ..routing.callbacks import CallbackStore
 from ..routing.handoff import RECENT_KEY, HandoffStore
@@ -131,7 +132,14 @@ def state() -> Response:
                 if h is not None
             ],
             "callbacks": [
-                {**asdict(c), "number_display": danish.phone(c.number)}
+                {
+                    **asdict(c),
+                    "number_display": danish.phone(c.number),
+                    # never a topic guessed from the sentence with the number: said as unknown
+                    "about_display": (
+                        f"om {c.about}" if c.about and c.about != UNKNOWN_ABOUT else "(emne ukendt)"
+                    ),
+                }
                 for c in CallbackStore(svc.redis).open_requests()
             ],
             "chats": _chats().waiting(),

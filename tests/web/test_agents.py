@@ -116,3 +116,17 @@ def test_callbacks_are_listed_oldest_first_and_can_be_marked_done(phone, staff_s
         assert [c.id for c in store.open_requests()] == ["CA2"]
         assert store.get("CA1").done_by == "anna"
         page.close()
+
+
+def test_a_callback_whose_topic_was_not_understood_reads_topic_unknown(phone, staff_settings):
+    with phone(ScriptedModel(), settings=staff_settings) as (base, services):
+        store = CallbackStore(services.redis)
+        for sid, about in (("CA1", "dit kørekort"), ("CA2", "dit spørgsmål")):
+            store.create(
+                Callback(sid, "12345678", about, None, "borgerservice", "2026-11-26T19:00:00+00:00")
+            )
+        signed_in = staff_login(base, "anna", "kode-1234-lang")
+        cookie = {"Cookie": "session=" + signed_in.cookies["session"]}
+        state = requests.get(base + "/agent/state.json", headers=cookie, timeout=5).json()
+        shown = {c["id"]: c["about_display"] for c in state["callbacks"]}
+        assert shown == {"CA1": "om dit kørekort", "CA2": "(emne ukendt)"}
