@@ -101,16 +101,7 @@ class CallbackSteps:
         """No to "you will be called on …": which number, then (asked once; a second no ends)."""
         if call.no_match >= 1:
             return self._leave_callback(call)
-        ask = self._say("callback_number_again")
-        call = dataclasses.replace(
-            call,
-            state=State.CALLBACK_NUMBER,
-            keyed="",
-            callback_to=None,
-            no_match=call.no_match + 1,
-            last_said=(ask,),
-        )
-        return Step(call, (ask,))
+        return self._ask_in(call, State.CALLBACK_NUMBER, "callback_number_again", call.no_match + 1)
 
     def _callback_no(self, call: Call) -> Step:
         asked_to_key = call.last_said and call.last_said[-1].prompt_id in (
@@ -123,14 +114,13 @@ class CallbackSteps:
         return self._leave_callback(call)
 
     def _leave_callback(self, call: Call) -> Step:
-        ask = self._say("anything_else")
+        return self._ask_in(call, State.LISTENING, "anything_else", 0)
+
+    def _ask_in(self, call: Call, state: State, prompt_id: str, no_match: int) -> Step:
+        """Move to `state` asking `prompt_id`, with no number half keyed or chosen."""
+        ask = self._say(prompt_id)
         call = dataclasses.replace(
-            call,
-            state=State.LISTENING,
-            keyed="",
-            callback_to=None,
-            no_match=0,
-            last_said=(ask,),
+            call, state=state, keyed="", callback_to=None, no_match=no_match, last_said=(ask,)
         )
         return Step(call, (ask,))
 
