@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 from redis import Redis
+from rq import Worker
 
 from app.bench import _children, _free_port
 from tests.conftest import INTENTS_DIR, wait_until
@@ -129,6 +130,11 @@ def test_every_part_comes_back_and_no_call_is_lost(served):
         old_worker, lambda: server.child(b"app\x00worker") not in (None, old_worker)
     )
     print(f"\nrq worker back in {recovered:.2f} s")
+    new_worker = server.child(b"app\x00worker")
+    started = wait_until(  # a Python process loading the app: seconds more on a loaded machine
+        lambda: any(w.pid == new_worker for w in Worker.all(connection=redis)), 30
+    )
+    print(f"rq worker taking jobs {started:.2f} s later")
     waiting = TwilioCall(server.base)
     waiting.post("/twilio/callback-offer?queue=borgerservice", {"Digits": "1"})
     wait_until(lambda: redis.exists(f"callback:{waiting.call_sid}"), BACK_WITHIN_SECONDS)
