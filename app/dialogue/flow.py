@@ -37,7 +37,7 @@ from .hours import OpeningHours
 from .intents import SYSTEM_TOPIC, Intent, IntentSet
 from .matcher import Decision, Match, Matcher
 from .normalise import TRAILING_WORDS
-from .offers import OfferSteps
+from .offers import REPHRASE_OFFERS, OfferSteps
 from .redact import redact, unmasked
 from .texts import DYNAMIC_PROMPTS, OPEN_NOW, PROMPTS, menu_choices
 
@@ -192,8 +192,9 @@ class Flow(CallbackSteps, OfferSteps):
             return self._goodbye(call)
         if call.state in CALLBACK_STATES:
             return self._callback_heard(call, match, text)
-        if cues.is_goodbye_no(text) and call.state is not State.OFFERING:  # "nej tak": done
-            return self._goodbye(call)
+        rephrase_asked = bool(call.last_said) and call.last_said[-1].prompt_id in REPHRASE_OFFERS
+        if cues.is_goodbye_no(text) and (call.state is not State.OFFERING or rephrase_asked):
+            return self._goodbye(call)  # "nej tak": done (to "stilles videre?" it declines)
         if cues.asks_about_the_bot(text):
             return self._about_me(call)
         if cues.is_case_question(text) and call.state is not State.CONFIRMING:
@@ -341,10 +342,15 @@ class Flow(CallbackSteps, OfferSteps):
         return bool(call.answered) and said == [call.answered[-1], "anything_else"]
 
     def _rejected(self, call: Call) -> Step:
-        """The answer was not it: it helped no one. Say it another way, or a person."""
-        call = dataclasses.replace(call, rejected=(*call.rejected, call.answered[-1]), no_match=0)
         turn = dataclasses.replace(call.turns[-1], decision="rejected")
-        call = dataclasses.replace(call, turns=(*call.turns[:-1], turn))
+        return self.reject(dataclasses.replace(call, turns=(*call.turns[:-1], turn)))
+
+    def reject(self, call: Call) -> Step:
+        """The last answer was not it (said, or the chat's 👎): it helped no one.
+
+        Ask for it another way, or offer a person. The turn that rejected it is the call's last.
+        """
+        call = dataclasses.replace(call, rejected=(*call.rejected, call.answered[-1]), no_match=0)
         open_now = self.hours.is_open(self.clock())
         ask = self._say("not_it" if open_now else "not_it_closed")
         call = dataclasses.replace(call, state=State.OFFERING, offer=PERSON_OFFER, last_said=(ask,))

@@ -311,10 +311,13 @@ class Chats:
         """
         call = chat.call
         thumbs_down = Turn("👎", None, "rejected", 0.0)
-        if call.state is not State.ENDED:
-            chat.call = dataclasses.replace(
-                call, rejected=(*call.rejected, call.answered[-1]), turns=(*call.turns, thumbs_down)
+        if call.state is not State.ENDED:  # as "nej, det var ikke det": another way, or a person
+            step = self.services.flow(written=True).reject(
+                dataclasses.replace(call, turns=(*call.turns, thumbs_down))
             )
+            chat.call = step.call
+            self._perform(chat, step.actions)
+            chat.choices = [{"label": CHAT["person"], "value": "0"}]
             return
         ended = dataclasses.replace(call, turns=(*call.turns, thumbs_down))
         review = self.services.review()

@@ -404,8 +404,10 @@ def test_a_thumbs_down_is_a_rejected_answer_reaching_review(chat_app, redis):
     citizen = Citizen(chat_app().test_client())
     citizen.open()
     citizen.send("hvordan melder jeg flytning")
-    citizen.send(choice="feedback:no")
-    citizen.send(choice="nej tak")
+    reply = citizen.send(choice="feedback:no")
+    assert citizen.texts(reply)[-1].startswith("Undskyld. Vil du skrive det på en anden måde")
+    assert citizen.choices() == ["Tal med en medarbejder"]
+    citizen.send("farvel")
     (record,) = KpiStore(redis).records()
     assert record.outcome != "resolved" and record.reason == "rejected_answer"
     (item,) = chat_app_review(redis)
