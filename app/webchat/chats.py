@@ -203,6 +203,7 @@ class Chats:
                 self._end_full(chat)
             else:
                 chat.add("citizen", redact(value))
+                chat.feedback = None  # "Fik du svar?" is about the answer just shown, only
                 self._feed(chat, _event(value, pressed=choice is not None))
             self._save(chat)
             return self._reply(chat, after)

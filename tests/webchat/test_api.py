@@ -461,3 +461,10 @@ def test_a_request_that_outlived_its_chat_lock_never_frees_the_next_holders(chat
     with chats._locked(citizen.session):
         pass
     assert not redis.exists(key)  # our own lock is freed
+
+
+def test_the_feedback_question_is_never_asked_after_not_understanding(chat_app):
+    citizen = Citizen(chat_app().test_client())
+    citizen.open()
+    assert "feedback" in citizen.send("hvordan melder jeg flytning")
+    assert "feedback" not in citizen.send("bla bla bla")
