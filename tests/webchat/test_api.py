@@ -468,3 +468,30 @@ def test_the_feedback_question_is_never_asked_after_not_understanding(chat_app):
     citizen.open()
     assert "feedback" in citizen.send("hvordan melder jeg flytning")
     assert "feedback" not in citizen.send("bla bla bla")
+
+
+def test_in_the_chat_fillers_wait_and_nej_men_goes_on(chat_app):
+    citizen = Citizen(chat_app().test_client())
+    citizen.open()
+    assert citizen.texts(citizen.send("øh")) == []  # waited for, no try used
+    citizen.send("jeg skal have hjælp derhjemme")  # asked back
+    reply = citizen.send("nej men jeg har mistet mit sundhedskort")
+    assert "sundhedskort" in citizen.texts(reply)[0]
+
+
+def test_in_the_chat_closed_ring_mig_op_is_the_callback_and_a_no_asks_the_number_again(
+    chat_app, redis
+):
+    citizen = Citizen(chat_app(at=CLOSED).test_client())
+    citizen.open()
+    citizen.send("jeg skal forny mit kørekort")
+    assert "ringer dig op" in citizen.texts(citizen.send("ring mig op"))[-1]
+    citizen.send(choice="ja")
+    citizen.send("20 12 34 56")
+    reply = citizen.send(choice="nej")
+    assert citizen.texts(reply) == ["Hvilket nummer skal vi ringe til? Skriv det her."]
+    reply = citizen.send("nej ring til 22 33 44 56")
+    assert "22 33 44 56 om dit kørekort" in citizen.texts(reply)[-1]
+    citizen.send(choice="ja")
+    (request,) = CallbackStore(redis).open_requests()
+    assert (request.number, request.intent) == ("22334456", "koerekort")
