@@ -239,3 +239,8 @@ PERSON_OFFER = "person"
 
 CALLBACK_STATES = frozenset({State.CALLBACK_OFFER, State.CALLBACK_NUMBER, State.CALLBACK_CONFIRM})
 """While a callback is being arranged, "ja", "nej" and digits mean something else."""
+
+YES_NO_STATES = frozenset(
+    {State.CONFIRMING, State.OFFERING, State.CALLBACK_OFFER, State.CALLBACK_CONFIRM}
+)
+"""Where the bot has asked a yes/no question (the chat shows Ja/Nej buttons there)."""

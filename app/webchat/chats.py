@@ -23,6 +23,7 @@ from typing import Any
 from redis import Redis
 
 from ..dialogue.call import (
+    YES_NO_STATES,
     Call,
     Event,
     Hangup,
@@ -67,7 +68,6 @@ RELEASE = (
 """Free a lock only if it is still ours: a request that ran past LOCK_MS must not free the next
 holder's (the one thing redis-py's Lock does that a bare DEL does not)."""
 LOCK_WAIT_SECONDS = 5.0
-YES_NO_STATES = (State.CONFIRMING, State.OFFERING, State.CALLBACK_OFFER, State.CALLBACK_CONFIRM)
 
 
 class ChatError(ValueError):
