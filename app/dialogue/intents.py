@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from ..errors import IntentSetError
+from .cues import FollowUp
 from .normalise import tokens
 
 ACTIONS = ("answer", "transfer")
@@ -49,8 +50,8 @@ ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 MAX_MENU_CHOICES = 5
 """Keypad choices read out at once; more than five and callers forget the first (~25 s)."""
 PLACEHOLDERS = frozenset({"opening_hours", "open_now", "municipality"})
-FOLLOW_UP_KINDS = ("price", "time", "where", "without_mitid")
-"""What a caller may ask right after an answer ("hvad koster det"): `cues.FollowUp`'s values."""
+FOLLOW_UP_KINDS = tuple(kind.value for kind in FollowUp)
+"""What a caller may ask right after an answer ("hvad koster det"): the keys of `follow_ups`."""
 MAX_SPOKEN_WORDS = 45
 """About 20 s spoken: a longer phone answer is warned about (`voicebot intents check`)."""
 """What an answer may contain in braces; filled from settings when it is said."""
