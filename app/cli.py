@@ -333,7 +333,21 @@ def intents_eval(directory: str | None, out_of_scope: str | None, heldout: str |
     oos_path = Path(out_of_scope) if out_of_scope else path.parent / f"out_of_scope_{path.name}.txt"
     oos = read_utterances(oos_path) if oos_path.exists() else []
     labelled = read_labelled(Path(heldout)) if heldout else None
-    click.echo(report(_load(path), settings.thresholds(), oos, heldout=labelled))
+    intent_set = _load(path)
+    click.echo(report(intent_set, settings.thresholds(), oos, heldout=labelled))
+    if labelled:
+        from .dialogue.first_turn import report_lines
+        from .dialogue.flow import Flow
+        from .dialogue.hours import OpeningHours
+        from .dialogue.matcher import Matcher
+
+        hours = OpeningHours.from_spec(
+            settings.opening_hours, settings.timezone, settings.closed_dates
+        )
+        at = datetime(2026, 1, 6, 11, tzinfo=ZoneInfo(settings.timezone))  # a Tuesday, open
+        matcher = Matcher(intent_set, settings.thresholds())
+        flow = Flow(intent_set, matcher, hours, lambda: at, settings.municipality_name)
+        click.echo("\n".join(report_lines(flow, *labelled)))
 
 
 @intents.command("export")

@@ -15,6 +15,8 @@ class State(StrEnum):
 
     LISTENING = "listening"
     CONFIRMING = "confirming"
+    CHOOSING = "choosing"
+    """After a topic question: "Handler det om A, B eller C?"."""
     OFFERING = "offering"
     """After an answer: "Vil du stilles videre?" or "Du nævnte også …; vil du høre om det?"."""
     MENU = "menu"
@@ -194,6 +196,8 @@ class Call:
     """Greetings and thanks acknowledged so far; only the first is free of the no-match count."""
     hesitations: int = 0
     """Turns in a row that were only "øh", "altså": waited out, then taken as a silence."""
+    choices: tuple[str, ...] = ()
+    """The intents a topic question offered ("… at søge hjælp, eller et besøg?"), in order."""
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready dict."""
@@ -207,6 +211,7 @@ class Call:
         data["last_said"] = tuple(Say(**s) for s in data.get("last_said", ()))
         data["answered"] = tuple(data.get("answered", ()))
         data["rejected"] = tuple(data.get("rejected", ()))
+        data["choices"] = tuple(data.get("choices", ()))
         data["turns"] = tuple(Turn(**t) for t in data.get("turns", ()))
         for key, kind in (
             ("wanted_transfer", TransferReason),

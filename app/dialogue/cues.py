@@ -60,6 +60,25 @@ _CASE = re.compile(
 )
 """A question about the caller's own case: only a caseworker can see it, so a person at once."""
 
+_ORDINALS = {
+    "første": 1,
+    "et": 1,
+    "en": 1,
+    "1": 1,
+    "anden": 2,
+    "andet": 2,
+    "to": 2,
+    "2": 2,
+    "tredje": 3,
+    "tre": 3,
+    "3": 3,
+    "sidste": -1,
+}
+_ORDINAL = re.compile(
+    r"^(?:(?:det|den|øh|ja) )*(?:nummer )?(?P<which>første|anden|andet|tredje|sidste"
+    r"|(?<=nummer )(?:et|en|to|tre)|1|2|3)(?: (?:af dem|en|et|tak|mulighed))*$"
+)
+"""A choice by its place: "den første", "nummer to", "det sidste"."""
 _NO_BUT = re.compile(r"^(nej|næ|nej nej)( tak)? men (?P<rest>.+)$")
 """"nej men …" at a yes/no question: a no, and what follows it is the caller's real turn."""
 
@@ -129,6 +148,12 @@ def after_no_but(text: str) -> str | None:
     """What follows "nej men …", or None when the turn is not of that form."""
     found = _NO_BUT.match(said(text))
     return found["rest"] if found else None
+
+
+def ordinal(text: str) -> int | None:
+    """The place named in "den første", "nummer to", "det sidste" (-1), if that is all said."""
+    found = _ORDINAL.match(said(text))
+    return _ORDINALS[found["which"]] if found else None
 
 
 def is_filler_alone(text: str) -> bool:

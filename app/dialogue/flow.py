@@ -42,6 +42,7 @@ from .normalise import TRAILING_WORDS
 from .offers import REPHRASE_OFFERS, OfferSteps
 from .redact import redact, unmasked
 from .texts import DYNAMIC_PROMPTS, OPEN_NOW, PROMPTS, menu_choices
+from .topic_steps import TopicSteps
 
 MAX_NO_MATCH = 2
 """The second misunderstanding leads to the keypad menu; a third in the menu leads to a person."""
@@ -57,7 +58,7 @@ REPEAT_KEY = "*"
 PERSON_KEY = "0"
 
 
-class Flow(CallbackSteps, CueSteps, OfferSteps):
+class Flow(CallbackSteps, CueSteps, OfferSteps, TopicSteps):
     """The conversation rules for one intent set; stateless, so one instance serves every call.
 
     Args:
@@ -206,6 +207,8 @@ class Flow(CallbackSteps, CueSteps, OfferSteps):
             return self._english(call)
         if call.state is State.CONFIRMING:
             return self._confirming(call, match)
+        if call.state is State.CHOOSING:
+            return self._choosing(call, text, match)
         if call.state is State.OFFERING:
             return self._offering(call, match, text)
         if self._just_answered(call):
@@ -226,6 +229,9 @@ class Flow(CallbackSteps, CueSteps, OfferSteps):
             return self._dispatch(call, self.intents.intents[asked[0]], also=asked[1])
         if match.decision is Decision.ANSWER and match.intent:
             return self._dispatch(call, self.intents.intents[match.intent])
+        choices = self.matcher.choices(match)
+        if len(choices) > 1 and all(self.intents.intents[c].description for c in choices):
+            return self._ask_topic(call, choices)  # the topic is clear, the need is not
         intent = self.intents.intents.get(match.intent or "")
         if match.decision is Decision.CONFIRM and intent and intent.description:
             text = self.texts["confirm"].format(description=intent.description)
@@ -259,6 +265,9 @@ class Flow(CallbackSteps, CueSteps, OfferSteps):
         if call.state is State.CONFIRMING and digit in (YES_KEY, NO_KEY):
             said = "ja" if digit == YES_KEY else "nej"
             return self._confirming(call, Match(digit, said, 1.0, Decision.ANSWER, ()))
+        chosen = self._chosen_by_key(call, digit)
+        if chosen is not None:
+            return chosen
         if call.state is not State.MENU or not 1 <= _number(digit) <= len(self._menu):
             return self._wrong_key(call)
         topic = self._menu[_number(digit) - 1]

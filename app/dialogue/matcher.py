@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from .intents import SYSTEM_TOPIC, IntentSet
+from .model import LearntModel
 from .normalise import Lexicon
 
 UNKNOWN_WORD_WEIGHT = 1.0
@@ -25,10 +26,28 @@ SUPPORT_DAMPING = 1.0
 """A word one example of an intent uses counts (1/k)^this as much as its most used word."""
 _CONJUNCTIONS = re.compile(r"\b(?:og så|og|samt|plus)\b", re.IGNORECASE)
 """Where one turn may hold two requests."""
+_CLAUSE_START = re.compile(
+    r"[.,;:!?]+|\s+(?=(?:og|men|fordi|så|hvor|hvordan|hvem|hvad|hvornår|hvis|når|eller|derfor"
+    r"|nu|kan|skal|må)\b)",
+    re.IGNORECASE,
+)
+"""Where a clause of a long turn may begin: a question word, a conjunction, a modal verb."""
+STORY_LENGTH = 6
+"""A turn of more content words than this is a story: its best clause may carry the need."""
+CHOICE_FLOOR = 0.2
+"""A topic question is asked only when the best intent scores at least this."""
+CHOICE_SHARE = 0.5
+"""…and only of intents scoring at least this share of the best (the topic's near needs)."""
+SURE_WITHOUT_TELLING = 0.75
+"""Without a telling word, answer only at this confidence ("jeg er lige flyttet"), since
+"hjælp" alone fits home care, benefits and a goodbye alike."""
 TELLING_INTENTS = 3
 """A word of at most this many intents tells which one is meant; "søge", "hjælp" do not."""
 COVERAGE_SHARE = 0.4
 """Blend of coverage and nearest-example closeness; chosen with `voicebot intents eval`."""
+MODEL_SHARE = 0.5
+"""Share of the learnt model's probability in the score; the rest is the fuzzy matcher's.
+Chosen by `voicebot intents eval` on cross-validation, never on the eval set."""
 
 
 class Decision(StrEnum):
@@ -86,24 +105,30 @@ class Match:
 class Matcher:
     """Scores every intent of one `IntentSet`; built once per set, then read-only."""
 
-    def __init__(self, intents: IntentSet, thresholds: Thresholds) -> None:
+    def __init__(
+        self, intents: IntentSet, thresholds: Thresholds, model_share: float = MODEL_SHARE
+    ) -> None:
         self.intents = intents
         self.thresholds = thresholds
+        self.model_share = model_share
         examples = [(i.id, e) for i in intents.intents.values() for e in i.examples]
         self.lexicon = Lexicon([e for _, e in examples], intents.synonyms())
         self._examples: list[tuple[str, frozenset[str]]] = []
+        samples: list[tuple[list[str], str]] = []
         vocab: dict[str, set[str]] = {i: set() for i in intents.intents}
         for intent_id, example in examples:
-            stems = frozenset(self.lexicon.analyse(example))
-            if stems:
-                self._examples.append((intent_id, stems))
-                vocab[intent_id] |= stems
+            analysed = self.lexicon.analyse(example)
+            if analysed:
+                samples.append((analysed, intent_id))
+                self._examples.append((intent_id, frozenset(analysed)))
+                vocab[intent_id] |= set(analysed)
         df = Counter(s for stems in vocab.values() for s in stems)
         n = len(vocab)
         self._weight = {s: math.log(1 + n / count) for s, count in df.items()}
         self._unknown_weight = UNKNOWN_WORD_WEIGHT * math.log(1 + n)
         self._telling = math.log(1 + n / TELLING_INTENTS)
         self._strength = {intent: self._strengths(intent) for intent in vocab}
+        self.model = LearntModel(samples)
 
     def scores(self, text: str) -> list[tuple[str, float]]:
         """Every intent with its score in 0–1, best first; empty when nothing is said."""
@@ -122,26 +147,91 @@ class Matcher:
         nearest = dict.fromkeys(self._strength, 0.0)
         for intent, example in self._examples:
             nearest[intent] = max(nearest[intent], self._closeness(said, example, total))
+        learnt = self.model.probabilities(stems)
+        share = self.model_share
         ranked = [
-            (i, COVERAGE_SHARE * coverage[i] + (1 - COVERAGE_SHARE) * nearest[i])
+            (
+                i,
+                (1 - share) * (COVERAGE_SHARE * coverage[i] + (1 - COVERAGE_SHARE) * nearest[i])
+                + share * learnt.get(i, 0.0),
+            )
             for i in self._strength
         ]
         return sorted(ranked, key=lambda pair: pair[1], reverse=True)
 
     def match(self, text: str) -> Match:
-        """The best intent for a transcript, with a decision the flow can act on."""
+        """The best intent for a transcript, with a decision the flow can act on.
+
+        A story ("min mor er lige kommet hjem … hvem kan hjælpe hende") is judged on the whole
+        and on each clause: a clause that clearly asks for one of the whole turn's three best
+        intents answers for the turn, since the rest of a story is context, not the request.
+        """
         stems, guesses = self.lexicon.analyse_marked(text)
         ranked = self._ranked(stems)
         if not ranked or ranked[0][1] <= 0:
             return Match(text, None, 0.0, Decision.NONE, ())
-        (best, confidence), runner_up = ranked[0], ranked[1][1] if len(ranked) > 1 else 0.0
-        decision = self.thresholds.decide(confidence, runner_up)
-        if decision is Decision.ANSWER and not self.evident(best, stems, guesses):
-            decision = Decision.CONFIRM  # near, but not shown to be it: ask, never assume
+        best, confidence, decision = self._decide(ranked, stems, guesses)
+        if decision is not Decision.ANSWER and len(set(stems)) > STORY_LENGTH:
+            clause = self._best_clause(text, {i for i, _ in ranked[:3]})
+            if clause and (clause[2] is Decision.ANSWER or decision is Decision.NONE):
+                best, confidence, decision = clause
+                ranked = [(best, confidence), *((i, c) for i, c in ranked if i != best)]
         alternatives = tuple((i, c) for i, c in ranked[1:4] if c > 0)
         if decision is Decision.NONE:
             return Match(text, None, confidence, decision, ((best, confidence), *alternatives))
         return Match(text, best, confidence, decision, alternatives)
+
+    def _decide(
+        self, ranked: list[tuple[str, float]], stems: list[str], guesses: frozenset[str]
+    ) -> tuple[str, float, Decision]:
+        (best, confidence), runner_up = ranked[0], ranked[1][1] if len(ranked) > 1 else 0.0
+        decision = self.thresholds.decide(confidence, runner_up)
+        if decision is Decision.ANSWER and not self.evident(best, stems, guesses, confidence):
+            decision = Decision.CONFIRM  # near, but not shown to be it: ask, never assume
+        if decision is Decision.ANSWER and runner_up >= CHOICE_SHARE * confidence:
+            if not self._tells_apart(best, ranked[1][0], stems):
+                decision = Decision.CONFIRM  # "hjemmeplejen": applying, or a visit? ask
+        return best, confidence, decision
+
+    def _tells_apart(self, best: str, other: str, stems: list[str]) -> bool:
+        """Is a telling word said that `best`'s examples use and a near `other`'s do not?"""
+        own, theirs = self._strength[best], self._strength[other]
+        return any(s in own and s not in theirs and self._weight[s] >= self._telling for s in stems)
+
+    def _best_clause(self, text: str, near: set[str]) -> tuple[str, float, Decision] | None:
+        """The surest clause verdict for one of the `near` intents, if any clause has one."""
+        found: list[tuple[str, float, Decision]] = []
+        for part in _CLAUSE_START.split(text):
+            stems, guesses = self.lexicon.analyse_marked(part)
+            ranked = self._ranked(stems) if len(set(stems)) >= 2 else []
+            if ranked and ranked[0][0] in near:
+                verdict = self._decide(ranked, stems, guesses)
+                if verdict[2] is not Decision.NONE:
+                    found.append(verdict)
+        rank = {Decision.ANSWER: 2, Decision.CONFIRM: 1}
+        return max(found, key=lambda v: (rank[v[2]], v[1]), default=None)
+
+    def choices(self, match: Match) -> tuple[str, ...]:
+        """The near needs of one topic to ask between, when a match is not an answer.
+
+        "hjemmeplejen" said alone may mean applying for help, a visit or a complaint: if the
+        nearest intents (up to three) that score at least CHOICE_SHARE of the best share its
+        topic, the caller is asked which ("Handler det om …, … eller …?"). Empty otherwise.
+        """
+        if match.decision is Decision.ANSWER or not match.nearest:
+            return ()
+        ranked = [(match.nearest, match.confidence)] if match.intent else []
+        ranked += list(match.alternatives)
+        best, top = ranked[0]
+        topic = self.intents.intents[best].topic
+        if top < CHOICE_FLOOR or topic == SYSTEM_TOPIC:
+            return ()
+        near = [i for i, c in ranked if c >= CHOICE_SHARE * top]
+        same = [i for i in near if self.intents.intents[i].topic == topic]
+        if len(same) < 2 or len(same) < len(near):  # another topic is as near: no one topic
+            return ()
+        order = list(self.intents.intents)  # the same order every time a topic is asked
+        return tuple(sorted(same[:3], key=order.index))
 
     def requests(self, text: str) -> list[str]:
         """The topical intents a turn asks for, in the order said ("… flytte og … sundhedskort").
@@ -159,20 +249,25 @@ class Matcher:
                 found.append(intent.id)  # type: ignore[union-attr]
         return found
 
-    def evident(self, intent: str, stems: list[str], guesses: frozenset[str]) -> bool:
+    def evident(
+        self, intent: str, stems: list[str], guesses: frozenset[str], confidence: float = 1.0
+    ) -> bool:
         """Does what was said show it is this intent, not merely come nearest to it?
 
-        It must name at least one of the intent's words as said (a spelling guess is no
-        evidence), and its telling words (of at most TELLING_INTENTS intents: "tilskud", not
-        "søge") must outweigh the words no intent knows. In "hvornår har biblioteket åbent" the
-        library is what is asked about, and no answer knows it; a tie is asked back too.
+        It must name at least one of the intent's telling words as said (of at most
+        TELLING_INTENTS intents: "tilskud", not "søge" or "hjælp"; a spelling guess is no
+        evidence), and those must outweigh the words no intent knows. In "hvornår har
+        biblioteket åbent" the library is what is asked about, and no answer knows it; a tie
+        is asked back too.
         """
         said = set(stems)
         strength = self._strength[intent]
         evidence = [s for s in said if s in strength and s not in guesses]
         telling = sum(self._weight[s] for s in evidence if self._weight[s] >= self._telling)
         unknown = sum(self._unknown_weight for s in said if s not in self._weight)
-        return bool(evidence) and (not unknown or telling > unknown)
+        if not telling:  # only words many intents share ("flyttet", "hjælp"): sure, or ask
+            return not unknown and bool(evidence) and confidence >= SURE_WITHOUT_TELLING
+        return telling > unknown
 
     def match_all(self, texts: Sequence[str]) -> list[Match]:
         """`match` over many lines (the CLI and the eval)."""

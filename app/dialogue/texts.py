@@ -32,6 +32,7 @@ PROMPTS: dict[str, str] = {
     "also": "Du nævnte også {description}. Vil du høre om det?",
     "yes_no": "Sig ja eller nej, eller tryk 1 for ja og 2 for nej.",
     "confirm": "Handler det om {description}?",
+    "choose": "Handler det om {choices}?",
     "not_it": "Undskyld. Vil du sige det på en anden måde, eller skal jeg stille dig videre?",
     "not_it_closed": (
         "Undskyld. Vil du sige det på en anden måde, eller vil du ringes op, når vi har åbnet?"
@@ -187,6 +188,7 @@ CHAT: dict[str, str] = {
 DYNAMIC_PROMPTS = frozenset(
     {
         "confirm",
+        "choose",
         "closed",
         "callback_confirm",
         "callback_confirm_number",

@@ -19,7 +19,7 @@ INPUTS = {
     "offer": Heard("jeg vil søge byggetilladelse"),
     "two": Heard("jeg skal flytte og have nyt sundhedskort"),
     "unclear": Heard("bla bla"),
-    "confirmable": Heard("jeg skal have hjælp derhjemme"),
+    "confirmable": Heard("jeg skal have noget hjælp"),
     "number": Heard("tyve tolv fireogtredive seksoghalvtreds"),
     "silence": Silence(),
     **{f"key {k}": Keypad(k) for k in "0123456789*#"},

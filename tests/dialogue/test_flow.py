@@ -169,17 +169,9 @@ def test_zero_transfers_even_from_the_menu(flow_at):
     assert call.reason is TransferReason.REQUESTED
 
 
-def test_transfer_intent_goes_to_its_queue_with_reason_intent(flow_at, intents):
-    from dataclasses import replace
-
-    from app.dialogue.flow import Flow
-
-    flow = flow_at()
-    pleje = replace(intents.intents["hjemmepleje"], action="transfer")
-    changed = replace(intents, intents={**intents.intents, "hjemmepleje": pleje})
-    flow = Flow(changed, flow.matcher, flow.hours, flow.clock, flow.municipality)
-    call, steps = run(flow, Heard("hjemmeplejen er ikke kommet"))
-    assert steps[1][-1] == Transfer("sundhed_omsorg", TransferReason.INTENT, "hjemmepleje")
+def test_transfer_intent_goes_to_its_queue_with_reason_intent(flow_at):
+    call, steps = run(flow_at(), Heard("hjemmeplejen er ikke kommet"))
+    assert steps[1][-1] == Transfer("sundhed_omsorg", TransferReason.INTENT, "hjemmepleje_besoeg")
     assert call.reason is TransferReason.INTENT
 
 
