@@ -257,7 +257,10 @@ def _services(settings: Settings, clock: Callable[[], datetime] | None = None) -
 
 
 @main.command()
-def match() -> None:
+@click.option(
+    "--explain", is_flag=True, help="Add the evidence: words, weights, each view's score, the rule."
+)
+def match(explain: bool) -> None:
     """Match utterances from stdin (one a line) and write one JSON object a line."""
     from .dialogue.matcher import Matcher
 
@@ -266,7 +269,8 @@ def match() -> None:
     out = sys.stdout
     for line in sys.stdin:
         text = line.rstrip("\n")
-        out.write(json.dumps(matcher.match(text).as_dict(), ensure_ascii=False) + "\n")
+        found = matcher.explain(text) if explain else matcher.match(text).as_dict()
+        out.write(json.dumps(found, ensure_ascii=False) + "\n")
     out.flush()
 
 
@@ -730,11 +734,12 @@ def bench_sip(calls: str, hold: float, rate: int) -> None:
 
 @bench.command("match")
 @click.option("--lines", default=5000, show_default=True)
-def bench_match(lines: int) -> None:
-    """Matcher throughput on the shipped intent set."""
+@click.option("--intents", "size", type=int, help="Grow the set to this many intents first.")
+def bench_match(lines: int, size: int | None) -> None:
+    """Matcher build time and cost per utterance, on the shipped set or one grown to a size."""
     from .bench import run_match
 
-    for line in run_match(lines):
+    for line in run_match(lines, size):
         click.echo(line)
 
 

@@ -174,3 +174,11 @@ def test_bench_frames_prints_the_cost_of_each_stage_of_the_audio_path(voicebot):
         "VAD + turn detector",
     ]
     assert lines[-1].startswith("all") and lines[-1].endswith("core-s per call-s")
+
+
+def test_match_explain_adds_the_evidence_to_each_line(voicebot):
+    done = voicebot("match", "--explain", stdin="hjemmeplejen\n")
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(done.stdout)
+    assert shown["decision"] == "confirm" and "tells it from" in shown["why"]
+    assert [c["intent"] for c in shown["candidates"][:2]] == ["hjemmepleje_besoeg", "hjemmepleje"]

@@ -15,9 +15,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .intents import IntentSet
-from .matcher import Decision, Match, Matcher, Thresholds
+from .matcher import MODEL_SHARE, Decision, Match, Matcher, Thresholds
 from .normalise import FILLER_WORDS, STOPWORDS
 
+MODEL_SHARES = (0.0, 0.25, 0.5, 0.75)
+"""The blends of fuzzy matcher and learnt model `intents eval` tries."""
 FILLER_INSERTS = ("øh", "altså", "ja hej jeg ringer fordi", "øhm", "ja altså")
 
 
@@ -135,6 +137,15 @@ def choose_thresholds(
     `ranked` holds (expected intent or None, best score, runner-up score, best intent);
     `fallback` is kept when no cut-offs meet the limits.
     """
+    return _best_thresholds(ranked, fallback, max_wrong)[1]
+
+
+def _best_thresholds(
+    ranked: Sequence[tuple[str | None, float, float, str | None]],
+    fallback: Thresholds,
+    max_wrong: float = 0.04,
+) -> tuple[float, Thresholds]:
+    """`choose_thresholds`, with the value it reached (right answers, half for a confirm)."""
     best: tuple[float, Thresholds] | None = None
     for answer in [x / 100 for x in range(40, 96, 2)]:
         for margin in [x / 100 for x in range(0, 32, 2)]:
@@ -150,7 +161,28 @@ def choose_thresholds(
                 value = good + 0.5 * sum(d is Decision.CONFIRM and b == e for e, d, b in decisions)
                 if best is None or value > best[0]:
                     best = (value, t)
-    return best[1] if best else fallback
+    return best if best else (0.0, fallback)
+
+
+def choose_blend(
+    intents: IntentSet, fallback: Thresholds, out_of_scope: Sequence[str]
+) -> tuple[float, Thresholds]:
+    """The model share and cut-offs that do best on cross-validation (never on an eval set).
+
+    Each share in MODEL_SHARES is tried over 5 folds of the examples plus `out_of_scope`.
+    """
+    best: tuple[float, float, Thresholds] | None = None
+    for share in MODEL_SHARES:
+        rows = []
+        for train, texts, labels in folds(intents):
+            rows += ranked_rows(Matcher(train, fallback, share), texts, labels)
+        oos = Matcher(intents, fallback, share)
+        rows += ranked_rows(oos, out_of_scope, [None] * len(out_of_scope))
+        value, thresholds = _best_thresholds(rows, fallback)
+        if best is None or value > best[0]:
+            best = (value, share, thresholds)
+    assert best is not None
+    return best[1], best[2]
 
 
 def ranked_rows(matcher: Matcher, texts: Sequence[str], labels: Sequence[str | None]) -> list:
@@ -176,7 +208,6 @@ def report(
     `heldout` is a labelled set written apart from the intent files (`--heldout FILE`): the
     figures a municipality should trust, since nothing was tuned on it.
     """
-    matcher = Matcher(intents, thresholds)
     texts, labels = labelled_tests(intents)
     rng = random.Random(seed)
     noisy = [noised(t, rng) for t in texts]
@@ -185,19 +216,22 @@ def report(
     cv_rows = []
     for train, held_texts, held_labels in folds(intents):
         cv_rows += ranked_rows(Matcher(train, thresholds), held_texts, held_labels)
-    cv_rows += ranked_rows(matcher, tune_oos, [None] * len(tune_oos))
-    suggested = choose_thresholds(cv_rows, thresholds)
+    share, suggested = choose_blend(intents, thresholds, tune_oos)
 
     lines = [
         f"intent set {intents.version}: {len(intents.intents)} intents, "
         f"{sum(len(i.examples) for i in intents.intents.values())} examples",
         f"thresholds in use: answer {thresholds.answer:.2f}  confirm {thresholds.confirm:.2f}"
-        f"  margin {thresholds.margin:.2f}",
+        f"  margin {thresholds.margin:.2f}  model share {MODEL_SHARE:.2f}",
     ]
-    for name, t in (("in use", thresholds), ("suggested by cross-validation", suggested)):
-        m = Matcher(intents, t)
+    for name, t, blend in (
+        ("in use", thresholds, MODEL_SHARE),
+        ("suggested by cross-validation", suggested, share),
+    ):
+        m = Matcher(intents, t, blend)
         lines.append(
             f"\n== {name}: answer {t.answer:.2f} confirm {t.confirm:.2f} margin {t.margin:.2f}"
+            f" model share {blend:.2f}"
         )
         lines.append(score("tests (clean)", labels, m.match_all(texts)).line())
         lines.append(score("tests (noised)", labels, m.match_all(noisy)).line())
@@ -225,6 +259,7 @@ def heldout_lines(
 ) -> list[str]:
     """Clean and noised figures on a held-out labelled set, and its out-of-scope rejection."""
     texts, labels = heldout
+    labels = [lab if lab in matcher.intents.intents else None for lab in labels]  # no answer yet
     scope = [(t, lab) for t, lab in zip(texts, labels, strict=True) if lab]
     outside = [t for t, lab in zip(texts, labels, strict=True) if not lab]
     rng = random.Random(seed)

@@ -25,7 +25,7 @@ class Heard1(StrEnum):
     """What the first sentence led to."""
 
     RIGHT = "right"
-    """The need's answer at once."""
+    """The need's answer at once (or, for a need a person handles, that person's queue)."""
     CONFIRM_RIGHT = "confirm right"
     """"Handler det om …?" naming the need: one "ja" from the answer."""
     CHOICE_RIGHT = "choice right"
@@ -47,9 +47,10 @@ def first_turn(flow: Flow, text: str, need: str | None) -> Heard1:
     answered = [p for p in said if p in content]
     if answered:
         return Heard1.RIGHT if answered[0] == need else Heard1.WRONG
-    if any(isinstance(a, Transfer) for a in step.actions) or step.call.state.name.startswith(
-        "CALLBACK"
-    ):
+    routed = [a.intent for a in step.actions if isinstance(a, Transfer)]
+    if need and routed == [need]:
+        return Heard1.RIGHT  # a need whose handling is a person (a visit, a meeting): routed
+    if routed or step.call.state.name.startswith("CALLBACK"):
         return Heard1.PERSON
     if need and f"confirm.{need}" in said:
         return Heard1.CONFIRM_RIGHT

@@ -85,6 +85,8 @@ class Match:
     decision: Decision
     alternatives: tuple[tuple[str, float], ...]
     """Runner-up intents, best first, each with its confidence."""
+    why: str = ""
+    """The rule that made the decision (`voicebot match --explain`)."""
 
     @property
     def nearest(self) -> str | None:
@@ -128,6 +130,12 @@ class Matcher:
         self._unknown_weight = UNKNOWN_WORD_WEIGHT * math.log(1 + n)
         self._telling = math.log(1 + n / TELLING_INTENTS)
         self._strength = {intent: self._strengths(intent) for intent in vocab}
+        self._using: dict[str, list[int]] = {}
+        """Stem → the examples (by index) that use it."""
+        for j, (_, example) in enumerate(self._examples):
+            for s in example:
+                self._using.setdefault(s, []).append(j)
+        self._example_weight = [sum(self._weight[s] for s in e) for _, e in self._examples]
         self.model = LearntModel(samples)
 
     def scores(self, text: str) -> list[tuple[str, float]]:
@@ -138,16 +146,7 @@ class Matcher:
         stems = list(dict.fromkeys(analysed))
         if not stems:
             return []
-        total = sum(self._weight.get(s, self._unknown_weight) for s in stems)
-        coverage = {
-            intent: sum(strength.get(s, 0.0) for s in stems) / total
-            for intent, strength in self._strength.items()
-        }
-        said = frozenset(stems)
-        nearest = dict.fromkeys(self._strength, 0.0)
-        for intent, example in self._examples:
-            nearest[intent] = max(nearest[intent], self._closeness(said, example, total))
-        learnt = self.model.probabilities(stems)
+        coverage, nearest, learnt = self._views(stems)
         share = self.model_share
         ranked = [
             (
@@ -159,6 +158,61 @@ class Matcher:
         ]
         return sorted(ranked, key=lambda pair: pair[1], reverse=True)
 
+    def _views(
+        self, stems: list[str]
+    ) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+        """Coverage, nearest-example closeness and the model's probability, by intent."""
+        total = sum(self._weight.get(s, self._unknown_weight) for s in stems)
+        coverage = {
+            intent: sum(strength.get(s, 0.0) for s in stems) / total
+            for intent, strength in self._strength.items()
+        }
+        said = frozenset(stems)
+        nearest = dict.fromkeys(self._strength, 0.0)
+        sharing = {j for s in said for j in self._using.get(s, ())}  # others score 0
+        for j in sharing:
+            intent = self._examples[j][0]
+            nearest[intent] = max(nearest[intent], self._closeness(said, j, total))
+        return coverage, nearest, self.model.probabilities(stems)
+
+    def explain(self, text: str) -> dict[str, object]:
+        """The evidence behind `match(text)`: words, their weights, each view's score.
+
+        For admins reading a miss (`voicebot match --explain`): which words were heard, which
+        no example knows, what speaks for the nearest intents, and the decision's rule.
+        """
+        found = self.match(text)
+        analysed, guesses = self.lexicon.analyse_marked(text)
+        stems = list(dict.fromkeys(analysed))
+        coverage, nearest, learnt = self._views(stems) if stems else ({}, {}, {})
+        ranked = [(found.nearest, found.confidence)] if found.intent else []
+        candidates = []
+        for intent, score in [*ranked, *found.alternatives][:3]:
+            strength = self._strength[intent]
+            candidates.append(
+                {
+                    "intent": intent,
+                    "score": round(score, 3),
+                    "coverage": round(coverage.get(intent, 0.0), 3),
+                    "nearest_example": round(nearest.get(intent, 0.0), 3),
+                    "model": round(learnt.get(intent, 0.0), 3),
+                    "words": {s: round(strength[s], 2) for s in stems if s in strength},
+                    "telling": [s for s in stems if s in strength and self._telling_word(s)],
+                    "model_features": self.model.weights(stems, intent),
+                }
+            )
+        return {
+            **found.as_dict(),
+            "why": found.why,
+            "heard": stems,
+            "guessed": sorted(guesses),
+            "unknown": [s for s in stems if s not in self._weight],
+            "candidates": candidates,
+        }
+
+    def _telling_word(self, stem: str) -> bool:
+        return self._weight.get(stem, 0.0) >= self._telling
+
     def match(self, text: str) -> Match:
         """The best intent for a transcript, with a decision the flow can act on.
 
@@ -169,38 +223,52 @@ class Matcher:
         stems, guesses = self.lexicon.analyse_marked(text)
         ranked = self._ranked(stems)
         if not ranked or ranked[0][1] <= 0:
-            return Match(text, None, 0.0, Decision.NONE, ())
-        best, confidence, decision = self._decide(ranked, stems, guesses)
+            return Match(text, None, 0.0, Decision.NONE, (), "nothing any example says")
+        best, confidence, decision, why = self._decide(ranked, stems, guesses)
         if decision is not Decision.ANSWER and len(set(stems)) > STORY_LENGTH:
             clause = self._best_clause(text, {i for i, _ in ranked[:3]})
             if clause and (clause[2] is Decision.ANSWER or decision is Decision.NONE):
-                best, confidence, decision = clause
+                best, confidence, decision, why = clause
+                why = f"a clause of the story: {why}"
                 ranked = [(best, confidence), *((i, c) for i, c in ranked if i != best)]
         alternatives = tuple((i, c) for i, c in ranked[1:4] if c > 0)
         if decision is Decision.NONE:
-            return Match(text, None, confidence, decision, ((best, confidence), *alternatives))
-        return Match(text, best, confidence, decision, alternatives)
+            near = ((best, confidence), *alternatives)
+            return Match(text, None, confidence, decision, near, why)
+        return Match(text, best, confidence, decision, alternatives, why)
 
     def _decide(
         self, ranked: list[tuple[str, float]], stems: list[str], guesses: frozenset[str]
-    ) -> tuple[str, float, Decision]:
+    ) -> tuple[str, float, Decision, str]:
+        """The decision on one ranking, and the rule that made it (for `--explain`)."""
         (best, confidence), runner_up = ranked[0], ranked[1][1] if len(ranked) > 1 else 0.0
         decision = self.thresholds.decide(confidence, runner_up)
+        t = self.thresholds
+        why = {
+            Decision.ANSWER: f"score ≥ {t.answer:.2f} and ≥ {t.margin:.2f} above the runner-up",
+            Decision.CONFIRM: f"score ≥ {t.confirm:.2f} but not sure or not clear enough",
+            Decision.NONE: f"score under {t.confirm:.2f}",
+        }[decision]
+        _, telling, unknown = self._evidence(best, stems, guesses)
+        if decision is not Decision.NONE and unknown and not telling:
+            return best, confidence, Decision.NONE, "only shared words, beside words none knows"
         if decision is Decision.ANSWER and not self.evident(best, stems, guesses, confidence):
             decision = Decision.CONFIRM  # near, but not shown to be it: ask, never assume
+            why = "near, but no telling word outweighs the unknown words"
         if decision is Decision.ANSWER and runner_up >= CHOICE_SHARE * confidence:
             if not self._tells_apart(best, ranked[1][0], stems):
                 decision = Decision.CONFIRM  # "hjemmeplejen": applying, or a visit? ask
-        return best, confidence, decision
+                why = f"no word said tells it from {ranked[1][0]}"
+        return best, confidence, decision, why
 
     def _tells_apart(self, best: str, other: str, stems: list[str]) -> bool:
         """Is a telling word said that `best`'s examples use and a near `other`'s do not?"""
         own, theirs = self._strength[best], self._strength[other]
-        return any(s in own and s not in theirs and self._weight[s] >= self._telling for s in stems)
+        return any(s in own and s not in theirs and self._telling_word(s) for s in stems)
 
-    def _best_clause(self, text: str, near: set[str]) -> tuple[str, float, Decision] | None:
+    def _best_clause(self, text: str, near: set[str]) -> tuple[str, float, Decision, str] | None:
         """The surest clause verdict for one of the `near` intents, if any clause has one."""
-        found: list[tuple[str, float, Decision]] = []
+        found: list[tuple[str, float, Decision, str]] = []
         for part in _CLAUSE_START.split(text):
             stems, guesses = self.lexicon.analyse_marked(part)
             ranked = self._ranked(stems) if len(set(stems)) >= 2 else []
@@ -260,14 +328,21 @@ class Matcher:
         biblioteket åbent" the library is what is asked about, and no answer knows it; a tie
         is asked back too.
         """
-        said = set(stems)
-        strength = self._strength[intent]
-        evidence = [s for s in said if s in strength and s not in guesses]
-        telling = sum(self._weight[s] for s in evidence if self._weight[s] >= self._telling)
-        unknown = sum(self._unknown_weight for s in said if s not in self._weight)
+        evidence, telling, unknown = self._evidence(intent, stems, guesses)
         if not telling:  # only words many intents share ("flyttet", "hjælp"): sure, or ask
             return not unknown and bool(evidence) and confidence >= SURE_WITHOUT_TELLING
         return telling > unknown
+
+    def _evidence(
+        self, intent: str, stems: list[str], guesses: frozenset[str]
+    ) -> tuple[list[str], float, float]:
+        """The intent's words said (not guessed), their telling weight, the unknown words'."""
+        said = set(stems)
+        strength = self._strength[intent]
+        evidence = [s for s in said if s in strength and s not in guesses]
+        telling = sum(self._weight[s] for s in evidence if self._telling_word(s))
+        unknown = sum(self._unknown_weight for s in said if s not in self._weight)
+        return evidence, telling, unknown
 
     def match_all(self, texts: Sequence[str]) -> list[Match]:
         """`match` over many lines (the CLI and the eval)."""
@@ -279,13 +354,11 @@ class Matcher:
         top = max(counts.values(), default=1)
         return {s: self._weight[s] * (c / top) ** SUPPORT_DAMPING for s, c in counts.items()}
 
-    def _closeness(
-        self, said: frozenset[str], example: frozenset[str], said_weight: float
-    ) -> float:
-        """Weighted F1 of the words said and one example's words."""
-        shared = sum(self._weight[s] for s in said & example)
+    def _closeness(self, said: frozenset[str], j: int, said_weight: float) -> float:
+        """Weighted F1 of the words said and example `j`'s words."""
+        shared = sum(self._weight[s] for s in said & self._examples[j][1])
         if not shared:
             return 0.0
         precision = shared / said_weight
-        recall = shared / sum(self._weight[s] for s in example)
+        recall = shared / self._example_weight[j]
         return 2 * precision * recall / (precision + recall)

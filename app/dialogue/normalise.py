@@ -183,6 +183,10 @@ class Lexicon:
             key=lambda pair: len(pair[0]),
             reverse=True,
         )
+        self._by_first: dict[str, list[tuple[tuple[str, ...], list[str]]]] = {}
+        for variant, canonical in self._synonyms:  # longest first within each first word
+            if variant:
+                self._by_first.setdefault(variant[0], []).append((variant, canonical))
         self.words: set[str] = {v[0] for v, _ in self._synonyms if len(v) == 1}
         for phrase in phrases:
             self.words.update(self._apply_synonyms(tokens(phrase)))
@@ -234,8 +238,8 @@ class Lexicon:
         out: list[str] = []
         i = 0
         while i < len(words):
-            for variant, canonical in self._synonyms:
-                if variant and tuple(words[i : i + len(variant)]) == variant:
+            for variant, canonical in self._by_first.get(words[i], ()):
+                if tuple(words[i : i + len(variant)]) == variant:
                     out.extend(canonical)
                     i += len(variant)
                     break

@@ -284,6 +284,13 @@ class Chats:
             return [{"label": "Ja", "value": "ja"}, {"label": "Nej", "value": "nej tak"}]
         if state in YES_NO_STATES or last == "also":
             return [{"label": "Ja", "value": "ja"}, {"label": "Nej", "value": "nej"}]
+        if state is State.CHOOSING:  # the topic question: one button a need, keyed 1, 2, 3
+            intents = self.services.flow(written=True).intents.intents
+            needs = [intents[c].description for c in chat.call.choices if c in intents]
+            offered = [
+                {"label": d[:1].upper() + d[1:], "value": str(n)} for n, d in enumerate(needs, 1)
+            ]
+            return [*offered, {"label": CHAT["person"], "value": "0"}]
         if state is State.MENU:
             labels = self.services.flow(written=True).menu_labels
             topics = [{"label": label, "value": str(n)} for n, label in enumerate(labels, 1)]

@@ -91,3 +91,64 @@ def test_eval_report_prints_the_figures(intents, matcher):
     ):
         assert row in text
     assert "suggested by cross-validation" in text
+
+
+def test_a_word_many_intents_share_is_asked_about_not_answered(matcher):
+    assert matcher.match("hjælp").decision is not Decision.ANSWER  # home care, benefits, a bye
+
+
+def test_story_words_no_example_uses_do_not_sink_a_clear_request(matcher):
+    found = matcher.match("min svigermor skal forny sit kørekort")
+    assert (found.intent, found.decision) == ("koerekort", Decision.ANSWER)
+
+
+def test_a_long_story_is_answered_on_the_clause_that_asks(matcher):
+    said = (
+        "vi har lige fået en lille dreng og har travlt med det hele men nu skal jeg have "
+        "fornyet mit pas inden sommerferien"
+    )
+    found = matcher.match(said)
+    assert (found.intent, found.decision) == ("pas", Decision.ANSWER)
+
+
+def test_a_long_story_about_what_no_answer_covers_is_not_answered(matcher):
+    said = "min nabo har fået rotter i haven og de løber over til os hvem skal jeg ringe til"
+    assert matcher.match(said).decision is Decision.NONE
+
+
+def test_near_needs_of_one_topic_become_a_topic_question(matcher):
+    found = matcher.match("hjemmeplejen")  # applying for home care, or a visit already had?
+    assert found.decision is Decision.CONFIRM
+    assert "tells it from" in found.why
+    assert matcher.choices(found) == ("hjemmepleje", "hjemmepleje_besoeg")
+
+
+def test_near_needs_of_different_topics_are_no_topic_question(matcher):
+    found = matcher.match("fornyelse")  # a passport, a driving licence, address protection
+    assert found.decision is not Decision.ANSWER
+    assert matcher.choices(found) == ()
+
+
+def test_an_answer_offers_no_choices(matcher):
+    assert matcher.choices(matcher.match("jeg skal forny mit kørekort")) == ()
+
+
+def test_explain_shows_the_words_heard_the_unknown_and_each_views_score(matcher):
+    shown = matcher.explain("hvad bliver vejret i morgen")
+    assert shown["decision"] == "none" and shown["why"]
+    assert "vejr" in shown["unknown"]
+    shown = matcher.explain("jeg skal forny mit kørekort")
+    best = shown["candidates"][0]
+    assert best["intent"] == "koerekort"
+    assert {"coverage", "nearest_example", "model", "words", "telling", "model_features"} <= set(
+        best
+    )
+    assert "kørekort" in best["telling"]
+
+
+def test_bench_match_times_a_set_grown_to_the_asked_size():
+    from app.bench import run_match
+
+    lines = run_match(50, size=60)
+    assert lines[0].startswith("60 intents")
+    assert "ms each" in lines[1]

@@ -60,11 +60,24 @@ def test_an_answer_comes_with_its_web_text_links_and_the_feedback_question(citiz
 
 def test_mente_du_is_answered_with_buttons(citizen):
     citizen.open()
-    reply = citizen.send("fornyelse")  # the matcher is unsure: it asks back
+    reply = citizen.send("jeg skal have noget hjælp")  # the matcher is unsure: it asks back
     assert reply["messages"][-1]["text"].startswith("Handler det om")
     assert citizen.choices() == ["Ja", "Nej"]
     reply = citizen.send(choice="nej")
     assert reply["messages"][-1]["text"] == "Undskyld. Skriv det gerne med andre ord."
+
+
+def test_the_topic_question_offers_each_need_as_a_button(citizen):
+    citizen.open()
+    reply = citizen.send("hjemmeplejen")  # home care: applying, or a visit already had?
+    assert reply["messages"][-1]["text"].startswith("Handler det om")
+    assert citizen.choices() == [
+        "At søge hjælp i hjemmet",
+        "Et besøg fra hjemmeplejen",
+        "Tal med en medarbejder",
+    ]
+    reply = citizen.send(choice="1")
+    assert "visitation" in reply["messages"][0]["text"]
 
 
 def test_two_misunderstandings_bring_the_topics_as_buttons(citizen):
