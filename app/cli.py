@@ -292,9 +292,13 @@ def intents_check(directory: str | None) -> None:
     if problems:
         sys.exit(1)
     from .dialogue.intents import length_warnings
+    from .dialogue.local_facts import FILE as FACTS_FILE
 
-    for warning in length_warnings(_load(path), path):
+    loaded = _load(path)
+    for warning in length_warnings(loaded, path):
         click.echo(warning)
+    for name in loaded.facts.unset:
+        click.echo(f"{path.parent / FACTS_FILE}: unset {{{name}}}: answers say where to find it")
     click.echo(f"{path}: ok")
 
 

@@ -24,6 +24,7 @@ from redis.exceptions import RedisError, WatchError
 
 from .dialogue.intent_files import IntentFiles
 from .dialogue.intents import IntentSet
+from .dialogue.local_facts import FILE as FACTS
 from .errors import IntentSetError
 
 log = logging.getLogger(__name__)
@@ -284,7 +285,8 @@ class SharedIntents:
         return self._loaded[1]
 
     def _files_fingerprint(self) -> tuple:
-        paths = [self.directory.parent / "index.yaml", *sorted(self.directory.glob("*.yaml"))]
+        parent = self.directory.parent
+        paths = [parent / "index.yaml", parent / FACTS, *sorted(self.directory.glob("*.yaml"))]
         return tuple((p.name, s.st_mtime_ns, s.st_size) for p in paths if (s := _stat(p)))
 
 

@@ -37,6 +37,7 @@ from .callback import NO_KEY, NUMBER, YES_KEY, CallbackSteps, spoken_digits
 from .cue_steps import CueSteps
 from .hours import OpeningHours
 from .intents import SYSTEM_TOPIC, Intent, IntentSet
+from .local_facts import fill
 from .matcher import Decision, Match, Matcher
 from .normalise import TRAILING_WORDS
 from .offers import REPHRASE_OFFERS, OfferSteps
@@ -454,13 +455,12 @@ class Flow(CallbackSteps, CueSteps, OfferSteps, TopicSteps):
     def _fill(self, text: str) -> str:
         now = self.clock()
         open_now = OPEN_NOW[self.hours.is_open(now)]
-        return text.format_map(
-            {
-                "opening_hours": self.hours.say_week(),
-                "open_now": open_now.format(next_opening=self.hours.say_next_opening(now)),
-                "municipality": self.municipality,
-            }
-        )
+        values = {
+            "opening_hours": self.hours.say_week(),
+            "open_now": open_now.format(next_opening=self.hours.say_next_opening(now)),
+            "municipality": self.municipality,
+        }
+        return fill(text, values, self.intents.facts)
 
     def _say(self, prompt_id: str, barge_in: bool = True, **values: str) -> Say:
         values = {"municipality": self.municipality, "choices": self._choices, **values}

@@ -15,6 +15,8 @@ import yaml
 
 from ..errors import IntentSetError
 from .cues import FollowUp
+from .local_facts import FILE as FACTS_FILE
+from .local_facts import LocalFacts, read_facts
 from .normalise import tokens
 
 ACTIONS = ("answer", "transfer")
@@ -127,6 +129,8 @@ class IntentSet:
     """Queue id → the name staff know it by (`index.yaml`)."""
     queue_sip: dict[str, str] = field(default_factory=dict)
     """Queue id → the SIP address the SIP edge transfers its calls to (`sip:` in `index.yaml`)."""
+    facts: LocalFacts = field(default_factory=LocalFacts)
+    """The municipality's own numbers, hours and pages (`municipality.yaml`)."""
 
     def queue_for(self, intent: Intent | None) -> str:
         """The intent's own queue, else its topic's, else the default."""
@@ -160,11 +164,14 @@ def load_intents(directory: Path) -> IntentSet:
     intents: dict[str, Intent] = {}
     example_at: dict[str, tuple[str, str]] = {}
     id_at: dict[str, Path] = {}
-    for path in [index_path, *files]:
+    facts_path = directory.parent / FACTS_FILE
+    facts = read_facts(facts_path, problems)
+    known = PLACEHOLDERS | set(facts.values)
+    for path in [index_path, facts_path, *files]:
         if path.exists():
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for path in files:
-        intent = _load_intent(path, index, problems, example_at, id_at)
+        intent = _load_intent(path, index, problems, example_at, id_at, known)
         if intent is not None:
             intents[intent.id] = intent
     if problems:
@@ -178,6 +185,7 @@ def load_intents(directory: Path) -> IntentSet:
         digest.hexdigest()[:16],
         index.queue_labels,
         index.queue_sip,
+        facts,
     )
 
 
@@ -311,6 +319,7 @@ def _load_intent(
     problems: list[str],
     example_at: dict[str, tuple[str, str]],
     id_at: dict[str, Path],
+    known: frozenset[str] | set[str] = PLACEHOLDERS,
 ) -> Intent | None:
     node = _compose(path, problems)
     data = _mapping(node, path, problems)
@@ -336,7 +345,7 @@ def _load_intent(
             f"{path}:{line['id']}: duplicate id '{value['id']}' (also in {id_at[value['id']]})"
         )
     id_at.setdefault(value["id"], path)
-    _check_fields(path, value, line, index, problems)
+    _check_fields(path, value, line, index, problems, known)
     _check_phrases(path, data, "examples", problems, example_at)
     _check_phrases(path, data, "tests", problems, None)
     _check_phrases(path, data, "not", problems, None)
@@ -373,6 +382,7 @@ def _check_fields(
     line: dict[str, int],
     index: _Index | None,
     problems: list[str],
+    known: frozenset[str] | set[str] = PLACEHOLDERS,
 ) -> None:
     if not ID_PATTERN.fullmatch(value["id"]):
         problems.append(f"{path}:{line['id']}: id must be lower-case a-z, digits and _")
@@ -393,7 +403,7 @@ def _check_fields(
                 problems.append(f"{path}:{line.get(key, 1)}: missing '{key}' (needed to answer)")
     for key in ("answer", "web_answer"):
         if value.get(key):
-            _check_placeholders(path, key, value[key], line[key], problems)
+            _check_placeholders(path, key, value[key], line[key], problems, known)
     for kind, text in (value.get("follow_ups") or {}).items():
         if kind not in FOLLOW_UP_KINDS or not isinstance(text, str) or not text.strip():
             problems.append(
@@ -401,7 +411,7 @@ def _check_fields(
                 f"{', '.join(FOLLOW_UP_KINDS)}, not {kind!r}"
             )
         else:
-            _check_placeholders(path, "follow_ups", text, line["follow_ups"], problems)
+            _check_placeholders(path, "follow_ups", text, line["follow_ups"], problems, known)
     if "source" in value and _link_problem({"title": "source", "url": value["source"]}):
         problems.append(f"{path}:{line['source']}: source must be an https:// address")
     for i, link in enumerate(value.get("links", ())):
@@ -415,16 +425,23 @@ def _check_fields(
             )
 
 
-def _check_placeholders(path: Path, key: str, text: str, line: int, problems: list[str]) -> None:
+def _check_placeholders(
+    path: Path,
+    key: str,
+    text: str,
+    line: int,
+    problems: list[str],
+    known: frozenset[str] | set[str] = PLACEHOLDERS,
+) -> None:
     try:
         names = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
     except ValueError as exc:
         problems.append(f"{path}:{line}: {key} has a stray brace: {exc}")
         return
-    for name in sorted(names - PLACEHOLDERS):
+    for name in sorted(names - known):
         problems.append(
             f"{path}:{line}: unknown placeholder '{{{name}}}' "
-            f"(known: {', '.join(sorted(PLACEHOLDERS))})"
+            f"(known: {', '.join(sorted(PLACEHOLDERS))} and the facts of {FACTS_FILE})"
         )
 
 

@@ -9,6 +9,7 @@ set are accepted, never a path.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import unicodedata
@@ -123,7 +124,7 @@ def edit_intent(
         change(data)
         out = io.StringIO()
         yaml.dump(data, out)
-        changed = IntentFiles(files.index, {**files.intents, name: out.getvalue()})
+        changed = dataclasses.replace(files, intents={**files.intents, name: out.getvalue()})
         if check is not None:
             check(files.load(library.directory), changed.load(library.directory))
         return changed
