@@ -104,11 +104,12 @@ def test_story_words_no_example_uses_do_not_sink_a_clear_request(matcher):
 
 def test_a_long_story_is_answered_on_the_clause_that_asks(matcher):
     said = (
-        "vi har lige fået en lille dreng og har travlt med det hele men nu skal jeg have "
-        "fornyet mit pas inden sommerferien"
+        "vi har lige fået en lille dreng og har travlt men nu er mit pas udløbet og jeg skal "
+        "have et nyt inden ferien"
     )
     found = matcher.match(said)
     assert (found.intent, found.decision) == ("pas", Decision.ANSWER)
+    assert found.why.startswith("a clause of the story")
 
 
 def test_a_long_story_about_what_no_answer_covers_is_not_answered(matcher):
