@@ -155,9 +155,10 @@ def worker() -> None:
     from .jobs.retention import schedule
 
     services = _services(_settings())
-    # Sets that arrive while the worker runs have their prompts rendered here too (DATA_DIR may
-    # be its own); the set served at start is `serve`'s to render, not a second time now.
-    services.flow()
+    # The worker's DATA_DIR may be its own: it renders what its cache lacks, for the set it
+    # starts on (off the job loop; what serve rendered in a shared DATA_DIR is skipped) and for
+    # every set that arrives while it runs.
+    services.executor.submit(services.render_prompts, services.flow().fixed_prompts())
     services.on_new_intent_set = lambda flow: services.render_prompts(flow.fixed_prompts())
     services.follow_intents()
     connection = None

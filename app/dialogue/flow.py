@@ -112,7 +112,11 @@ class Flow(CallbackSteps, CueSteps, OfferSteps, TopicSteps):
         return Step(dataclasses.replace(call, last_said=(ask,)), (greeting, ask))
 
     def fixed_prompts(self) -> list[Say]:
-        """Every prompt whose text does not depend on the call or the time: render in advance."""
+        """Every prompt whose text does not depend on the call or the time: render in advance.
+
+        Answers first: when an edited set arrives, its changed answers are what a caller may
+        hear next, and a catalogue of a hundred answers takes a while to render.
+        """
         system = [self._say(pid) for pid in PROMPTS if pid not in DYNAMIC_PROMPTS]
         confirms = [
             Say(f"confirm.{i.id}", self.texts["confirm"].format(description=i.description))
@@ -124,7 +128,7 @@ class Flow(CallbackSteps, CueSteps, OfferSteps, TopicSteps):
             for i in self.intents.intents.values()
             if i.answer and "{open_now}" not in i.answer
         ]
-        return [*system, *confirms, *answers]
+        return [*answers, *confirms, *system]
 
     def sounds_complete(self, call: Call, partial: str) -> bool:
         """Is what the caller said so far a whole turn here? Decides how long a pause ends it.

@@ -16,8 +16,6 @@ from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from sklearn.linear_model import LogisticRegression
 
 REGULARISATION = 8.0
 """Logistic regression's C: high enough to trust a word only one intent uses."""
@@ -55,6 +53,8 @@ class LearntModel:
         self._bias = np.zeros(1)
         if len(self.intents) < 2:  # one intent: nothing to tell apart
             return
+        from sklearn.linear_model import LogisticRegression  # ~1 s: only where a set is loaded
+
         model = LogisticRegression(
             C=REGULARISATION, solver="sag", tol=1e-3, max_iter=1000, random_state=0
         )
@@ -71,7 +71,9 @@ class LearntModel:
         norm = float(np.linalg.norm(values))
         return cols, values / norm if norm else values
 
-    def _matrix(self, counted: Sequence[Counter[str]]) -> csr_matrix:
+    def _matrix(self, counted: Sequence[Counter[str]]) -> object:
+        from scipy.sparse import csr_matrix
+
         rows, cols, values = [], [], []
         for r, found in enumerate(counted):
             c, v = self._vector(found)
