@@ -1,8 +1,9 @@
 """`voicebot privacy audit`: look for raw CPR and phone numbers where none should be.
 
 Two kinds of key may hold a caller's number on purpose, and then only with an expiry: the
-hand-off for the agent (`handoff:*`) and a callback request (`callback:*`). Anything else in
-Redis, and every line of the given log files, must be free of them.
+hand-off for the agent (`handoff:*`) and a callback request (`callback:*`). The intent set
+(`intents:*`) holds the municipality's public numbers. Anything else in Redis, and every line of
+the given log files, must be free of them.
 
 Each Redis value is judged on its own (a hash of counters "19", "1", "6" is not a number read
 out), and each log line field by field, digit groups said in a row joined ("12 34 56 78"), so
@@ -22,6 +23,9 @@ from redis import Redis
 from .dialogue.redact import MASKS, redact
 
 NUMBERS_ALLOWED_WITH_TTL = ("handoff:*", "callback:*")
+PUBLIC_CONTENT = ("intents:*",)
+"""The intent set as admins wrote it: its numbers are the municipality's own units' public ones
+(`municipality.yaml`), and callers' words reach it only redacted (promoted from the review)."""
 _IDENTIFIER = re.compile(r"\b(?:[A-Z]{2}[0-9a-f]{32}|[0-9a-f]{16,}|[A-Za-z0-9_-]{32,})\b")
 """Twilio sids, hex digests and random tokens: long, machine-made, and never a number said."""
 _SPOKEN_GROUP = re.compile(r"\+?\d{2}|\d{4}|\d{6}")
@@ -31,6 +35,8 @@ def scan_redis(redis: Redis) -> Iterator[str]:
     """One finding per key that holds a CPR- or phone-like string it should not."""
     for raw_key in redis.scan_iter(count=500):
         key = raw_key.decode(errors="replace")
+        if any(fnmatch(key, pattern) for pattern in PUBLIC_CONTENT):
+            continue
         if not any(holds_number(value) for value in _values(redis, raw_key)):
             continue
         if any(fnmatch(key, pattern) for pattern in NUMBERS_ALLOWED_WITH_TTL):

@@ -68,7 +68,8 @@ def test_chat_resolves_a_whole_call_and_records_it(voicebot, redis):
 
 
 def test_chat_transfers_when_asked_and_records_the_reason(voicebot, redis):
-    done = voicebot("chat", "--at", "2026-11-26T11:00", stdin="kørekort\nen medarbejder tak\n")
+    said = "jeg skal forny mit kørekort\nen medarbejder tak\n"
+    done = voicebot("chat", "--at", "2026-11-26T11:00", stdin=said)
     assert "-- transfer to queue 'borgerservice' (reason: requested)" in done.stdout
     assert done.stdout.strip().endswith("-- outcome: transferred (requested); answered: koerekort")
     (record,) = chat_records(redis)
@@ -81,7 +82,7 @@ def test_chat_ending_input_is_a_hang_up(voicebot):
 
 
 def test_kpi_report_after_calls(voicebot):
-    voicebot("chat", "--at", "2026-11-26T11:00", stdin="kørekort\nnej tak\n")
+    voicebot("chat", "--at", "2026-11-26T11:00", stdin="jeg skal forny mit kørekort\nnej tak\n")
     voicebot("chat", "--at", "2026-11-26T11:00", stdin="0\n")
     done = voicebot("kpi", "report")
     assert "resolved without transfer  50.0%" in done.stdout

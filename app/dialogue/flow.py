@@ -38,7 +38,7 @@ from .cue_steps import CueSteps
 from .hours import OpeningHours
 from .intents import SYSTEM_TOPIC, Intent, IntentSet
 from .local_facts import fill
-from .matcher import Decision, Match, Matcher
+from .matcher import MAX_CHOICES, Decision, Match, Matcher
 from .normalise import TRAILING_WORDS
 from .offers import REPHRASE_OFFERS, OfferSteps
 from .redact import redact, unmasked
@@ -230,7 +230,10 @@ class Flow(CallbackSteps, CueSteps, OfferSteps, TopicSteps):
     def _listen(self, call: Call, text: str, match: Match) -> Step:
         """A request heard where the caller may ask for anything."""
         asked = self.matcher.requests(unmasked(redact(text)))
-        if len(asked) > 1:  # two requests at once: the first now, the second offered after it
+        main = match.intent if match.decision is Decision.ANSWER else None
+        if main in asked and self.matcher.is_story(text):  # a story: its question comes first
+            asked = [main, *(a for a in asked if a != main)]
+        if len(asked) > 1:  # two requests at once: the main one now, the other offered after it
             return self._dispatch(call, self.intents.intents[asked[0]], also=asked[1])
         if match.decision is Decision.ANSWER and match.intent:
             return self._dispatch(call, self.intents.intents[match.intent])
@@ -284,6 +287,8 @@ class Flow(CallbackSteps, CueSteps, OfferSteps, TopicSteps):
         call = dataclasses.replace(call, state=State.LISTENING)
         if len(answerable) == 1:
             return self._answer(call, answerable[0])
+        if 1 < len(answerable) <= MAX_CHOICES and all(i.description for i in answerable):
+            return self._ask_topic(call, tuple(i.id for i in answerable), keyed=True)
         queue = self.intents.topics[topic].queue
         return self._transfer(call, TransferReason.NO_MATCH, queue=queue)
 

@@ -32,8 +32,14 @@ _CLAUSE_START = re.compile(
     re.IGNORECASE,
 )
 """Where a clause of a long turn may begin: a question word, a conjunction, a modal verb."""
+_QUESTION = re.compile(
+    r"(?:hvordan|hvor|hvem|hvad|hvornår|hvilken|hvilke|kan|skal|må)\b", re.IGNORECASE
+)
+"""A clause that asks: in a story, what the caller wants to know."""
 STORY_LENGTH = 6
 """A turn of more content words than this is a story: its best clause may carry the need."""
+MAX_CHOICES = 3
+"""Needs one topic question may name: more, and a caller forgets the first."""
 CHOICE_FLOOR = 0.2
 """A topic question is asked only when the best intent scores at least this."""
 CHOICE_SHARE = 0.5
@@ -225,9 +231,17 @@ class Matcher:
         if not ranked or ranked[0][1] <= 0:
             return Match(text, None, 0.0, Decision.NONE, (), "nothing any example says")
         best, confidence, decision, why = self._decide(ranked, stems, guesses)
-        if decision is not Decision.ANSWER and len(set(stems)) > STORY_LENGTH:
-            clause = self._best_clause(text, {i for i, _ in ranked[:3]})
-            if clause and (clause[2] is Decision.ANSWER or decision is Decision.NONE):
+        if len(set(stems)) > STORY_LENGTH:
+            near = {i for i, _ in ranked[:3]}
+            asked = self._best_clause(text, near, questions_only=True)
+            clause = self._best_clause(text, near)
+            if asked and asked[2] is Decision.ANSWER and asked[0] != best:
+                clause = asked  # "vi er flyttet … hvordan finder jeg en ny læge": the question
+            elif decision is Decision.ANSWER or not clause:
+                clause = None
+            elif clause[2] is not Decision.ANSWER and decision is not Decision.NONE:
+                clause = None
+            if clause:
                 best, confidence, decision, why = clause
                 why = f"a clause of the story: {why}"
                 ranked = [(best, confidence), *((i, c) for i, c in ranked if i != best)]
@@ -266,10 +280,17 @@ class Matcher:
         own, theirs = self._strength[best], self._strength[other]
         return any(s in own and s not in theirs and self._telling_word(s) for s in stems)
 
-    def _best_clause(self, text: str, near: set[str]) -> tuple[str, float, Decision, str] | None:
-        """The surest clause verdict for one of the `near` intents, if any clause has one."""
+    def _best_clause(
+        self, text: str, near: set[str], questions_only: bool = False
+    ) -> tuple[str, float, Decision, str] | None:
+        """The surest clause verdict for one of the `near` intents, if any clause has one.
+
+        With `questions_only`, only clauses that ask ("hvordan …", "kan jeg …") are judged.
+        """
         found: list[tuple[str, float, Decision, str]] = []
         for part in _CLAUSE_START.split(text):
+            if questions_only and not _QUESTION.match(part.strip()):
+                continue
             stems, guesses = self.lexicon.analyse_marked(part)
             ranked = self._ranked(stems) if len(set(stems)) >= 2 else []
             if ranked and ranked[0][0] in near:
@@ -299,7 +320,11 @@ class Matcher:
         if len(same) < 2 or len(same) < len(near):  # another topic is as near: no one topic
             return ()
         order = list(self.intents.intents)  # the same order every time a topic is asked
-        return tuple(sorted(same[:3], key=order.index))
+        return tuple(sorted(same[:MAX_CHOICES], key=order.index))
+
+    def is_story(self, text: str) -> bool:
+        """A turn long enough to tell a story around its request (STORY_LENGTH content words)."""
+        return len(set(self.lexicon.analyse(text))) > STORY_LENGTH
 
     def requests(self, text: str) -> list[str]:
         """The topical intents a turn asks for, in the order said ("… flytte og … sundhedskort").

@@ -33,6 +33,7 @@ PROMPTS: dict[str, str] = {
     "yes_no": "Sig ja eller nej, eller tryk 1 for ja og 2 for nej.",
     "confirm": "Handler det om {description}?",
     "choose": "Handler det om {choices}?",
+    "choose_keys": "{choices}, eller tryk 0 for en medarbejder.",
     "not_it": "Undskyld. Vil du sige det på en anden måde, eller skal jeg stille dig videre?",
     "not_it_closed": (
         "Undskyld. Vil du sige det på en anden måde, eller vil du ringes op, når vi har åbnet?"
@@ -131,6 +132,7 @@ WRITTEN: dict[str, str] = {
         "Jeg forstod det stadig ikke. Vælg et emne herunder, eller skriv, hvad det drejer sig om."
     ),
     "menu_only": "Vælg et emne herunder.",
+    "choose_keys": "Hvad handler det om? Vælg herunder.",
     "menu_invalid": "Det valg findes ikke. Vælg et emne herunder.",
     "still_there": "Er du der stadig?",
     "no_input_goodbye": "Samtalen er afsluttet, fordi der ikke kom svar. Skriv gerne igen.",
@@ -189,6 +191,7 @@ DYNAMIC_PROMPTS = frozenset(
     {
         "confirm",
         "choose",
+        "choose_keys",
         "closed",
         "callback_confirm",
         "callback_confirm_number",

@@ -17,6 +17,7 @@ from . import cues
 from .call import Call, Say, State, Step, TransferReason
 from .intents import SYSTEM_TOPIC, Intent
 from .matcher import Decision, Match
+from .texts import menu_choices
 
 NONE_OF_THEM = ("ingen af dem", "ingen af delene", "ikke nogen af dem", "noget andet")
 
@@ -24,11 +25,19 @@ NONE_OF_THEM = ("ingen af dem", "ingen af delene", "ikke nogen af dem", "noget a
 class TopicSteps:
     """Asking within a topic, and taking the caller's choice."""
 
-    def _ask_topic(self, call: Call, choices: tuple[str, ...]) -> Step:
-        """Ask "Handler det om A, B eller C?", naming each need by its description."""
+    def _ask_topic(self, call: Call, choices: tuple[str, ...], keyed: bool = False) -> Step:
+        """Ask "Handler det om A, B eller C?", naming each need by its description.
+
+        `keyed`: the caller chose the topic on the keypad, so the needs are offered as keys
+        ("Tryk 1 for …"), which a caller without speech recognition can answer too.
+        """
         described = [self.intents.intents[c].description for c in choices]
-        joined = " eller ".join([", ".join(described[:-1]), described[-1]])
-        say = Say("choose", self.texts["choose"].format(choices=joined))
+        if keyed:
+            text = self.texts["choose_keys"].format(choices=menu_choices(described))
+        else:
+            joined = " eller ".join([", ".join(described[:-1]), described[-1]])
+            text = self.texts["choose"].format(choices=joined)
+        say = Say("choose", text)
         call = dataclasses.replace(
             call, state=State.CHOOSING, choices=choices, pending=None, last_said=(say,)
         )

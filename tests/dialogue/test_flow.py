@@ -53,13 +53,18 @@ def test_question_answer_no_thanks_is_resolved(flow_at):
 
 
 def test_yes_to_anything_else_asks_what(flow_at):
-    call, steps = run(flow_at(), Heard("kørekort"), Heard("ja"))
+    call, steps = run(flow_at(), Heard("jeg skal forny mit kørekort"), Heard("ja"))
     assert ids(steps[2]) == ["ask_again"]
     assert call.state is State.LISTENING
 
 
 def test_two_questions_in_one_call(flow_at):
-    call, _ = run(flow_at(), Heard("kørekort"), Heard("jeg skal melde flytning"), Heard("farvel"))
+    call, _ = run(
+        flow_at(),
+        Heard("jeg skal forny mit kørekort"),
+        Heard("jeg skal melde flytning"),
+        Heard("farvel"),
+    )
     assert call.answered == ("koerekort", "flytning")
     assert call.outcome is Outcome.RESOLVED
 
@@ -69,7 +74,7 @@ def test_unsure_match_is_confirmed_then_answered_on_yes(flow_at, monkeypatch):
     monkeypatch.setattr(flow.matcher, "thresholds", flow.matcher.thresholds.__class__(0.99, 0.2, 0))
     call, steps = run(flow, Heard("jeg skal forny mit kørekort"))
     assert ids(steps[1]) == ["confirm.koerekort"]
-    assert steps[1][0].text == "Handler det om dit kørekort?"
+    assert steps[1][0].text == "Handler det om at forny dit kørekort?"
     assert (call.state, call.pending) == (State.CONFIRMING, "koerekort")
 
     monkeypatch.setattr(flow.matcher, "thresholds", flow.matcher.thresholds.__class__(0.4, 0.3, 0))
@@ -106,10 +111,25 @@ def test_no_match_in_the_menu_transfers_never_a_third_identical_prompt(flow_at):
     assert (call.outcome, call.reason) == (Outcome.TRANSFERRED, TransferReason.NO_MATCH)
 
 
-def test_menu_digit_for_a_one_intent_topic_answers(flow_at):
-    call, steps = run(flow_at(), Heard("bla"), Heard("bla bla"), Keypad("5"))  # 5: Kørekort
+def test_menu_digit_for_a_one_intent_topic_answers(flow_at, intents):
+    from dataclasses import replace
+
+    from app.dialogue.flow import Flow
+
+    only = {k: v for k, v in intents.intents.items() if not k.startswith("koerekort_")}
+    flow = flow_at()
+    flow = Flow(replace(intents, intents=only), flow.matcher, flow.hours, flow.clock, "X")
+    call, steps = run(flow, Heard("bla"), Heard("bla bla"), Keypad("5"))  # 5: Kørekort
     assert ids(steps[3]) == ["koerekort", "anything_else"]
     assert call.state is State.LISTENING and call.no_match == 0
+
+
+def test_menu_digit_for_a_topic_of_a_few_needs_asks_which_then_a_key_answers(flow_at):
+    call, steps = run(flow_at(), Heard("bla"), Heard("bla bla"), Keypad("5"))  # 5: Kørekort
+    assert ids(steps[3]) == ["choose"]
+    assert call.choices == ("koerekort", "koerekort_mistet", "koerekort_udenlandsk")
+    step = flow_at().step(call, Keypad("3"))
+    assert ids(step.actions) == ["koerekort_udenlandsk", "anything_else"]
 
 
 def test_menu_digit_for_a_wide_topic_transfers_to_its_queue(flow_at):
@@ -145,18 +165,18 @@ def test_silence_reprompts_once_then_says_goodbye(flow_at):
 
 
 def test_speech_resets_the_silence_count(flow_at):
-    call, _ = run(flow_at(), Silence(), Heard("kørekort"), Silence())
+    call, _ = run(flow_at(), Silence(), Heard("jeg skal forny mit kørekort"), Silence())
     assert call.state is State.LISTENING
 
 
 def test_silence_after_an_answer_ends_resolved(flow_at):
-    call, _ = run(flow_at(), Heard("kørekort"), Silence(), Silence())
+    call, _ = run(flow_at(), Heard("jeg skal forny mit kørekort"), Silence(), Silence())
     assert call.outcome is Outcome.RESOLVED
 
 
 @pytest.mark.parametrize("event", [Heard("jeg vil tale med et menneske"), Keypad("0")])
 def test_asking_for_a_person_transfers_at_any_time(flow_at, event):
-    call, steps = run(flow_at(), Heard("kørekort"), event)
+    call, steps = run(flow_at(), Heard("jeg skal forny mit kørekort"), event)
     assert ids(steps[2]) == ["transfer", "Transfer"]
     assert steps[2][0].barge_in is False
     assert steps[2][1].reason is TransferReason.REQUESTED
@@ -176,14 +196,14 @@ def test_transfer_intent_goes_to_its_queue_with_reason_intent(flow_at):
 
 
 def test_repeat_says_the_last_answer_and_its_question_again(flow_at):
-    call, steps = run(flow_at(), Heard("kørekort"), Heard("kan du gentage det"))
+    call, steps = run(flow_at(), Heard("jeg skal forny mit kørekort"), Heard("kan du gentage det"))
     assert ids(steps[2]) == ["koerekort", "anything_else"]
-    _, steps = run(flow_at(), Heard("kørekort"), Keypad("*"))
+    _, steps = run(flow_at(), Heard("jeg skal forny mit kørekort"), Keypad("*"))
     assert ids(steps[2]) == ["koerekort", "anything_else"]
 
 
 def test_repeats_asked_for_again_and_again_lead_to_a_person(flow_at):
-    call, steps = run(flow_at(), Heard("kørekort"), *[Keypad("*")] * 4)
+    call, steps = run(flow_at(), Heard("jeg skal forny mit kørekort"), *[Keypad("*")] * 4)
     assert ids(steps[5]) == ["transfer", "Transfer"]
     assert (call.outcome, call.reason) == (Outcome.TRANSFERRED, TransferReason.NO_MATCH)
 
@@ -274,7 +294,7 @@ def test_a_number_said_at_the_summary_corrects_it_and_the_topic_stays_the_questi
         Heard("ja"),
     )
     assert ids(steps[5]) == ["callback_confirm_number"]
-    assert "22 33 44 56 om dit kørekort" in steps[5][0].text
+    assert "22 33 44 56 om at forny dit kørekort" in steps[5][0].text
     (request,) = [a for a in steps[6] if isinstance(a, RequestCallback)]
     assert (request.to, request.intent) == ("22334456", "koerekort")
 
@@ -298,22 +318,22 @@ def test_opening_hours_answer_is_filled_from_settings(flow_at):
 
 def test_hang_up_before_any_answer_is_abandoned_after_one_is_resolved(flow_at):
     assert run(flow_at(), HungUp())[0].outcome is Outcome.ABANDONED
-    heard = run(flow_at(), Heard("kørekort"), Played("koerekort"), HungUp())[0]
+    heard = run(flow_at(), Heard("jeg skal forny mit kørekort"), Played("koerekort"), HungUp())[0]
     assert (heard.outcome, heard.answered) == (Outcome.RESOLVED, ("koerekort",))
 
 
 def test_hang_up_in_the_middle_of_the_only_answer_is_abandoned(flow_at):
-    call, _ = run(flow_at(), Heard("kørekort"), HungUp())
+    call, _ = run(flow_at(), Heard("jeg skal forny mit kørekort"), HungUp())
     assert (call.outcome, call.answered) == (Outcome.ABANDONED, ())
 
 
 def test_reacting_to_an_answer_counts_as_having_heard_it(flow_at):
-    call, _ = run(flow_at(), Heard("kørekort"), Heard("gentag"), HungUp())
+    call, _ = run(flow_at(), Heard("jeg skal forny mit kørekort"), Heard("gentag"), HungUp())
     assert call.outcome is Outcome.RESOLVED
 
 
 def test_other_prompts_finishing_do_not_count_as_the_answer(flow_at):
-    call, _ = run(flow_at(), Heard("kørekort"), Played("greeting"), HungUp())
+    call, _ = run(flow_at(), Heard("jeg skal forny mit kørekort"), Played("greeting"), HungUp())
     assert call.outcome is Outcome.ABANDONED
 
 
@@ -331,12 +351,14 @@ def test_failure_when_closed_apologises_and_ends_with_error(flow_at):
 
 def test_an_ended_call_ignores_further_events(flow_at):
     call, _ = run(flow_at(), HungUp())
-    step = flow_at().step(call, Heard("kørekort"))
+    step = flow_at().step(call, Heard("jeg skal forny mit kørekort"))
     assert step.actions == () and step.call == call
 
 
 def test_every_call_ends_with_exactly_one_outcome(flow_at):
-    call, steps = run(flow_at(), Heard("kørekort"), Heard("farvel"), HungUp(), Keypad("0"))
+    call, steps = run(
+        flow_at(), Heard("jeg skal forny mit kørekort"), Heard("farvel"), HungUp(), Keypad("0")
+    )
     assert call.outcome is Outcome.RESOLVED
     assert steps[3] == () and steps[4] == ()
     assert sum(isinstance(a, Hangup) for s in steps for a in s) == 1
@@ -346,7 +368,9 @@ def test_without_speech_recognition_the_caller_gets_the_keypad_menu_at_once(flow
     step = flow_at().start("CA", keypad_only=True)
     assert ids(step.actions) == ["greeting", "menu_only"]
     assert step.call.state is State.MENU
-    call = flow_at().step(step.call, Keypad("5")).call  # 5: Kørekort
+    step = flow_at().step(step.call, Keypad("5"))  # 5: Kørekort, three needs: keys for them
+    assert step.actions[0].text.startswith("Tryk 1 for at forny dit kørekort, 2 for et mistet")
+    call = flow_at().step(step.call, Keypad("1")).call
     assert call.answered == ("koerekort",)
 
 
@@ -367,6 +391,6 @@ def test_fixed_prompts_cover_system_prompts_confirmations_and_static_answers(flo
 def test_call_round_trips_through_json(flow_at):
     import json
 
-    call, _ = run(flow_at(CLOSED), Heard("kørekort"), Heard("menneske"))
+    call, _ = run(flow_at(CLOSED), Heard("jeg skal forny mit kørekort"), Heard("menneske"))
     again = Call.from_dict(json.loads(json.dumps(call.to_dict())))
     assert again == call

@@ -215,7 +215,7 @@ def test_a_spoken_question_is_answered_and_the_call_hung_up(asterisk, speech):
 
 
 def test_barge_in_flushes_the_audio_asterisk_has_queued(asterisk, speech):
-    with asterisk(ScriptedModel("kørekort", "nej tak")) as (base, services):
+    with asterisk(ScriptedModel("jeg skal forny mit kørekort", "nej tak")) as (base, services):
         channel = AsteriskChannel(base, fmt="ulaw")
         channel.wait_for_prompt("ask")
         channel.hold = True
@@ -237,7 +237,7 @@ def test_json_control_messages_work_as_the_plain_text_ones(asterisk):
 
 
 def test_hanging_up_during_the_only_answer_is_abandoned(asterisk, speech):
-    with asterisk(ScriptedModel("kørekort")) as (base, services):
+    with asterisk(ScriptedModel("jeg skal forny mit kørekort")) as (base, services):
         channel = AsteriskChannel(base)
         channel.wait_for_prompt("ask")
         channel.hold = True

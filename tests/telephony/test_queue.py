@@ -21,7 +21,7 @@ def post(base, path, form, query=""):
 
 
 def test_the_queue_tells_its_wait_and_result_urls(phone):
-    with phone(ScriptedModel("kørekort", "menneske")) as (base, _):
+    with phone(ScriptedModel("jeg skal forny mit kørekort", "menneske")) as (base, _):
         _, doc = handed_over(base)
         enqueue = doc.find("Enqueue")
         assert enqueue.attrib["waitUrl"] == PUBLIC_BASE + "/twilio/wait"
@@ -39,7 +39,7 @@ def test_waiting_callers_hear_their_place_then_leave_after_the_time_out(phone, p
 
 
 def test_hanging_up_in_the_queue_is_counted_once(phone):
-    with phone(ScriptedModel("kørekort", "menneske")) as (base, services):
+    with phone(ScriptedModel("jeg skal forny mit kørekort", "menneske")) as (base, services):
         call, _ = handed_over(base)
         form = {"CallSid": call.call_sid, "QueueResult": "hangup", "QueueTime": "95"}
         assert (
@@ -82,7 +82,7 @@ def test_after_the_time_out_one_key_makes_a_callback_request(phone):
         assert done.find("Hangup") is not None
         SimpleWorker([jobs], connection=services.redis).work(burst=True)
         (request,) = CallbackStore(services.redis).open_requests()
-        assert (request.number, request.about) == ("+4512345678", "dit kørekort")
+        assert (request.number, request.about) == ("+4512345678", "at forny dit kørekort")
 
 
 def test_an_agent_dequeuing_the_caller_hears_the_whisper(phone):

@@ -110,7 +110,7 @@ def prompts(sink):
 
 
 def test_a_speech_turn_reaches_the_flow_and_its_answer_is_played(session_for):
-    session, sink = session_for(Words("kørekort"))
+    session, sink = session_for(Words("jeg skal forny mit kørekort"))
     play_out(session, sink)
     session.on_audio(LOUD * 20 + QUIET * 40)
     play_out(session, sink)
@@ -133,7 +133,7 @@ def test_an_exception_in_the_recogniser_apologises_and_transfers(session_for):
 
 
 def test_failing_speech_synthesis_never_leaves_the_caller_in_silence(session_for):
-    session, sink = session_for(Words("kørekort"), Library(broken={"koerekort"}))
+    session, sink = session_for(Words("jeg skal forny mit kørekort"), Library(broken={"koerekort"}))
     play_out(session, sink)
     session.on_audio(LOUD * 20 + QUIET * 40)
     play_out(session, sink)
@@ -217,7 +217,7 @@ class TurnBased:
 def test_without_partials_the_bot_is_interrupted_by_speech_long_enough(
     session_for, spoken_frames, interrupted
 ):
-    session, sink = session_for(TurnBased("kørekort"))
+    session, sink = session_for(TurnBased("jeg skal forny mit kørekort"))
     play_out(session, sink)
     session.on_audio(LOUD * 20 + QUIET * 40)
     for _ in range(50):  # the answer is rendered, sent, and not yet played out (no mark back)

@@ -39,7 +39,8 @@ def test_taskrouter_mode_passes_the_handoff_as_task_attributes(phone, phone_sett
 
 def test_dial_mode_whispers_the_summary_to_whoever_answers(phone, phone_settings):
     settings = phone_settings.with_(transfer_mode="dial", transfer_number="+4543353000")
-    with phone(ScriptedModel("kørekort", "menneske"), settings=settings) as (base, _):
+    model = ScriptedModel("jeg skal forny mit kørekort", "menneske")
+    with phone(model, settings=settings) as (base, _):
         call, doc = handed_over(base)
         number = doc.find("./Dial/Number")
         assert number.text == "+4543353000"

@@ -36,7 +36,8 @@ def test_question_answer_goodbye_is_resolved_and_hung_up(phone, speech):
 
 
 def test_asking_for_a_person_ends_in_the_topic_queue(phone, speech):
-    with phone(ScriptedModel("kørekort", "jeg vil tale med en medarbejder")) as (base, services):
+    model = ScriptedModel("jeg skal forny mit kørekort", "jeg vil tale med en medarbejder")
+    with phone(model) as (base, services):
         call = greeted(base)
         call.say(speech)
         call.wait_for_prompt("anything_else")
@@ -56,7 +57,7 @@ def test_key_zero_transfers_at_any_time(phone):
 
 
 def test_speech_after_a_prompt_has_played_clears_nothing(phone, speech):
-    with phone(ScriptedModel("kørekort", "nej tak")) as (base, services):
+    with phone(ScriptedModel("jeg skal forny mit kørekort", "nej tak")) as (base, services):
         call = greeted(base)
         call.say(speech)
         call.wait_for_prompt("anything_else")  # played at once: marks are echoed
@@ -66,7 +67,7 @@ def test_speech_after_a_prompt_has_played_clears_nothing(phone, speech):
 
 
 def test_barge_in_clears_the_audio_twilio_has_buffered(phone, speech):
-    with phone(ScriptedModel("kørekort", "nej tak")) as (base, services):
+    with phone(ScriptedModel("jeg skal forny mit kørekort", "nej tak")) as (base, services):
         call = greeted(base)
         call.hold_marks = True
         call.say(speech)
@@ -79,7 +80,7 @@ def test_barge_in_clears_the_audio_twilio_has_buffered(phone, speech):
 
 
 def test_the_greeting_notice_cannot_be_interrupted(phone, speech):
-    with phone(ScriptedModel("kørekort")) as (base, services):
+    with phone(ScriptedModel("jeg skal forny mit kørekort")) as (base, services):
         call = TwilioCall(base)
         call.hold_marks = True
         call.dial()
@@ -105,7 +106,7 @@ def test_a_key_cuts_through_the_greeting_at_once(phone):
 
 
 def test_hanging_up_during_the_only_answer_is_abandoned(phone, speech):
-    with phone(ScriptedModel("kørekort")) as (base, services):
+    with phone(ScriptedModel("jeg skal forny mit kørekort")) as (base, services):
         call = greeted(base)
         call.hold_marks = True
         call.say(speech)
@@ -116,7 +117,7 @@ def test_hanging_up_during_the_only_answer_is_abandoned(phone, speech):
 
 
 def test_hanging_up_after_hearing_an_answer_is_resolved(phone, speech):
-    with phone(ScriptedModel("kørekort")) as (base, services):
+    with phone(ScriptedModel("jeg skal forny mit kørekort")) as (base, services):
         call = greeted(base)
         call.say(speech)
         call.wait_for_prompt("anything_else")
@@ -164,7 +165,7 @@ def test_without_a_model_the_caller_gets_the_keypad_menu(phone):
 
 
 def test_malformed_messages_are_ignored_and_the_call_goes_on(phone, speech):
-    with phone(ScriptedModel("kørekort")) as (base, services):
+    with phone(ScriptedModel("jeg skal forny mit kørekort")) as (base, services):
         call = greeted(base)
         for junk in [
             "not json",

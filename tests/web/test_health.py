@@ -6,7 +6,7 @@ from tests.telephony.conftest import ScriptedModel, TwilioCall
 
 
 def test_metrics_count_outcomes_transfers_and_live_calls(phone):
-    with phone(ScriptedModel("kørekort", "menneske")) as (base, services):
+    with phone(ScriptedModel("jeg skal forny mit kørekort", "menneske")) as (base, services):
         call = TwilioCall(base)
         call.dial()
         call.wait_for_prompt("ask")

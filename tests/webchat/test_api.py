@@ -504,7 +504,7 @@ def test_in_the_chat_closed_ring_mig_op_is_the_callback_and_a_no_asks_the_number
     reply = citizen.send(choice="nej")
     assert citizen.texts(reply) == ["Hvilket nummer skal vi ringe til? Skriv det her."]
     reply = citizen.send("nej ring til 22 33 44 56")
-    assert "22 33 44 56 om dit kørekort" in citizen.texts(reply)[-1]
+    assert "22 33 44 56 om at forny dit kørekort" in citizen.texts(reply)[-1]
     citizen.send(choice="ja")
     (request,) = CallbackStore(redis).open_requests()
     assert (request.number, request.intent) == ("22334456", "koerekort")
