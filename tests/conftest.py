@@ -59,8 +59,10 @@ def redis_url(redis_server):
 
 @pytest.fixture(scope="session")
 def prompt_cache_dir():
-    """Rendered prompts are shared by every test in the run (they depend only on their text)."""
+    """Rendered prompts and fitted models are shared by every test in the run (they depend only
+    on their text)."""
     directory = Path(tempfile.mkdtemp(prefix="vb-data-"))
+    Matcher(load_intents(INTENTS_DIR), Settings().thresholds(), model_cache=directory / "models")
     yield directory
     shutil.rmtree(directory, ignore_errors=True)
 

@@ -42,8 +42,9 @@ def cluster(redis_url, redis, tmp_path, prompt_cache_dir):
     def start(name, worker=False):
         root = tmp_path / name
         shutil.copytree(INTENTS_DIR.parent, root / "intents")  # a volume seeded from the image
-        if (prompt_cache_dir / "prompts").exists():  # the same files each node would render
-            shutil.copytree(prompt_cache_dir / "prompts", root / "var" / "prompts")
+        for made in ("prompts", "models"):  # the same files each node would render or fit
+            if (prompt_cache_dir / made).exists():
+                shutil.copytree(prompt_cache_dir / made, root / "var" / made)
         env = {
             **os.environ,
             "REDIS_URL": redis_url,

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 from .intents import SYSTEM_TOPIC, IntentSet
 from .model import LearntModel
@@ -114,7 +115,11 @@ class Matcher:
     """Scores every intent of one `IntentSet`; built once per set, then read-only."""
 
     def __init__(
-        self, intents: IntentSet, thresholds: Thresholds, model_share: float = MODEL_SHARE
+        self,
+        intents: IntentSet,
+        thresholds: Thresholds,
+        model_share: float = MODEL_SHARE,
+        model_cache: Path | None = None,
     ) -> None:
         self.intents = intents
         self.thresholds = thresholds
@@ -142,7 +147,7 @@ class Matcher:
             for s in example:
                 self._using.setdefault(s, []).append(j)
         self._example_weight = [sum(self._weight[s] for s in e) for _, e in self._examples]
-        self.model = LearntModel(samples)
+        self.model = LearntModel(samples, model_cache)
 
     def scores(self, text: str) -> list[tuple[str, float]]:
         """Every intent with its score in 0–1, best first; empty when nothing is said."""

@@ -47,3 +47,24 @@ def test_the_explanation_names_the_features_that_pull_for_the_intent():
 def test_features_are_words_pairs_and_character_grams():
     found = features(["nyt", "pas"])
     assert {"w:nyt", "w:pas", "b:nyt pas", "c: pa", "c:pas "} <= set(found)
+
+
+def test_a_fit_is_kept_on_disk_and_a_new_process_loads_it_without_training(tmp_path, monkeypatch):
+    import app.dialogue.model as model
+
+    monkeypatch.setattr(model, "_FITTED", {})
+    first = LearntModel(SAMPLES, tmp_path)
+    (saved,) = tmp_path.glob("*.npz")
+    monkeypatch.setattr(model, "_FITTED", {})  # as in a fresh process
+    monkeypatch.setattr(model, "_fit", lambda samples: (_ for _ in ()).throw(AssertionError))
+    again = LearntModel(SAMPLES, tmp_path)
+    said = ["forny", "kørekort"]
+    assert again.probabilities(said) == first.probabilities(said)
+    assert saved.exists()
+
+
+def test_two_intents_are_told_apart_too():
+    two = LearntModel([(["pas"], "pas"), (["nyt", "pas"], "pas"), (["kørekort"], "koerekort")])
+    probabilities = two.probabilities(["kørekort"])
+    assert set(probabilities) == {"pas", "koerekort"}
+    assert probabilities["koerekort"] > 0.5

@@ -19,7 +19,8 @@ def transferred(flow_at, *said):
 def test_summary_names_the_question_what_was_answered_and_why(flow_at, intents):
     call = transferred(flow_at, "jeg skal forny mit kørekort", "jeg vil tale med en medarbejder")
     assert summary_da(call, intents) == (
-        "Borgeren spørger om kørekort; botten har givet svar om kørekort; "
+        "Borgeren spørger om fornyelse af kørekort; botten har givet svar om fornyelse af "
+        "kørekort; "
         "borgeren bad om en medarbejder."
     )
 

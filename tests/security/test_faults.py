@@ -81,6 +81,8 @@ def answered_by_keypad(base):
     call.dial()
     call.wait_for_prompt("menu_only", timeout=60)
     call.press(KOERKORT_KEY)
+    call.wait_for_prompt("choose", timeout=60)  # which of the topic's needs: key 1 renews
+    call.press("1")
     call.wait_for_prompt("koerekort", timeout=60)
     return call
 

@@ -38,8 +38,9 @@ def edge(redis_url, redis, tmp_path, prompt_cache_dir, agent_port, edge_env):
         f"borgerservice: {{label: Borgerservice, sip: 'sip:borgerservice@127.0.0.1:{agent_port}'}}"
     )
     index.write_text(index.read_text().replace("borgerservice: {label: Borgerservice}", queue))
-    if (prompt_cache_dir / "prompts").exists():
-        shutil.copytree(prompt_cache_dir / "prompts", tmp_path / "var" / "prompts")
+    for made in ("prompts", "models"):  # what the edge's bot would render or fit again
+        if (prompt_cache_dir / made).exists():
+            shutil.copytree(prompt_cache_dir / made, tmp_path / "var" / made)
     bot_port, sip_port = free_port(), free_port()
     env = {
         **os.environ,

@@ -91,4 +91,4 @@ def test_an_agent_dequeuing_the_caller_hears_the_whisper(phone):
         # Twilio fetches <Dial><Queue url> with the dequeued caller as CallSid.
         form = {"CallSid": call.call_sid, "QueueSid": "QU1", "DequeingCallSid": "CA" + "7" * 32}
         spoken = post(base, "/twilio/whisper", form).find("Say")
-        assert spoken.text.startswith("Borgeren spørger om kørekort")
+        assert spoken.text.startswith("Borgeren spørger om fornyelse af kørekort")

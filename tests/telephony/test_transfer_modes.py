@@ -33,7 +33,7 @@ def test_taskrouter_mode_passes_the_handoff_as_task_attributes(phone, phone_sett
     assert task["caller"] == "+4512345678"  # for the agent, here only
     assert task["queue"] == "borgerservice" and task["topic"] == "koerekort"
     assert task["reason"] == "requested"
-    assert task["summary"].startswith("Borgeren spørger om kørekort")
+    assert task["summary"].startswith("Borgeren spørger om fornyelse af kørekort")
     assert task["transcript"][0] == "mit cpr er [CPR] jeg skal forny mit kørekort"
 
 
@@ -57,4 +57,4 @@ def test_dial_mode_whispers_the_summary_to_whoever_answers(phone, phone_settings
 
         spoken = ElementTree.fromstring(response.content).find("Say")
         assert spoken.attrib["language"] == "da-DK"
-        assert spoken.text.startswith("Borgeren spørger om kørekort")
+        assert spoken.text.startswith("Borgeren spørger om fornyelse af kørekort")

@@ -64,11 +64,12 @@ def test_review_promote_and_the_bot_understands_seconds_later(phone, admin_setti
 
         row = page.locator("tr.item").first  # a change that costs a test is shown before saving
         row.locator("select[name=intent]").select_option("pas")
-        row.locator("input[name=text]").fill("jeg har tabt mit kørekort")
+        row.locator("input[name=text]").fill("jeg har mistet kørekortet på ferien")
         row.locator("form.promote button").click()
         assert page.locator(".pending").count() == 1, page.inner_text("body")[:1500]
         assert "test-sætninger til at ramme forkert" in page.locator(".pending").inner_text()
-        assert "tabt mit kørekort" not in (admin_settings.intents_dir / "pas.yaml").read_text()
+        pas = (admin_settings.intents_dir / "pas.yaml").read_text()
+        assert "mistet kørekortet på ferien" not in pas
 
         row = page.locator("tr.item").first
         row.locator("select[name=intent]").select_option("kontanthjaelp")

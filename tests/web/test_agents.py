@@ -72,7 +72,7 @@ def test_a_transferred_call_appears_live_with_its_redacted_context(phone, staff_
 
         card = page.locator(".handoff").first
         card.wait_for(timeout=10_000)
-        assert "Borgeren spørger om kørekort" in card.inner_text()
+        assert "Borgeren spørger om fornyelse af kørekort" in card.inner_text()
         assert "+45 12 34 56 78" in card.inner_text()  # one way to show a number
         assert "kø: Borgerservice" in card.inner_text()  # the queue's name, not its id
         assert "[CPR]" in card.inner_text() and "120385" not in page.content()
