@@ -266,7 +266,9 @@ def match(explain: bool) -> None:
     from .dialogue.matcher import Matcher
 
     settings = _settings()
-    matcher = Matcher(_load(settings.intents_dir), settings.thresholds())
+    matcher = Matcher(
+        _load(settings.intents_dir), settings.thresholds(), model_cache=settings.model_cache()
+    )
     out = sys.stdout
     for line in sys.stdin:
         text = line.rstrip("\n")
@@ -354,7 +356,7 @@ def intents_eval(directory: str | None, out_of_scope: str | None, heldout: str |
             settings.opening_hours, settings.timezone, settings.closed_dates
         )
         at = datetime(2026, 1, 6, 11, tzinfo=ZoneInfo(settings.timezone))  # a Tuesday, open
-        matcher = Matcher(intent_set, settings.thresholds())
+        matcher = Matcher(intent_set, settings.thresholds(), model_cache=settings.model_cache())
         flow = Flow(intent_set, matcher, hours, lambda: at, settings.municipality_name)
         click.echo("\n".join(report_lines(flow, *labelled)))
 
@@ -628,7 +630,9 @@ def eval_audio(
     from .speech.audio_files import AudioFileError
 
     settings, model, words = _speech(engine, model_dir, vocabulary)
-    matcher = Matcher(_load(settings.intents_dir), settings.thresholds())
+    matcher = Matcher(
+        _load(settings.intents_dir), settings.thresholds(), model_cache=settings.model_cache()
+    )
     try:
         report = run(model, words, Path(directory), matcher, phone=phone_line)
     except (AudioFileError, ValueError) as exc:

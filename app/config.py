@@ -41,6 +41,8 @@ class Settings:
     """One YAML file per intent; `index.yaml` (topics, queues) lives in its parent."""
     data_dir: Path = PROJECT_ROOT / "var"
     """Embedded Redis data and rendered prompt audio."""
+    model_cache_dir: Path | None = None
+    """Where the matcher's fitted models are kept (default DATA_DIR/models); may be shared."""
     public_base_url: str | None = None
     """The https URL Twilio calls; webhook signatures are checked against it."""
     prompts_dir: Path = PROJECT_ROOT / "audio" / "prompts" / "da"
@@ -163,6 +165,10 @@ class Settings:
     def with_(self, **overrides: Any) -> Settings:
         """A copy with some fields changed."""
         return replace(self, **overrides)
+
+    def model_cache(self) -> Path:
+        """Where fitted models are kept: MODEL_CACHE_DIR, else DATA_DIR/models."""
+        return self.model_cache_dir or self.data_dir / "models"
 
     def thresholds(self) -> Thresholds:
         """The matcher's decision cut-offs."""

@@ -205,8 +205,8 @@ class Services:
         intents = intents or self.library.current()
         flows = self._flows.get(intents.version)
         if flows is None:
-            models = self.settings.data_dir / "models"
-            matcher = Matcher(intents, self.settings.thresholds(), model_cache=models)
+            cache = self.settings.model_cache()
+            matcher = Matcher(intents, self.settings.thresholds(), model_cache=cache)
             name = self.settings.municipality_name
             flows = (
                 Flow(intents, matcher, self.hours, self.clock, name),

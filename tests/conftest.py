@@ -1,4 +1,5 @@
 import itertools
+import os
 import shutil
 import sys
 import tempfile
@@ -57,13 +58,20 @@ def redis_url(redis_server):
     return fresh_database_url(redis_server)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def prompt_cache_dir():
     """Rendered prompts and fitted models are shared by every test in the run (they depend only
     on their text)."""
     directory = Path(tempfile.mkdtemp(prefix="vb-data-"))
-    Matcher(load_intents(INTENTS_DIR), Settings().thresholds(), model_cache=directory / "models")
+    models = directory / "models"
+    Matcher(load_intents(INTENTS_DIR), Settings().thresholds(), model_cache=models)
+    before = os.environ.get("MODEL_CACHE_DIR")
+    os.environ["MODEL_CACHE_DIR"] = str(models)  # every server a test starts loads the same fit
     yield directory
+    if before is None:
+        os.environ.pop("MODEL_CACHE_DIR", None)
+    else:
+        os.environ["MODEL_CACHE_DIR"] = before
     shutil.rmtree(directory, ignore_errors=True)
 
 
