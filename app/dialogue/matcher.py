@@ -1,10 +1,12 @@
 """Which intent a transcript means, how sure we are, and whether to answer, confirm or ask again.
 
-Scoring works on the content stems `Lexicon.analyse` returns. Two views are blended:
+Scoring works on the content stems `Lexicon.analyse` returns. Three views are blended:
 coverage (how much of what the caller said an intent's vocabulary explains, words weighted by
-how specific they are to one intent) and closeness to the single nearest example. Words no
-example uses weigh against every intent, which is what sends "hvad bliver vejret i morgen" to
-`none`.
+how specific they are to one intent), closeness to the single nearest example, and a model
+learnt from all examples (`model.py`). Words no example uses weigh against every intent, which
+is what sends "hvad bliver vejret i morgen" to `none`. The decision then asks for evidence (a
+telling word said), judges a story clause by clause, and, when near needs of one topic cannot
+be told apart, leaves it to the flow's topic question (`choices`).
 """
 
 from __future__ import annotations
