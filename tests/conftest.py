@@ -58,6 +58,14 @@ def redis_url(redis_server):
     return fresh_database_url(redis_server)
 
 
+def one_intent_folder(root: Path, pas_yaml: str) -> Path:
+    """`root/index.yaml` (the shipped one) and `root/da/pas.yaml`: a set to break one way."""
+    (root / "da").mkdir()
+    shutil.copy(INTENTS_DIR.parent / "index.yaml", root / "index.yaml")
+    (root / "da" / "pas.yaml").write_text(pas_yaml, encoding="utf-8")
+    return root / "da"
+
+
 @pytest.fixture(scope="session", autouse=True)
 def prompt_cache_dir():
     """Rendered prompts and fitted models are shared by every test in the run (they depend only

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .call import Heard, Say, Transfer
+from .call import CALLBACK_STATES, Heard, Say, Transfer
 from .flow import Flow
 from .intents import SYSTEM_TOPIC
 
@@ -50,7 +50,7 @@ def first_turn(flow: Flow, text: str, need: str | None) -> Heard1:
     routed = [a.intent for a in step.actions if isinstance(a, Transfer)]
     if need and routed == [need]:
         return Heard1.RIGHT  # a need whose handling is a person (a visit, a meeting): routed
-    if routed or step.call.state.name.startswith("CALLBACK"):
+    if routed or step.call.state in CALLBACK_STATES:
         return Heard1.PERSON
     if need and f"confirm.{need}" in said:
         return Heard1.CONFIRM_RIGHT

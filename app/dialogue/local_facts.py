@@ -60,12 +60,13 @@ def read_facts(path: Path, problems: list[str]) -> LocalFacts:
     if not path.exists():
         return LocalFacts()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problems.append(f"{path}:{mark.line + 1 if mark else 0}: not valid YAML: {exc}")
         return LocalFacts()
-    lines = _lines(path)
+    lines = _lines(text)
     values: dict[str, str | None] = {}
     if not isinstance(data, dict):
         problems.append(f"{path}:1: must be a mapping with units: and pages:")
@@ -102,10 +103,10 @@ def fill(text: str, values: Mapping[str, str], facts: LocalFacts) -> str:
     return PLACEHOLDER.sub(lambda m: values.get(m[1]) or facts.text(m[1]), text)
 
 
-def _lines(path: Path) -> dict[str, int]:
+def _lines(text: str) -> dict[str, int]:
     """The line each mapping key first appears on (for `path:line` problems)."""
     found: dict[str, int] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(text.splitlines(), 1):
         key = line.strip().split(":", 1)[0]
         if key and ":" in line:
             found.setdefault(key, number)

@@ -270,10 +270,11 @@ class Matcher:
             Decision.CONFIRM: f"score ≥ {t.confirm:.2f} but not sure or not clear enough",
             Decision.NONE: f"score under {t.confirm:.2f}",
         }[decision]
-        _, telling, unknown = self._evidence(best, stems, guesses)
+        evidence, telling, unknown = self._evidence(best, stems, guesses)
         if decision is not Decision.NONE and unknown and not telling:
             return best, confidence, Decision.NONE, "only shared words, beside words none knows"
-        if decision is Decision.ANSWER and not self.evident(best, stems, guesses, confidence):
+        shown = self._evident(evidence, telling, unknown, confidence)
+        if decision is Decision.ANSWER and not shown:
             decision = Decision.CONFIRM  # near, but not shown to be it: ask, never assume
             why = "near, but no telling word outweighs the unknown words"
         if decision is Decision.ANSWER and runner_up >= CHOICE_SHARE * confidence:
@@ -349,10 +350,9 @@ class Matcher:
                 found.append(intent.id)  # type: ignore[union-attr]
         return found
 
-    def evident(
-        self, intent: str, stems: list[str], guesses: frozenset[str], confidence: float = 1.0
-    ) -> bool:
-        """Does what was said show it is this intent, not merely come nearest to it?
+    @staticmethod
+    def _evident(evidence: list[str], telling: float, unknown: float, confidence: float) -> bool:
+        """Does what was said (as `_evidence` counts it) show the intent, not merely come near?
 
         It must name at least one of the intent's telling words as said (of at most
         TELLING_INTENTS intents: "tilskud", not "søge" or "hjælp"; a spelling guess is no
@@ -360,7 +360,6 @@ class Matcher:
         biblioteket åbent" the library is what is asked about, and no answer knows it; a tie
         is asked back too.
         """
-        evidence, telling, unknown = self._evidence(intent, stems, guesses)
         if not telling:  # only words many intents share ("flyttet", "hjælp"): sure, or ask
             return not unknown and bool(evidence) and confidence >= SURE_WITHOUT_TELLING
         return telling > unknown

@@ -61,9 +61,10 @@ class TopicSteps:
 
     def _picked(self, text: str, offered: list[Intent]) -> Intent | None:
         """The offered need the reply names: by place, or as the surest of the offered."""
-        place = cues.ordinal(text)
-        if place is not None and offered and -len(offered) <= place - (place > 0) < len(offered):
-            return offered[place - 1 if place > 0 else place]
+        place = cues.ordinal(text)  # 1, 2, 3 from the front; -1 ("det sidste") from the back
+        index = None if place is None else place - 1 if place > 0 else place
+        if index is not None and -len(offered) <= index < len(offered):
+            return offered[index]
         if not offered:
             return None
         scores = dict(self.matcher.scores(text))

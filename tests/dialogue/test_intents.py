@@ -1,11 +1,10 @@
-import shutil
 from pathlib import Path
 
 import pytest
 
 from app.dialogue.intents import check_intents, load_intents
 from app.errors import IntentSetError
-from tests.conftest import INTENTS_DIR
+from tests.conftest import INTENTS_DIR, one_intent_folder
 
 CATALOGUE = {
     "sundhedskort",
@@ -51,10 +50,7 @@ agent_summary: pas
 @pytest.fixture
 def intent_dir(tmp_path):
     """A copy of index.yaml with one valid intent, to break one way per test."""
-    (tmp_path / "da").mkdir()
-    shutil.copy(INTENTS_DIR.parent / "index.yaml", tmp_path / "index.yaml")
-    (tmp_path / "da" / "pas.yaml").write_text(GOOD, encoding="utf-8")
-    return tmp_path / "da"
+    return one_intent_folder(tmp_path, GOOD)
 
 
 def write(directory: Path, name: str, text: str) -> Path:

@@ -1,6 +1,5 @@
 """The municipality's own facts in one file: answers name them, an empty one says where to look."""
 
-import shutil
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -13,7 +12,7 @@ from app.dialogue.intent_files import IntentFiles
 from app.dialogue.intents import check_intents, load_intents
 from app.dialogue.local_facts import UNSET, LocalFacts, fill, read_facts
 from app.dialogue.matcher import Matcher, Thresholds
-from tests.conftest import INTENTS_DIR
+from tests.conftest import INTENTS_DIR, one_intent_folder
 
 INTENT = """\
 id: pas
@@ -30,10 +29,7 @@ agent_summary: pas
 
 @pytest.fixture
 def intent_dir(tmp_path):
-    (tmp_path / "da").mkdir()
-    shutil.copy(INTENTS_DIR.parent / "index.yaml", tmp_path / "index.yaml")
-    (tmp_path / "da" / "pas.yaml").write_text(INTENT, encoding="utf-8")
-    return tmp_path / "da"
+    return one_intent_folder(tmp_path, INTENT)
 
 
 def facts_file(intent_dir, text):
