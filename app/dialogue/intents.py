@@ -401,6 +401,10 @@ def _check_fields(
         for key in ("answer", "description"):
             if not str(value.get(key) or "").strip():
                 problems.append(f"{path}:{line.get(key, 1)}: missing '{key}' (needed to answer)")
+        if not str(value.get("source") or "").strip():
+            problems.append(
+                f"{path}:1: missing 'source' (the official page the answer's facts come from)"
+            )
     for key in ("answer", "web_answer"):
         if value.get(key):
             _check_placeholders(path, key, value[key], line[key], problems, known)

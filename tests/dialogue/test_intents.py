@@ -44,6 +44,7 @@ examples:
   - jeg skal have et nyt pas
 answer: Bestil tid i Borgerservice.
 agent_summary: pas
+source: https://www.borger.dk/pas
 """
 
 
@@ -77,12 +78,12 @@ def test_a_valid_directory_has_no_problems(intent_dir):
 def test_yaml_syntax_error_names_file_and_line(intent_dir):
     path = write(intent_dir, "pas.yaml", GOOD + "examples: [unclosed\n")
     (problem,) = check_intents(intent_dir)
-    assert problem.startswith(f"{path}:9: YAML syntax")
+    assert problem.startswith(f"{path}:10: YAML syntax")
 
 
 def test_unknown_key_names_its_line(intent_dir):
     path = write(intent_dir, "pas.yaml", GOOD + "anwser: typo\n")
-    assert check_intents(intent_dir) == [f"{path}:8: unknown key 'anwser'"]
+    assert check_intents(intent_dir) == [f"{path}:9: unknown key 'anwser'"]
 
 
 def test_missing_field(intent_dir):
@@ -93,6 +94,13 @@ def test_missing_field(intent_dir):
 def test_missing_answer_for_an_answering_intent(intent_dir):
     path = write(intent_dir, "pas.yaml", GOOD.replace("answer: Bestil tid i Borgerservice.\n", ""))
     assert check_intents(intent_dir) == [f"{path}:1: missing 'answer' (needed to answer)"]
+
+
+def test_an_answer_names_the_page_its_facts_come_from(intent_dir):
+    path = write(intent_dir, "pas.yaml", GOOD.replace("source: https://www.borger.dk/pas\n", ""))
+    assert check_intents(intent_dir) == [
+        f"{path}:1: missing 'source' (the official page the answer's facts come from)"
+    ]
 
 
 def test_id_must_match_file_name(intent_dir):
@@ -196,13 +204,13 @@ def test_web_answer_and_links_are_read_for_the_chat(intent_dir):
 def test_a_bad_link_is_a_path_and_line_error(intent_dir, links, problem):
     path = write(intent_dir, "pas.yaml", GOOD + "links:\n" + links)
     (found,) = check_intents(intent_dir)
-    assert found.startswith(f"{path}:9: link 1 {problem}")
+    assert found.startswith(f"{path}:10: link 1 {problem}")
 
 
 def test_web_answer_placeholders_are_checked_like_the_answer(intent_dir):
     path = write(intent_dir, "pas.yaml", GOOD + "web_answer: Åbent {aabent}.\n")
     (problem,) = check_intents(intent_dir)
-    assert problem.startswith(f"{path}:8: unknown placeholder '{{aabent}}'")
+    assert problem.startswith(f"{path}:9: unknown placeholder '{{aabent}}'")
 
 
 def test_a_queue_may_name_the_sip_address_its_calls_are_transferred_to(intent_dir):
