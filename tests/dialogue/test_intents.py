@@ -122,7 +122,7 @@ def test_unknown_topic(intent_dir):
 
 def test_unknown_queue(intent_dir):
     path = write(intent_dir, "pas.yaml", GOOD + "queue: nowhere\n")
-    assert check_intents(intent_dir) == [f"{path}:8: unknown queue 'nowhere'"]
+    assert check_intents(intent_dir) == [f"{path}:9: unknown queue 'nowhere'"]
 
 
 def test_empty_examples(intent_dir):
@@ -148,7 +148,7 @@ def test_example_in_two_intents(intent_dir):
 
 def test_yaml_boolean_trap_is_explained(intent_dir):
     path = write(intent_dir, "pas.yaml", GOOD + "  - yes\n".replace("  - yes", "tests:\n  - yes"))
-    assert check_intents(intent_dir) == [f"{path}:9: YAML reads 'yes' as True; quote it"]
+    assert check_intents(intent_dir) == [f"{path}:10: YAML reads 'yes' as True; quote it"]
 
 
 def test_unknown_placeholder_in_answer(intent_dir):
@@ -159,7 +159,7 @@ def test_unknown_placeholder_in_answer(intent_dir):
 
 def test_wrong_type(intent_dir):
     path = write(intent_dir, "pas.yaml", GOOD + "follow_up: maybe\n")
-    assert check_intents(intent_dir) == [f"{path}:8: 'follow_up' must be a bool"]
+    assert check_intents(intent_dir) == [f"{path}:9: 'follow_up' must be a bool"]
 
 
 def test_every_problem_is_reported_not_just_the_first(intent_dir):
