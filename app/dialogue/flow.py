@@ -36,9 +36,9 @@ from .call import (
 from .callback import NO_KEY, NUMBER, YES_KEY, CallbackSteps, spoken_digits
 from .cue_steps import CueSteps
 from .hours import OpeningHours
-from .intents import SYSTEM_TOPIC, Intent, IntentSet
+from .intents import MAX_MENU_CHOICES, SYSTEM_TOPIC, Intent, IntentSet
 from .local_facts import fill
-from .matcher import MAX_CHOICES, Decision, Match, Matcher
+from .matcher import Decision, Match, Matcher
 from .normalise import TRAILING_WORDS
 from .offers import REPHRASE_OFFERS, OfferSteps
 from .redact import redact, unmasked
@@ -287,7 +287,7 @@ class Flow(CallbackSteps, CueSteps, OfferSteps, TopicSteps):
         call = dataclasses.replace(call, state=State.LISTENING)
         if len(answerable) == 1:
             return self._answer(call, answerable[0])
-        if 1 < len(answerable) <= MAX_CHOICES and all(i.description for i in answerable):
+        if 1 < len(answerable) <= MAX_MENU_CHOICES and all(i.description for i in answerable):
             return self._ask_topic(call, tuple(i.id for i in answerable), keyed=True)
         queue = self.intents.topics[topic].queue
         return self._transfer(call, TransferReason.NO_MATCH, queue=queue)

@@ -52,6 +52,9 @@ SURE_WITHOUT_TELLING = 0.75
 "hjælp" alone fits home care, benefits and a goodbye alike."""
 TELLING_INTENTS = 3
 """A word of at most this many intents tells which one is meant; "søge", "hjælp" do not."""
+TELLING_SHARE = 0.04
+"""In a large catalogue a topic's word ("kørekort", five needs of 127) still tells: a word of
+at most this share of the intents is telling too."""
 COVERAGE_SHARE = 0.4
 """Blend of coverage and nearest-example closeness; chosen with `voicebot intents eval`."""
 MODEL_SHARE = 0.5
@@ -141,7 +144,7 @@ class Matcher:
         n = len(vocab)
         self._weight = {s: math.log(1 + n / count) for s, count in df.items()}
         self._unknown_weight = UNKNOWN_WORD_WEIGHT * math.log(1 + n)
-        self._telling = math.log(1 + n / TELLING_INTENTS)
+        self._telling = math.log(1 + n / max(TELLING_INTENTS, round(TELLING_SHARE * n)))
         self._strength = {intent: self._strengths(intent) for intent in vocab}
         self._using: dict[str, list[int]] = {}
         """Stem → the examples (by index) that use it."""
@@ -149,6 +152,10 @@ class Matcher:
             for s in example:
                 self._using.setdefault(s, []).append(j)
         self._example_weight = [sum(self._weight[s] for s in e) for _, e in self._examples]
+        self._written: dict[frozenset[str], set[str]] = {}
+        """An example's words → the intents an editor wrote exactly those words for."""
+        for intent_id, example in self._examples:
+            self._written.setdefault(example, set()).add(intent_id)
         self.model = LearntModel(samples, model_cache)
 
     def scores(self, text: str) -> list[tuple[str, float]]:
@@ -273,6 +280,9 @@ class Matcher:
         evidence, telling, unknown = self._evidence(best, stems, guesses)
         if decision is not Decision.NONE and unknown and not telling:
             return best, confidence, Decision.NONE, "only shared words, beside words none knows"
+        written = set() if guesses & set(stems) else self._written.get(frozenset(stems), set())
+        if decision is Decision.ANSWER and written == {best}:
+            return best, confidence, decision, "said as one of its own examples"
         shown = self._evident(evidence, telling, unknown, confidence)
         if decision is Decision.ANSWER and not shown:
             decision = Decision.CONFIRM  # near, but not shown to be it: ask, never assume

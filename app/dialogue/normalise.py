@@ -96,7 +96,7 @@ STORY_WORDS = frozenset(
     hørte ringet ringede prøvet prøvede købt købte kommet kom gået gik ligger lå står stod bor
     boet boede sidder sad laver lavede gjort gjorde gøre gør fik brug ting grund problem
     problemer situation hjem hjemme derhjemme aften aftes formiddag eftermiddag nat år måneder
-    dage timer siden længere
+    dage timer siden længere vejr vejret regn regner sol solen blæser
     """.split()
 )
 """Everyday words of a story ("min svigermor har svært ved …", "vi har lige købt"): said around
@@ -216,7 +216,8 @@ class Lexicon:
         repaired: list[str] = []
         guessed: set[str] = set()
         for word in self._join_compounds(words):
-            parts = self._repair(word)
+            # An everyday word is not a slip for a near spelling: "vejret" is not "vejen".
+            parts = [word] if word in STORY_WORDS and not self.knows(word) else self._repair(word)
             if len(parts) == 1 and parts[0] != word and not self.knows(word) and len(word) < 8:
                 guessed.add(parts[0])  # a long word one slip away is that word; a short one not
             repaired.extend(parts)
@@ -294,10 +295,13 @@ class Lexicon:
         return None
 
     def _split(self, word: str) -> list[str] | None:
-        """Known parts of an unknown compound; Danish puts the head last ("polske|kørekort")."""
+        """Known parts of an unknown compound; Danish puts the head last ("polske|kørekort").
+
+        Two short parts are no compound: "vejret" (the weather) is not "vej|ret".
+        """
         for cut in range(2, len(word) - 2):
             left, right = word[:cut], word[cut:]
-            if not self.knows(right):
+            if not self.knows(right) or (len(left) < 4 and len(right) < 4):
                 continue
             for head in (left, left[:-1] if left[-1] in "se" else None):
                 if head and head in self.words and head not in STOPWORDS:

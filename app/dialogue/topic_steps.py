@@ -75,7 +75,7 @@ class TopicSteps:
         return ranked[0] if best >= sure.confirm and best - runner_up >= sure.margin else None
 
     def _chosen_by_key(self, call: Call, digit: str) -> Step | None:
-        """A key 1–3 while choosing picks that need; any other key is no choice."""
+        """A key for one of the needs offered picks it; any other key is no choice."""
         if call.state is not State.CHOOSING or not digit.isdigit():
             return None
         if not 1 <= int(digit) <= len(call.choices):
