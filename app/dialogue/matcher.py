@@ -287,11 +287,28 @@ class Matcher:
         if decision is Decision.ANSWER and not shown:
             decision = Decision.CONFIRM  # near, but not shown to be it: ask, never assume
             why = "near, but no telling word outweighs the unknown words"
+        if decision is Decision.ANSWER and sum(map(self._telling_word, evidence)) == 1:
+            other = self._contrary(best, stems, guesses)
+            if other:  # "et sommerjob på genbrugspladsen": one word for it, one for a job
+                decision = Decision.CONFIRM
+                why = f"its one word said stands beside a telling word of {other}"
         if decision is Decision.ANSWER and runner_up >= CHOICE_SHARE * confidence:
             if not self._tells_apart(best, ranked[1][0], stems):
                 decision = Decision.CONFIRM  # "hjemmeplejen": applying, or a visit? ask
                 why = f"no word said tells it from {ranked[1][0]}"
         return best, confidence, decision, why
+
+    def _contrary(self, best: str, stems: list[str], guesses: frozenset[str]) -> str | None:
+        """An intent of another topic that a telling word said speaks for, not `best`'s own."""
+        topic = self.intents.intents[best].topic
+        own = self._strength[best]
+        for s in stems:
+            if s in own or s in guesses or not self._telling_word(s):
+                continue
+            for other, strength in self._strength.items():
+                if s in strength and self.intents.intents[other].topic not in (topic, SYSTEM_TOPIC):
+                    return other
+        return None
 
     def _tells_apart(self, best: str, other: str, stems: list[str]) -> bool:
         """Is a telling word said that `best`'s examples use and a near `other`'s do not?"""
