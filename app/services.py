@@ -21,7 +21,7 @@ from redis.exceptions import RedisError
 from redis.retry import Retry
 
 from .config import Settings
-from .dialogue.call import Call, RequestCallback, Say
+from .dialogue.call import Call, RequestCallback, Say, SendLink
 from .dialogue.conversation import Conversation
 from .dialogue.flow import Flow
 from .dialogue.hours import OpeningHours
@@ -37,6 +37,7 @@ from .redis_server import EmbeddedRedis
 from .review.store import ReviewStore, missed_turns
 from .routing.handoff import Handoff, HandoffStore
 from .routing.handoff import build as build_handoff
+from .routing.sms import danish_mobile
 from .shared_intents import CHANNEL, SYNC_SECONDS, SharedIntents
 from .speech.prompts import PromptLibrary
 from .speech.stt import SpeechModel, vocabulary_of
@@ -224,10 +225,12 @@ class Services:
         caller: str | None = None,
         keypad_only: bool = False,
         via: str | None = None,
+        can_text: bool = False,
     ) -> Conversation:
         """A new call on the current intent set, whose outcome is recorded when it ends.
 
-        The web chat (`channel="web"`) gets the written wording; `via` names a phone adapter.
+        The web chat (`channel="web"`) gets the written wording; `via` names a phone adapter;
+        `can_text`: the caller's number takes an SMS (see `can_text`).
         """
         started = self.clock()
         meta: Meta = {
@@ -238,7 +241,9 @@ class Services:
             "via": via,
         }
         flow = self.flow(written=channel == "web")
-        return Conversation(flow, call_id, lambda call: self.record(call, meta), keypad_only, meta)
+        return Conversation(
+            flow, call_id, lambda call: self.record(call, meta), keypad_only, meta, can_text
+        )
 
     def record(self, call: Call, meta: Meta, ended_at: datetime | None = None) -> None:
         """Write a finished call's KPI record (once, however often it is asked).
@@ -289,6 +294,29 @@ class Services:
                 log.exception("callback not queued call_id=%s; kept in the spool", call_id)
             self.live.count_enqueue_failure()
             self.spool.add("callback", {"call_id": call_id, **asdict(request), "queue": queue})
+
+    def can_text(self, number: str | None) -> bool:
+        """SMS is on and the caller's number (never stored by the flow) is a Danish mobile."""
+        return bool(self.settings.sms_from) and danish_mobile(number) is not None
+
+    def send_link(self, call_id: str, link: SendLink) -> None:
+        """Queue the job that texts an answer's link; a failure is logged, the call goes on."""
+        from rq import Queue
+
+        from .jobs import QUEUE_NAME, job_id
+        from .jobs.links import send_link
+
+        try:
+            Queue(QUEUE_NAME, connection=self.redis).enqueue(
+                send_link,
+                call_id,
+                link.intent,
+                link.title,
+                link.url,
+                job_id=job_id("link", f"{call_id}:{link.intent}"),
+            )
+        except RedisError:
+            log.warning("link not queued, redis unavailable call_id=%s", call_id)
 
     def hand_off(self, call: Call) -> Handoff:
         """Store the context an agent receives with a transferred call, and return it."""

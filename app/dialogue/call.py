@@ -137,7 +137,20 @@ class RequestCallback:
     about: str
 
 
-Action = Say | Transfer | Hangup | RequestCallback
+@dataclass(frozen=True)
+class SendLink:
+    """Text the caller the page an answer names (they said yes to "Vil du have linket på SMS?").
+
+    Only offered on a call whose number takes an SMS (`Call.can_text`); the number stays with
+    the channel, never in the flow.
+    """
+
+    intent: str
+    title: str
+    url: str
+
+
+Action = Say | Transfer | Hangup | RequestCallback | SendLink
 
 
 @dataclass(frozen=True)
@@ -198,6 +211,8 @@ class Call:
     """Turns in a row that were only "øh", "altså": waited out, then taken as a silence."""
     choices: tuple[str, ...] = ()
     """The intents a topic question offered ("… at søge hjælp, eller et besøg?"), in order."""
+    can_text: bool = False
+    """The caller's number takes an SMS (a Danish mobile, and SMS is on): links are offered."""
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready dict."""
@@ -241,6 +256,8 @@ class Step:
 
 PERSON_OFFER = "person"
 """`Call.offer` when the caller is asked whether they want a person."""
+LINK_OFFER = "link"
+"""`Call.offer` when the caller is asked whether they want the last answer's link by SMS."""
 
 CALLBACK_STATES = frozenset({State.CALLBACK_OFFER, State.CALLBACK_NUMBER, State.CALLBACK_CONFIRM})
 """While a callback is being arranged, "ja", "nej" and digits mean something else."""

@@ -17,6 +17,7 @@ class Conversation:
         on_end: called exactly once with the finished call, e.g. to record its outcome.
         keypad_only: no speech recognition on this call.
         meta: channel facts carried with the call (start time, hashed caller) for its record.
+        can_text: the caller's number takes an SMS, so answers offer their link by SMS.
     """
 
     def __init__(
@@ -26,11 +27,12 @@ class Conversation:
         on_end: Callable[[Call], None],
         keypad_only: bool = False,
         meta: dict[str, object] | None = None,
+        can_text: bool = False,
     ) -> None:
         self.flow = flow
         self.on_end = on_end
         self.meta = meta or {}
-        step = flow.start(call_id, keypad_only=keypad_only)
+        step = flow.start(call_id, keypad_only=keypad_only, can_text=can_text)
         self.call = step.call
         self.opening: tuple[Action, ...] = step.actions
 

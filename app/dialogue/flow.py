@@ -13,6 +13,7 @@ from datetime import datetime
 from . import cues
 from .call import (
     CALLBACK_STATES,
+    LINK_OFFER,
     PERSON_OFFER,
     YES_NO_STATES,
     Action,
@@ -93,14 +94,19 @@ class Flow(CallbackSteps, CueSteps, OfferSteps, TopicSteps):
         self.menu_labels = [intents.topics[t].label for t in self._menu]
         """The menu's topics in key order (key 1 first): a chat shows them as buttons."""
 
-    def start(self, call_id: str, keypad_only: bool = False) -> Step:
+    def start(self, call_id: str, keypad_only: bool = False, can_text: bool = False) -> Step:
         """Greet: the automated-assistant notice cannot be interrupted, the question can.
 
         The greeting says once how to reach a person (0); when the contact centre is closed,
         that 0 leads to a callback. With `keypad_only` (no speech recognition) the caller
-        gets the keypad menu at once.
+        gets the keypad menu at once. `can_text`: the channel can text this caller a link.
         """
-        call = Call(call_id, intents_version=self.intents.version, keypad_only=keypad_only)
+        call = Call(
+            call_id,
+            intents_version=self.intents.version,
+            keypad_only=keypad_only,
+            can_text=can_text,
+        )
         greeting_id = "greeting" if self.hours.is_open(self.clock()) else "greeting_closed"
         greeting = self._say(greeting_id, barge_in=False)
         if keypad_only and self._menu:
@@ -361,6 +367,8 @@ class Flow(CallbackSteps, CueSteps, OfferSteps, TopicSteps):
         if also and also.description:
             question = self._say("also", description=also.description)
             return self._offer(call, answer, also.id, question=question)
+        if call.can_text and intent.links and intent.follow_up:
+            return self._offer(call, answer, LINK_OFFER, "offer_link")
         if not intent.follow_up:
             return self._goodbye(call, before=(answer,))
         question = self._say("anything_else")

@@ -2,6 +2,7 @@
 
   answer ─offer_transfer→ "Vil du stilles videre?" ─ja/1→ transfer (closed: a callback)
          ─second request→ "Du nævnte også …; vil du høre om det?" ─ja/1→ that answer
+         ─a link, a number that takes SMS→ "Vil du have linket på SMS?" ─ja/1→ SendLink
          └ nej/2, or unclear twice → "Kan jeg hjælpe med andet?"
 
 Part of the pure flow (a mixin of `Flow`, using its helpers), like `callback.py`.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from .call import PERSON_OFFER, Call, Say, State, Step, TransferReason
+from .call import LINK_OFFER, PERSON_OFFER, Call, Say, SendLink, State, Step, TransferReason
 from .matcher import Decision, Match
 
 REPHRASE_OFFERS = frozenset({"not_it", "not_it_closed"})
@@ -41,8 +42,20 @@ class OfferSteps:
         call = dataclasses.replace(call, state=State.LISTENING, offer=None, no_match=0)
         if offer == PERSON_OFFER:
             return self._transfer(call, TransferReason.ACCEPTED_OFFER)
+        if offer == LINK_OFFER:
+            return self._send_link(call)
         intent = self.intents.intents.get(offer or "")
         return self._answer(call, intent) if intent else self._anything_else(call)
+
+    def _send_link(self, call: Call) -> Step:
+        """Text the last answer's first link, and ask what else (the answer was given)."""
+        intent = self.intents.intents.get(call.answered[-1] if call.answered else "")
+        if intent is None or not intent.links:
+            return self._anything_else(call)
+        link = intent.links[0]
+        sent = self._say("link_sent")
+        call = dataclasses.replace(call, last_said=(sent,))
+        return Step(call, (SendLink(intent.id, link.title, link.url), sent))
 
     def _decline_offer(self, call: Call) -> Step:
         call = dataclasses.replace(call, state=State.LISTENING, offer=None, no_match=0)

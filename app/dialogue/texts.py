@@ -30,6 +30,8 @@ PROMPTS: dict[str, str] = {
         "når vi har åbnet? Sig ja eller nej."
     ),
     "also": "Du nævnte også {description}. Vil du høre om det?",
+    "offer_link": "Vil du have linket på SMS? Sig ja eller nej.",
+    "link_sent": "Jeg sender linket til dig på SMS nu. Kan jeg hjælpe med andet?",
     "yes_no": "Sig ja eller nej, eller tryk 1 for ja og 2 for nej.",
     "confirm": "Handler det om {description}?",
     "choose": "Handler det om {choices}?",

@@ -81,6 +81,8 @@ class Summary:
     """How waits ended badly: abandoned_in_queue, callback_from_queue."""
     callbacks: Counter[str] = field(default_factory=Counter)
     """Callback requests created and completed (from the daily counters)."""
+    sms_links: int = 0
+    """Answers' links texted to callers who said yes to "Vil du have linket på SMS?"."""
     rejected_answers: int = 0
     """Calls whose only answers the caller rejected: never resolved (DESIGN §6)."""
     topics: dict[str, Group] = field(default_factory=lambda: defaultdict(Group))
@@ -114,6 +116,7 @@ class Summary:
             "transfer_queues": dict(sorted(self.queues.items())),
             "queue_results": dict(sorted(self.queue_results.items())),
             "callbacks": {k: self.callbacks[k] for k in ("created", "completed")},
+            "sms_links": self.sms_links,
             "topics": {k: g.as_dict() for k, g in sorted(self.topics.items())},
             "channels": {k: g.as_dict() for k, g in sorted(self.channels.items())},
             "hours": {f"{h:02d}": g.as_dict() for h, g in sorted(self.hours.items())},
@@ -168,10 +171,11 @@ def _recontacted(records: list[CallRecord]) -> set[str]:
 
 
 def add_counters(summary: Summary, daily_counters: Iterable[Mapping[str, int]]) -> Summary:
-    """Add what only the days' counters know: callback requests and the chat's feedback."""
+    """Add what only the days' counters know: callbacks, links texted, the chat's feedback."""
     for counters in daily_counters:
         for kind in ("created", "completed"):
             summary.callbacks[kind] += counters.get(f"callbacks:{kind}", 0)
+        summary.sms_links += counters.get("sms_links", 0)
         for name, value in counters.items():
             if name.startswith("feedback:"):
                 _, topic, kind = name.split(":", 2)
@@ -210,6 +214,7 @@ def _table(s: Summary, labels: Mapping[str, str]) -> str:
         *(f"{r:<16} {n:>5}" for r, n in sorted(s.queue_results.items())),
         f"callbacks        {s.callbacks['created']:>5} created, "
         f"{s.callbacks['completed']} completed",
+        f"links by SMS     {s.sms_links:>5}",
         "",
         f"{'topic':<24} {'calls':>5} {'resolved':>9} {'resolution':>11}",
     ]

@@ -79,6 +79,11 @@ class KpiStore:
         day = at.astimezone(UTC).date().isoformat()
         self.redis.hincrby(COUNTERS_KEY.format(day=day), f"feedback:{topic}:{kind}", 1)
 
+    def count_sms_link(self, at: datetime) -> None:
+        """One answer's link texted to a caller who asked for it on the phone."""
+        day = at.astimezone(UTC).date().isoformat()
+        self.redis.hincrby(COUNTERS_KEY.format(day=day), "sms_links", 1)
+
     def counters_between(self, first: date, last: date) -> list[dict[str, int]]:
         """The counters of every UTC day from `first` to `last`, inclusive, in one round trip."""
         pipe = self.redis.pipeline(transaction=False)

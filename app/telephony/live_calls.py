@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from redis.exceptions import RedisError
 
 from ..dialogue.call import Call, Failed, Outcome, State, TransferReason
-from ..routing.handoff import Handoff
+from ..routing.handoff import Handoff, HandoffStore
 from ..services import Services
 from ..speech.turns import TurnDetector, WebRtcVad
 from .call_store import CallStore
@@ -31,7 +31,10 @@ def open_session(
     """
     calls = CallStore(svc.redis)
     keypad_only = svc.speech_model is None
-    convo = svc.conversation(call_id, "phone", caller=caller, keypad_only=keypad_only, via=via)
+    can_text = svc.can_text(_number(svc, call_id))
+    convo = svc.conversation(
+        call_id, "phone", caller=caller, keypad_only=keypad_only, via=via, can_text=can_text
+    )
     recognizer = None
     if svc.speech_model is not None:
         recognizer = svc.speech_model.recognizer(svc.vocabulary(convo.flow.intents))
@@ -47,10 +50,19 @@ def open_session(
         on_callback=lambda request: svc.request_callback(
             call_id, request, convo.call.queue or convo.flow.intents.default_queue
         ),
+        on_send_link=lambda link: svc.send_link(call_id, link),
     )
     log.info("media started call_id=%s via=%s keypad_only=%s", call_id, via, keypad_only)
     session.start()
     return session
+
+
+def _number(svc: Services, call_id: str) -> str | None:
+    """The number the call comes from, as the webhook kept it; None when Redis is away."""
+    try:
+        return HandoffStore(svc.redis).caller(call_id)
+    except RedisError:
+        return None
 
 
 def _save(calls: CallStore, call: Call, meta: dict[str, object]) -> None:

@@ -26,6 +26,7 @@ from ..dialogue.call import (
     Played,
     RequestCallback,
     Say,
+    SendLink,
     Silence,
 )
 from ..dialogue.conversation import Conversation
@@ -80,6 +81,7 @@ class CallSession:
         executor: where missing prompt audio is synthesised, off the receive loop.
         on_step: called with the call after every event (to keep its state in Redis).
         on_callback: makes a callback request the flow asked for.
+        on_send_link: texts the caller an answer's link the flow offered and they accepted.
         on_recognised: told how long each final transcript took and whether the turn ended on
             the short pause (for /metrics).
         make_turns: the turn detector (VAD) for this call.
@@ -96,6 +98,7 @@ class CallSession:
         make_turns: Callable[[], TurnDetector],
         on_callback: Callable[[RequestCallback], None] = lambda request: None,
         on_recognised: Callable[[float, bool], None] = lambda seconds, early: None,
+        on_send_link: Callable[[SendLink], None] = lambda link: None,
     ) -> None:
         self.conversation = conversation
         self.recognizer = recognizer
@@ -104,6 +107,7 @@ class CallSession:
         self.executor = executor
         self.on_step = on_step
         self.on_callback = on_callback
+        self.on_send_link = on_send_link
         self.on_recognised = on_recognised
         self.turns = make_turns()
         self._outbox: deque[_Outgoing] = deque()
@@ -234,6 +238,8 @@ class CallSession:
                 self._outbox.append(_Outgoing(action, self._audio_for(action)))
             elif isinstance(action, RequestCallback):
                 self.on_callback(action)
+            elif isinstance(action, SendLink):
+                self.on_send_link(action)
             else:  # Transfer or Hangup: after-stream carries them out once the stream closes
                 self._outbox.append(_Outgoing(None))
         self.flush()

@@ -13,6 +13,7 @@ from app.dialogue.call import (
     Played,
     RequestCallback,
     Say,
+    SendLink,
     Silence,
     State,
     Transfer,
@@ -397,3 +398,34 @@ def test_call_round_trips_through_json(flow_at):
     call, _ = run(flow_at(CLOSED), Heard("jeg skal forny mit kørekort"), Heard("menneske"))
     again = Call.from_dict(json.loads(json.dumps(call.to_dict())))
     assert again == call
+
+
+def test_an_answer_with_a_link_offers_it_by_sms_when_the_number_takes_one(flow_at):
+    flow = flow_at()
+    step = flow.start("CA-sms", can_text=True)
+    step = flow.step(step.call, Heard("jeg har mistet min telefon med mitid"))
+    assert ids(step.actions) == ["mitid_mistet", "offer_link"]
+    assert step.call.state is State.OFFERING
+    step = flow.step(step.call, Heard("ja tak"))
+    link = flow.intents.intents["mitid_mistet"].links[0]
+    assert step.actions[0] == SendLink("mitid_mistet", link.title, link.url)
+    assert ids(step.actions)[1:] == ["link_sent"]
+    call = flow.step(step.call, Heard("nej tak det var det")).call
+    assert call.outcome is Outcome.RESOLVED
+
+
+def test_a_link_declined_asks_what_else_and_sends_nothing(flow_at):
+    flow = flow_at()
+    step = flow.start("CA-sms", can_text=True)
+    step = flow.step(step.call, Heard("jeg har mistet min telefon med mitid"))
+    step = flow.step(step.call, Heard("nej"))
+    assert ids(step.actions) == ["anything_else"]
+
+
+def test_no_link_is_offered_to_a_number_that_takes_no_sms_nor_for_an_answer_without_one(flow_at):
+    call, steps = run(flow_at(), Heard("jeg har mistet min telefon med mitid"))
+    assert ids(steps[1]) == ["mitid_mistet", "anything_else"]
+    assert not flow_at().intents.intents["aabningstider"].links
+    step = flow_at().start("CA-sms", can_text=True)
+    step = flow_at().step(step.call, Heard("hvornår har i åbent"))
+    assert "offer_link" not in ids(step.actions)

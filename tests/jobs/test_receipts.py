@@ -3,56 +3,17 @@ against Twilio's documented Messages resource (POST .../Accounts/{AccountSid}/Me
 form fields To, From, Body, HTTP basic auth with the account sid and auth token)."""
 
 import base64
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from urllib.parse import parse_qs
 
-import pytest
 from rq import Queue
 
 from app.jobs import QUEUE_NAME
 from app.jobs.receipts import send_receipt
 from app.routing.callbacks import Callback, CallbackStore
-
-ACCOUNT, TOKEN = "AC" + "a" * 32, "auth-token-x"
-
-
-@pytest.fixture
-def twilio_api():
-    captured = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"])).decode()
-            captured.append(
-                {"path": self.path, "headers": dict(self.headers), "form": parse_qs(body)}
-            )
-            reply = json.dumps({"sid": "SM" + "b" * 32, "status": "queued", "account_sid": ACCOUNT})
-            self.send_response(201)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(reply.encode())
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", captured
-    server.shutdown()
-    server.server_close()
+from tests.jobs.conftest import ACCOUNT, TOKEN
 
 
-def test_one_receipt_per_callback_in_twilios_documented_shape(redis, twilio_api, monkeypatch):
-    base, captured = twilio_api
-    for name, value in {
-        "TWILIO_ACCOUNT_SID": ACCOUNT,
-        "TWILIO_AUTH_TOKEN": TOKEN,
-        "SMS_FROM": "+4543353000",
-        "TWILIO_API_BASE_URL": base,
-    }.items():
-        monkeypatch.setenv(name, value)
+def test_one_receipt_per_callback_in_twilios_documented_shape(redis, sms_on):
+    _, captured = sms_on
     CallbackStore(redis).create(
         Callback(
             "CA1",

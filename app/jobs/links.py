@@ -1,0 +1,45 @@
+"""An answer's link by SMS: sent once, by a job, to the number the call came from."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from rq import get_current_job
+
+from ..config import Settings
+from ..kpi.store import KpiStore
+from ..routing.handoff import HandoffStore
+from ..routing.sms import danish_mobile
+from ..telephony.twilio_rest import send_sms
+
+log = logging.getLogger(__name__)
+
+LINK_TEXT = "{municipality}: {title}: {url}"
+SENT_KEY = "link:{call_id}:{intent}:sms"
+
+
+def send_link(call_id: str, intent: str, title: str, url: str) -> str | None:
+    """Text the caller one answer's link; a no-op without SMS, a mobile number, or the second time.
+
+    The number is read here, from the call's hand-off record, so it never travels in the job.
+    """
+    settings = Settings.from_env()
+    redis = get_current_job().connection
+    number = danish_mobile(HandoffStore(redis).caller(call_id))
+    if number is None or not settings.sms_from:
+        return None
+    if not redis.set(SENT_KEY.format(call_id=call_id, intent=intent), "1", nx=True, ex=86400):
+        return None
+    body = LINK_TEXT.format(municipality=settings.municipality_name, title=title, url=url)
+    sid = send_sms(
+        str(settings.twilio_account_sid),
+        str(settings.twilio_auth_token),
+        settings.sms_from,
+        number,
+        body,
+        settings.twilio_api_base_url,
+    )
+    KpiStore(redis).count_sms_link(datetime.now(UTC))
+    log.info("link sent call_id=%s intent=%s message_sid=%s", call_id, intent, sid)
+    return sid
