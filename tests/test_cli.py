@@ -115,6 +115,20 @@ def test_intents_check_prints_path_line_problem_and_exits_1(voicebot, tmp_path):
     assert line.startswith(f"{broken}:") and line.endswith("unknown key 'anwser'")
 
 
+def test_intents_check_warns_about_an_answer_too_long_to_say_on_the_phone(voicebot, tmp_path):
+    import shutil
+
+    shutil.copytree(INTENTS_DIR.parent, tmp_path / "intents")
+    long = tmp_path / "intents" / "da" / "pas.yaml"
+    text = long.read_text(encoding="utf-8")
+    long.write_text(text.replace("answer: >-\n", "answer: >-\n  " + "ord " * 51 + "\n"), "utf-8")
+    done = voicebot("intents", "check", str(tmp_path / "intents" / "da"))
+    assert done.returncode == 0, done.stdout  # a warning, not an error
+    (warning,) = [line for line in done.stdout.splitlines() if ": warning: " in line]
+    assert warning.startswith(f"{long}: warning: answer has")
+    assert warning.endswith("keep it under 50)")
+
+
 def test_intents_test_runs_the_regression_suite_and_names_confusable_pairs(voicebot):
     done = voicebot("intents", "test")
     assert "test utterances matched their intent" in done.stdout

@@ -52,11 +52,12 @@ ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 MAX_MENU_CHOICES = 5
 """Keypad choices read out at once; more than five and callers forget the first (~25 s)."""
 PLACEHOLDERS = frozenset({"opening_hours", "open_now", "municipality"})
+"""What an answer may contain in braces; filled from settings when it is said."""
 FOLLOW_UP_KINDS = tuple(kind.value for kind in FollowUp)
 """What a caller may ask right after an answer ("hvad koster det"): the keys of `follow_ups`."""
-MAX_SPOKEN_WORDS = 45
-"""About 20 s spoken: a longer phone answer is warned about (`voicebot intents check`)."""
-"""What an answer may contain in braces; filled from settings when it is said."""
+MAX_SPOKEN_WORDS = 50
+"""About 20 s at a calm phone pace of 150 words a minute (espeak-ng's Danish voice says 50 words
+in ~16 s): a longer phone answer is warned about (`voicebot intents check`)."""
 
 
 @dataclass(frozen=True)

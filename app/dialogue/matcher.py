@@ -21,7 +21,9 @@ from pathlib import Path
 
 from .intents import SYSTEM_TOPIC, IntentSet
 from .model import LearntModel
-from .normalise import Lexicon
+from .normalise import CALL_WORDS, Lexicon, stem
+
+_CALL_STEMS = frozenset(map(stem, CALL_WORDS))
 
 UNKNOWN_WORD_WEIGHT = 1.0
 """An unknown word weighs this share of the rarest known word: off-topic talk, or a word we miss."""
@@ -230,8 +232,8 @@ class Matcher:
             "candidates": candidates,
         }
 
-    def _telling_word(self, stem: str) -> bool:
-        return self._weight.get(stem, 0.0) >= self._telling
+    def _telling_word(self, word: str) -> bool:
+        return word not in _CALL_STEMS and self._weight.get(word, 0.0) >= self._telling
 
     def match(self, text: str) -> Match:
         """The best intent for a transcript, with a decision the flow can act on.

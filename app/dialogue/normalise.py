@@ -103,6 +103,10 @@ STORY_WORDS = frozenset(
 a need, never the need. Unknown to the examples, they are left out instead of weighing against
 every intent; an example that uses one keeps it."""
 
+CALL_WORDS = frozenset("ring ringe ringer ringet ringede opringning".split())
+"""Said on any phone call ("ring på 12 34 56 78", "jeg ringer fordi …"): never the word that tells
+one need from another, even where an example uses it ("hvornår kan jeg ringe til jer")."""
+
 TRAILING_WORDS = HESITATIONS | frozenset(
     "og eller men så at til om fordi hvis den det en et min mit mine din dit med for på i af "
     "som der jeg vil skal kan har nummer gerne".split()
