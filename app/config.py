@@ -43,6 +43,8 @@ class Settings:
     """Embedded Redis data and rendered prompt audio."""
     model_cache_dir: Path | None = None
     """Where the matcher's fitted models are kept (default DATA_DIR/models); may be shared."""
+    prompt_cache_dir: Path | None = None
+    """Where rendered prompt audio is kept (default DATA_DIR/prompts); may be shared."""
     public_base_url: str | None = None
     """The https URL Twilio calls; webhook signatures are checked against it."""
     prompts_dir: Path = PROJECT_ROOT / "audio" / "prompts" / "da"
@@ -169,6 +171,10 @@ class Settings:
     def model_cache(self) -> Path:
         """Where fitted models are kept: MODEL_CACHE_DIR, else DATA_DIR/models."""
         return self.model_cache_dir or self.data_dir / "models"
+
+    def prompt_cache(self) -> Path:
+        """Where rendered prompts are kept: PROMPT_CACHE_DIR, else DATA_DIR/prompts."""
+        return self.prompt_cache_dir or self.data_dir / "prompts"
 
     def thresholds(self) -> Thresholds:
         """The matcher's decision cut-offs."""

@@ -442,7 +442,7 @@ class Services:
 
         synthesizer, voice = voices.load(self.settings)
         return PromptLibrary(
-            self.settings.data_dir / "prompts" / voice,
+            self.settings.prompt_cache() / voice,
             self.settings.prompts_dir,
             synthesizer,
             voice,

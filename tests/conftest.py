@@ -91,9 +91,15 @@ def redis(redis_url):
 
 
 @pytest.fixture
-def settings(redis, redis_url, tmp_path):
-    """Settings on an empty Redis: its intent versions are this test's own."""
-    return Settings.for_tests(redis_url=redis_url, data_dir=tmp_path / "var")
+def settings(redis, redis_url, tmp_path, prompt_cache_dir):
+    """Settings on an empty Redis: its intent versions are this test's own; rendered prompts and
+    fitted models come from the run's shared caches."""
+    return Settings.for_tests(
+        redis_url=redis_url,
+        data_dir=tmp_path / "var",
+        prompt_cache_dir=prompt_cache_dir / "prompts",
+        model_cache_dir=prompt_cache_dir / "models",
+    )
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 from .intents import IntentSet
 from .matcher import MODEL_SHARE, Decision, Match, Matcher, Thresholds
 from .normalise import FILLER_WORDS, STOPWORDS
@@ -145,36 +147,47 @@ def _best_thresholds(
     fallback: Thresholds,
     max_wrong: float = 0.04,
 ) -> tuple[float, Thresholds]:
-    """`choose_thresholds`, with the value it reached (right answers, half for a confirm)."""
+    """`choose_thresholds`, with the value it reached (right answers, half for a confirm).
+
+    The grid is searched on arrays: the same decisions as `Thresholds.decide`, ~1,000× faster.
+    """
+    if not ranked:
+        return 0.0, fallback
+    s1 = np.array([r[1] for r in ranked], dtype=float)
+    s2 = np.array([r[2] for r in ranked], dtype=float)
+    right = np.array([b == e for e, _, _, b in ranked])
+    oos = np.array([e is None for e, _, _, _ in ranked])
+    n_oos = max(1, int(oos.sum()))
     best: tuple[float, Thresholds] | None = None
     for answer in [x / 100 for x in range(40, 96, 2)]:
         for margin in [x / 100 for x in range(0, 32, 2)]:
+            answered = (s1 >= answer) & (s1 - s2 >= margin)
+            wrong = int((answered & ~right).sum())
+            if wrong / len(ranked) > max_wrong:
+                continue
+            good = int((answered & right).sum())
             for confirm in [x / 100 for x in range(24, int(answer * 100) + 1, 2)]:
-                t = Thresholds(answer, confirm, margin)
-                decisions = [(e, t.decide(s1, s2), b) for e, s1, s2, b in ranked]
-                wrong = sum(d is Decision.ANSWER and b != e for e, d, b in decisions)
-                oos = [d for e, d, _ in decisions if e is None]
-                oos_rejected = sum(d is Decision.NONE for d in oos) / max(1, len(oos))
-                if wrong / len(ranked) > max_wrong or oos_rejected < 0.9:
+                confirmed = ~answered & (s1 >= confirm)
+                refused = ~answered & ~confirmed
+                if int((refused & oos).sum()) / n_oos < 0.9:
                     continue
-                good = sum(d is Decision.ANSWER and b == e for e, d, b in decisions)
-                value = good + 0.5 * sum(d is Decision.CONFIRM and b == e for e, d, b in decisions)
+                value = good + 0.5 * int((confirmed & right).sum())
                 if best is None or value > best[0]:
-                    best = (value, t)
+                    best = (value, Thresholds(answer, confirm, margin))
     return best if best else (0.0, fallback)
 
 
 def choose_blend(
-    intents: IntentSet, fallback: Thresholds, out_of_scope: Sequence[str]
+    intents: IntentSet, fallback: Thresholds, out_of_scope: Sequence[str], k: int = 5
 ) -> tuple[float, Thresholds]:
     """The model share and cut-offs that do best on cross-validation (never on an eval set).
 
-    Each share in MODEL_SHARES is tried over 5 folds of the examples plus `out_of_scope`.
+    Each share in MODEL_SHARES is tried over `k` folds of the examples plus `out_of_scope`.
     """
     best: tuple[float, float, Thresholds] | None = None
     for share in MODEL_SHARES:
         rows = []
-        for train, texts, labels in folds(intents):
+        for train, texts, labels in folds(intents, k):
             rows += ranked_rows(Matcher(train, fallback, share), texts, labels)
         oos = Matcher(intents, fallback, share)
         rows += ranked_rows(oos, out_of_scope, [None] * len(out_of_scope))
@@ -202,11 +215,13 @@ def report(
     out_of_scope: list[str],
     seed: int = 7,
     heldout: tuple[list[str], list[str | None]] | None = None,
+    k: int = 5,
 ) -> str:
     """The full evaluation as printable text, with the thresholds the data suggests.
 
     `heldout` is a labelled set written apart from the intent files (`--heldout FILE`): the
-    figures a municipality should trust, since nothing was tuned on it.
+    figures a municipality should trust, since nothing was tuned on it. Cross-validation uses
+    `k` folds (each fold and model share is a fit of a few seconds).
     """
     texts, labels = labelled_tests(intents)
     rng = random.Random(seed)
@@ -214,9 +229,9 @@ def report(
     tune_oos, held_oos = out_of_scope[::2], out_of_scope[1::2]
 
     cv_rows = []
-    for train, held_texts, held_labels in folds(intents):
+    for train, held_texts, held_labels in folds(intents, k):
         cv_rows += ranked_rows(Matcher(train, thresholds), held_texts, held_labels)
-    share, suggested = choose_blend(intents, thresholds, tune_oos)
+    share, suggested = choose_blend(intents, thresholds, tune_oos, k)
 
     lines = [
         f"intent set {intents.version}: {len(intents.intents)} intents, "
@@ -250,7 +265,8 @@ def report(
             lines += heldout_lines(m, heldout, seed)
         cv_texts = [r for r in cv_rows if r[0] is not None]
         cv_top1 = sum(r[3] == r[0] for r in cv_texts) / max(1, len(cv_texts))
-        lines.append(f"{'examples (5-fold CV)':<28} n={len(cv_texts):<4} top-1 {cv_top1:6.1%}")
+        name = f"examples ({k}-fold CV)"
+        lines.append(f"{name:<28} n={len(cv_texts):<4} top-1 {cv_top1:6.1%}")
     return "\n".join(lines)
 
 

@@ -46,9 +46,11 @@ def redis_url(calls_redis_url):
 
 
 @pytest.fixture(scope="module")
-def services(calls_redis_url, tmp_path_factory, moment):
+def services(calls_redis_url, tmp_path_factory, moment, prompt_cache_dir):
     settings_ = Settings.for_tests(
-        redis_url=calls_redis_url, data_dir=tmp_path_factory.mktemp("calls")
+        redis_url=calls_redis_url,
+        data_dir=tmp_path_factory.mktemp("calls"),
+        prompt_cache_dir=prompt_cache_dir / "prompts",
     )
     svc = Services(settings_, clock=lambda: moment[0])
     yield svc

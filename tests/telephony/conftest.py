@@ -66,6 +66,8 @@ def phone_settings(redis, redis_url, prompt_cache_dir):
     return Settings.for_tests(
         redis_url=redis_url,
         data_dir=prompt_cache_dir,
+        prompt_cache_dir=prompt_cache_dir / "prompts",  # kept when a test moves DATA_DIR
+        model_cache_dir=prompt_cache_dir / "models",
         public_base_url=PUBLIC_BASE,
         twilio_auth_token=AUTH_TOKEN,
     )
