@@ -130,6 +130,9 @@ def test_the_kpi_report_counts_exactly_what_the_calls_did(services, moment, redi
         sorted(Counter(c["reason"] for c in CALLS if c["outcome"] == "transferred").items())
     )
     assert figures["channels"]["chat"]["calls"] == len(CALLS)
+    referred = sum(1 for c in CALLS if c.get("topic") == "henvisning")
+    assert referred and figures["topics"]["henvisning"]["calls"] == referred  # its own row
+    assert figures["topics"]["henvisning"]["resolved"] == referred  # a referral is an answer
     callbacks = sum(1 for c in CALLS if c.get("callback") not in (None, "none"))
     assert figures["callbacks"]["created"] == callbacks
     assert total["resolution"] == round(outcomes["resolved"] / len(CALLS), 4)

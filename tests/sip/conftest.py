@@ -54,7 +54,7 @@ def edge(redis_url, redis, tmp_path, prompt_cache_dir, agent_port, edge_env):
         "SIP_LISTEN": f"127.0.0.1:{sip_port}",
         "SIP_TRUSTED": "127.0.0.1/32",
         "SIP_BOT_URL": f"http://127.0.0.1:{bot_port}",
-        "SIP_RTP_PORTS": "41000-41999",
+        "SIP_RTP_PORTS": "20000-20999",  # below the ephemeral range free_port() draws from
         "SIP_TRANSFER_URI": "sip:{queue}@127.0.0.1:5999",  # queues without their own
     }
     env.update({k: v.format(agent=agent_port) for k, v in edge_env.items()})
