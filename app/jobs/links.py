@@ -11,7 +11,7 @@ from ..config import Settings
 from ..kpi.store import KpiStore
 from ..routing.handoff import HandoffStore
 from ..routing.sms import danish_mobile
-from ..telephony.twilio_rest import send_sms
+from ..telephony.twilio_rest import send_sms_from
 
 log = logging.getLogger(__name__)
 
@@ -32,14 +32,7 @@ def send_link(call_id: str, intent: str, title: str, url: str) -> str | None:
     if not redis.set(SENT_KEY.format(call_id=call_id, intent=intent), "1", nx=True, ex=86400):
         return None
     body = LINK_TEXT.format(municipality=settings.municipality_name, title=title, url=url)
-    sid = send_sms(
-        str(settings.twilio_account_sid),
-        str(settings.twilio_auth_token),
-        settings.sms_from,
-        number,
-        body,
-        settings.twilio_api_base_url,
-    )
+    sid = send_sms_from(settings, number, body)
     KpiStore(redis).count_sms_link(datetime.now(UTC))
     log.info("link sent call_id=%s intent=%s message_sid=%s", call_id, intent, sid)
     return sid

@@ -8,7 +8,7 @@ from rq import get_current_job
 
 from ..config import Settings
 from ..routing.callbacks import CallbackStore
-from ..telephony.twilio_rest import send_sms
+from ..telephony.twilio_rest import send_sms_from
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +30,6 @@ def send_receipt(callback_id: str) -> str | None:
         return None
     number = callback.number if callback.number.startswith("+") else f"+45{callback.number}"
     body = RECEIPT_TEXT.format(municipality=settings.municipality_name, about=callback.about)
-    sid = send_sms(
-        str(settings.twilio_account_sid),
-        str(settings.twilio_auth_token),
-        settings.sms_from,
-        number,
-        body,
-        settings.twilio_api_base_url,
-    )
+    sid = send_sms_from(settings, number, body)
     log.info("callback receipt sent call_id=%s message_sid=%s", callback_id, sid)
     return sid
