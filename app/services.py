@@ -301,20 +301,10 @@ class Services:
 
     def send_link(self, call_id: str, link: SendLink) -> None:
         """Queue the job that texts an answer's link; a failure is logged, the call goes on."""
-        from rq import Queue
-
-        from .jobs import QUEUE_NAME, job_id
-        from .jobs.links import send_link
+        from .jobs.links import enqueue_link
 
         try:
-            Queue(QUEUE_NAME, connection=self.redis).enqueue(
-                send_link,
-                call_id,
-                link.intent,
-                link.title,
-                link.url,
-                job_id=job_id("link", f"{call_id}:{link.intent}"),
-            )
+            enqueue_link(self.redis, call_id, link)
         except RedisError:
             log.warning("link not queued, redis unavailable call_id=%s", call_id)
 

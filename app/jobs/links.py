@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from rq import get_current_job
+from redis import Redis
+from rq import Queue, get_current_job
 
 from ..config import Settings
+from ..dialogue.call import SendLink
 from ..kpi.store import KpiStore
 from ..routing.handoff import HandoffStore
 from ..routing.sms import danish_mobile
 from ..telephony.twilio_rest import send_sms_from
+from . import QUEUE_NAME, job_id
 
 log = logging.getLogger(__name__)
 
@@ -36,3 +39,15 @@ def send_link(call_id: str, intent: str, title: str, url: str) -> str | None:
     KpiStore(redis).count_sms_link(datetime.now(UTC))
     log.info("link sent call_id=%s intent=%s message_sid=%s", call_id, intent, sid)
     return sid
+
+
+def enqueue_link(redis: Redis, call_id: str, link: SendLink) -> None:
+    """Queue the job that texts `link`: once per call and intent (the job id says so)."""
+    Queue(QUEUE_NAME, connection=redis).enqueue(
+        send_link,
+        call_id,
+        link.intent,
+        link.title,
+        link.url,
+        job_id=job_id("link", f"{call_id}:{link.intent}"),
+    )
