@@ -32,6 +32,7 @@ from .dialogue.call import (
 from .dialogue.conversation import Conversation
 from .errors import ConfigError, IntentSetError
 from .routing.handoff import HandoffStore
+from .speech.engines import ENGINES
 
 if TYPE_CHECKING:
     from .dialogue.intents import IntentSet
@@ -558,7 +559,7 @@ def _speech(engine: str | None, model: str | None, vocabulary: str | None) -> tu
 
 
 _engine_options = [
-    click.option("--engine", type=click.Choice(["vosk", "ctc", "whisper"]), help="STT_ENGINE."),
+    click.option("--engine", type=click.Choice(ENGINES), help="STT_ENGINE."),
     click.option("--model", "model_dir", type=click.Path(file_okay=False), help="STT_MODEL_PATH."),
     click.option("--vocabulary", type=click.Choice(["restricted", "open"]), help="STT_VOCABULARY."),
     click.option("--phone-line", is_flag=True, help="First pass the audio through a phone line."),
@@ -667,7 +668,7 @@ def bench() -> None:
 @click.option(
     "--pin-client", is_flag=True, help="Run the callers on CPU 0 and the server on the others."
 )
-@click.option("--engine", type=click.Choice(["vosk", "ctc", "whisper"]), default="vosk")
+@click.option("--engine", type=click.Choice(ENGINES), default="vosk")
 @click.option(
     "--model", "model_dir", type=click.Path(file_okay=False), help="Default: PyPI's Korean model."
 )

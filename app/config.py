@@ -28,15 +28,17 @@ class Settings:
     redis_url: str | None = None
     """Redis for call state, counters and jobs. Unset: an embedded redis-server under DATA_DIR."""
     stt_engine: str = "vosk"
-    """Speech recogniser: `vosk` (streaming), `ctc` (wav2vec2 ONNX, e.g. Røst) or `whisper`."""
+    """Speech recogniser: `vosk` (streaming), `ctc` (wav2vec2 ONNX, e.g. Røst), `transducer`
+    (NeMo RNN-T/TDT ONNX, e.g. parakeet-rnnt-110m-da-dk) or `whisper`."""
     stt_model_path: str | None = None
     """The engine's model directory. Unset with Vosk: calls get the keypad menu and transfer."""
     vosk_model_path: str | None = None
     """Older name of STT_MODEL_PATH for the Vosk engine (still read)."""
     stt_threads: int = 0
-    """CPU threads one decoding may use (ctc, whisper); 0: every core of the process."""
+    """CPU threads one decoding may use (ctc, transducer, whisper); 0: every core of the process."""
     stt_chunk_ms: int = 1000
-    """ctc: audio encoded at a time while the caller speaks; 0 encodes whole turns at the end."""
+    """ctc, transducer: audio encoded at a time while the caller speaks; 0 encodes whole turns at
+    the end."""
     intents_dir: Path = PROJECT_ROOT / "intents" / "da"
     """One YAML file per intent; `index.yaml` (topics, queues) lives in its parent."""
     data_dir: Path = PROJECT_ROOT / "var"

@@ -14,19 +14,22 @@ from ..config import Settings
 from ..errors import ConfigError
 from .stt import SpeechModel
 
-ENGINES = ("vosk", "ctc", "whisper")
+ENGINES = ("vosk", "ctc", "transducer", "whisper")
 PACKAGES = {
     "vosk": ("vosk",),
     "ctc": ("onnxruntime", "soxr"),
+    "transducer": ("onnxruntime", "onnx_asr", "soxr"),
     "whisper": ("faster_whisper", "soxr"),
 }
 """What each engine imports; `check` looks for them without loading a model."""
 MODEL_FILES = {
     "vosk": ("am", "conf"),
     "ctc": ("model.onnx", "vocab.json"),
+    "transducer": ("vocab.txt",),
     "whisper": ("model.bin",),
 }
-"""What a model directory of each engine holds (Vosk: directories; the others: files)."""
+"""What a model directory of each engine holds (Vosk: directories; the others: files; the
+transducer's graphs come as a float or an int8 pair, which its module checks)."""
 
 
 def model_path(settings: Settings) -> str | None:
@@ -72,6 +75,15 @@ def load(settings: Settings) -> SpeechModel | None:
         from .ctc_stt import CtcModel
 
         return CtcModel(
+            path,
+            threads=threads,
+            chunk_ms=settings.stt_chunk_ms,
+            biased=settings.stt_vocabulary == "restricted",
+        )
+    if settings.stt_engine == "transducer":
+        from .transducer_stt import TransducerModel
+
+        return TransducerModel(
             path,
             threads=threads,
             chunk_ms=settings.stt_chunk_ms,
