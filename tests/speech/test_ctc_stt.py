@@ -136,7 +136,7 @@ def test_a_corrupt_model_or_vocabulary_is_a_clear_error(tone_model_dir, tmp_path
 
 
 def test_engine_choice_and_its_requirements_are_checked_at_start_up(tone_model_dir):
-    with pytest.raises(ConfigError, match="STT_ENGINE must be one of vosk, ctc, transducer, whisper"):
+    with pytest.raises(ConfigError, match="must be one of vosk, ctc, transducer, whisper"):
         engines.check(Settings.for_tests(stt_engine="kaldi"))
     with pytest.raises(ConfigError, match="STT_ENGINE=ctc needs STT_MODEL_PATH"):
         engines.check(Settings.for_tests(stt_engine="ctc"))

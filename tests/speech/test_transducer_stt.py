@@ -1,5 +1,5 @@
 """The transducer engine's real code path: onnxruntime on a model in the directory format of a
-NeMo export (as onnx-asr reads it), with NeMo's log-mel graph, fed phone audio as a call feeds it."""
+NeMo export (as onnx-asr reads it), NeMo's log-mel graph, phone audio fed as a call feeds it."""
 
 import shutil
 import threading
