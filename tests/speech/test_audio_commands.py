@@ -8,10 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from app.speech.codecs import pcm16_to_ulaw
-from tests.speech import tone_model
+from app.speech.codecs import pcm16_to_ulaw, ulaw_to_pcm16
+from tests.speech import tone_model, tone_transducer
 
 KO_INTENTS = Path(__file__).parents[1] / "fixtures" / "intents_ko" / "ko"
 
@@ -199,3 +200,25 @@ def test_serve_refuses_to_start_when_the_chosen_engine_has_no_model(voicebot, tm
         f"Error: STT_MODEL_PATH='{tmp_path}' is not a ctc model directory "
         "(no model.onnx, vocab.json)"
     ]
+
+
+def test_eval_audio_with_the_transducer_engine(voicebot, transducer_model_dir, tmp_path):
+    """Phone recordings (8 kHz, through μ-law): the tone transducer is a tone model, not a voice,
+    and only hears the tones the line leaves as a call leaves them."""
+    rows = [
+        ("a.wav", "jeg har mistet mit sundhedskort", "sundhedskort"),
+        ("b.wav", "jeg har glemt min kode", ""),
+    ]
+    for name, text, _ in rows:
+        line = ulaw_to_pcm16(pcm16_to_ulaw(tone_model.pcm16(tone_transducer.speak(text))))
+        speech = np.frombuffer(line, "<i2") / 32768
+        (tmp_path / name).write_bytes(tone_model.wav(speech, 8000))
+    lines = [f"{n}\t{t}\t{i}" for n, t, i in rows]
+    (tmp_path / "transcripts.tsv").write_text("\n".join(lines) + "\n", "utf-8")
+    env = {"STT_ENGINE": "transducer", "STT_MODEL_PATH": str(transducer_model_dir)}
+    done = voicebot("eval", "audio", str(tmp_path), STT_THREADS="1", **env)
+    assert done.returncode == 0, done.stderr
+    figures_ = figures(done.stdout)
+    assert "engine transducer" in figures_["engine"]
+    assert figures_["files"].startswith("files 2   WER 0.0%")
+    assert "n=1" in figures_["intent"] and "top-1 100.0%" in figures_["intent"]

@@ -27,12 +27,12 @@ RATE = 16_000
 FIRST_BAND, BAND_STEP = 26, 2
 """Token i sounds at the centre of mel band 26 + 2 i (~900–3,700 Hz): one band between
 neighbours, where a band is wide enough that a tone's leakage stays under the line's hiss."""
-BLUR = 0.8
+BLUR = 0.75
 """How much louder a blurred sound is than the right one (`speak(blur=...)`)."""
 HISS = 0.03
 """White noise under the tones, as on a phone line: with NeMo's per-band normalisation a band
 that only ever hears leakage against digital silence would look as loud as the tone's own."""
-SCALE = 8.0
+SCALE = 16.0
 """How fast a weaker band loses against the strongest (per unit of normalised log-mel)."""
 LOUD = 1.0
 """A band this far above its turn's mean (in standard deviations) is a sound, not silence."""
