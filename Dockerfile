@@ -11,7 +11,10 @@ RUN useradd --create-home --uid 1000 voicebot
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY app ./app
-RUN pip install --no-cache-dir '.[ctc,sip]'   # onnxruntime for Røst (STT_ENGINE=ctc); voicebot sip
+RUN pip install --no-cache-dir '.[ctc,transducer,sip]'   # STT_ENGINE=ctc/transducer; voicebot sip
+# Smart Turn v3.2 for TURN_MODEL=smart-turn-v3.2 (one file from the pipecat-ai wheel, checked).
+COPY deploy/install_turn_model.py ./deploy/
+RUN python deploy/install_turn_model.py
 # Owned by the app user: the intents volume is seeded from here on first start, and every node
 # writes the cluster's newest intent set back to it.
 COPY --chown=voicebot:voicebot intents ./intents

@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TURN_MODEL_FILE := $(VENV)/share/voicebot/smart-turn-v3.2-cpu.onnx
 
 .PHONY: run serve test lint system-deps test-system-deps setup clean
 
@@ -16,13 +17,17 @@ test: setup test-system-deps  ## Everything the tests need, then the tests and t
 	$(BIN)/ruff check app tests
 	$(BIN)/python -m pytest
 
-setup: $(STAMP)
+setup: $(STAMP) $(TURN_MODEL_FILE)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
+
+# Smart Turn v3.2 (TURN_MODEL=smart-turn-v3.2): one file from PyPI's pipecat-ai wheel, checked.
+$(TURN_MODEL_FILE): deploy/install_turn_model.py | $(STAMP)
+	$(BIN)/python deploy/install_turn_model.py
 
 # Debian packages, installed once (as root, or through sudo): espeak-ng is pyttsx3's speech engine
 # on Linux; the tests also drive the agents' page in Debian's Chromium (Playwright is pointed at

@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     services.follow_intents()  # a promotion on any node is served here within seconds
     _ = services.speech_model  # load the model now; None is logged once and means keypad only
+    _ = services.turn_model  # and the end-of-turn model, if TURN_MODEL names one
     services.start_spool_replayer()  # what was kept on disk while Redis was away goes in
     chats = Chats(
         services,

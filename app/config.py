@@ -39,6 +39,9 @@ class Settings:
     stt_chunk_ms: int = 1000
     """ctc, transducer: audio encoded at a time while the caller speaks; 0 encodes whole turns at
     the end."""
+    turn_model: str | None = None
+    """End of turn by a model for turn-based engines (ctc, transducer, whisper): `smart-turn-v3.2`
+    (installed by `make setup`) or an ONNX file's path. Unset: a fixed 640 ms of silence."""
     intents_dir: Path = PROJECT_ROOT / "intents" / "da"
     """One YAML file per intent; `index.yaml` (topics, queues) lives in its parent."""
     data_dir: Path = PROJECT_ROOT / "var"
@@ -207,10 +210,11 @@ class Settings:
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{name.upper()} must be one of {', '.join(allowed)}")
-        from .speech import engines, voices
+        from .speech import end_of_turn, engines, voices
 
         engines.check(self)
         voices.check(self)
+        end_of_turn.check(self.turn_model)
         if self.transfer_mode == "dial":
             self.require("transfer_number")
         if self.transfer_mode == "taskrouter":

@@ -44,6 +44,7 @@ from .speech.stt import SpeechModel, vocabulary_of
 from .spool import Spool
 
 if TYPE_CHECKING:
+    from .speech.end_of_turn import EndOfTurn
     from .web.accounts import AccountBook
 
 log = logging.getLogger(__name__)
@@ -393,6 +394,20 @@ class Services:
         return digest.hexdigest()[:32]
 
     # --- speech ---------------------------------------------------------------------------
+
+    @cached_property
+    def turn_model(self) -> EndOfTurn | None:
+        """The end-of-turn model (TURN_MODEL) for engines without live words; None: fixed wait.
+
+        A model that will not load is logged and calls keep the fixed wait.
+        """
+        from .speech import end_of_turn
+
+        try:
+            return end_of_turn.load(self.settings.turn_model)
+        except ConfigError as exc:
+            log.error("end-of-turn model not loaded, turns end on the fixed wait: %s", exc)
+            return None
 
     @cached_property
     def speech_model(self) -> SpeechModel | None:

@@ -45,6 +45,10 @@ class Conversation:
         """Whether a partial transcript is already a whole turn (the caller may stop here)."""
         return not self.ended and self.flow.sounds_complete(self.call, partial)
 
+    def trails_off(self, partial: str) -> bool:
+        """Whether a partial transcript stops on a word no sentence ends on (more is coming)."""
+        return self.flow.trails_off(partial)
+
     def handle(self, event: Event) -> tuple[Action, ...]:
         """Feed one event; returns what the channel should do."""
         if self.ended:

@@ -136,14 +136,19 @@ class Flow(CallbackSteps, CueSteps, OfferSteps, TopicSteps):
         ]
         return [*answers, *confirms, *system]
 
+    @staticmethod
+    def trails_off(partial: str) -> bool:
+        """The words so far end on one a sentence does not end on ("… og", "øh"): more is coming."""
+        words = partial.lower().split()
+        return bool(words) and words[-1] in TRAILING_WORDS
+
     def sounds_complete(self, call: Call, partial: str) -> bool:
         """Is what the caller said so far a whole turn here? Decides how long a pause ends it.
 
         A yes or no where one is asked, a full phone number at the number step, else a request
         the matcher would answer, unless the words trail off ("… og", "øh").
         """
-        words = partial.lower().split()
-        if not words or words[-1] in TRAILING_WORDS:
+        if not partial.split() or self.trails_off(partial):
             return False
         if call.state is State.CALLBACK_NUMBER:
             return NUMBER.fullmatch(spoken_digits(partial)) is not None

@@ -15,6 +15,8 @@ from redis.exceptions import RedisError
 from ..dialogue.call import Call, Failed, Outcome, State, TransferReason
 from ..routing.handoff import Handoff, HandoffStore
 from ..services import Services
+from ..speech.end_of_turn import EndOfTurn
+from ..speech.stt import Recognizer
 from ..speech.turns import TurnDetector, WebRtcVad
 from .call_store import CallStore
 from .session import AudioSink, CallSession
@@ -45,7 +47,7 @@ def open_session(
         sink,
         svc.executor,
         on_step=lambda call: _save(calls, call, convo.meta),
-        make_turns=lambda: TurnDetector(WebRtcVad()),
+        make_turns=lambda: TurnDetector(WebRtcVad(), judge=_judge(svc, recognizer)),
         on_recognised=svc.live.recognised,
         on_callback=lambda request: svc.request_callback(
             call_id, request, convo.call.queue or convo.flow.intents.default_queue
@@ -55,6 +57,11 @@ def open_session(
     log.info("media started call_id=%s via=%s keypad_only=%s", call_id, via, keypad_only)
     session.start()
     return session
+
+
+def _judge(svc: Services, recognizer: Recognizer | None) -> EndOfTurn | None:
+    """The end-of-turn model, for engines whose words come only when the turn has ended."""
+    return None if recognizer is None or recognizer.streaming else svc.turn_model
 
 
 def _number(svc: Services, call_id: str) -> str | None:

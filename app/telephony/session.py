@@ -122,6 +122,8 @@ class CallSession:
         self._partial = ""
         self._sounds_complete = False
         """The partial transcript is already a whole turn: a short pause ends it."""
+        self._trails_off = False
+        """The partial transcript stops on "og", "øh", …: the caller is still talking."""
         self._tts_failed = False
 
     @property
@@ -178,10 +180,10 @@ class CallSession:
         if self.recognizer is None:
             self._tick_idle()
             return
-        change = self.turns.push(frame, self._sounds_complete)
+        change = self.turns.push(frame, self._sounds_complete, self._trails_off)
         if change is Turn.STARTED:
             self._unheard = LEAD_IN + self.turns.pre_roll()
-            self._sounds_complete = False
+            self._sounds_complete = self._trails_off = False
         elif self.turns.in_turn or change is Turn.ENDED:
             self._unheard += frame
         else:
@@ -193,6 +195,7 @@ class CallSession:
             partial = self.recognizer.accept(self._unheard)
             if partial != self._partial:  # judge a new partial once, not every frame
                 self._sounds_complete = bool(partial) and self.conversation.sounds_complete(partial)
+                self._trails_off = self.conversation.trails_off(partial)
             self._partial = partial
             self._unheard = b""
         if self._playing and self._interrupts():
@@ -200,7 +203,8 @@ class CallSession:
         if ended:
             self.turns.cut()
             started = time.perf_counter()
-            text, self._partial, self._sounds_complete = self.recognizer.finish(), "", False
+            text, self._partial = self.recognizer.finish(), ""
+            self._sounds_complete = self._trails_off = False
             self.on_recognised(time.perf_counter() - started, self.turns.ended_early)
             if text:  # noise that made no words is not a turn
                 self._handle(Heard(text))

@@ -46,6 +46,7 @@ def readyz() -> tuple[Response, int]:
     checks["speech_model"] = path is None or model is not None
     speech = {
         "engine": svc.settings.stt_engine if model is not None else "keypad",
+        "turn_model": svc.turn_model.name if svc.turn_model is not None else None,
         "model": path and Path(path).name,
         "load_seconds": round(svc.speech_load_seconds, 2),
     }
@@ -73,6 +74,7 @@ def metrics() -> Response:
         "# TYPE voicebot_enqueue_failures_total counter",
         f"voicebot_enqueue_failures_total {svc.live.enqueue_failures}",
         *_encoder_lines(svc.speech_model, engine),
+        *_turn_model_lines(svc.turn_model),
     ]
     try:
         totals = _totals(svc.redis)
@@ -113,6 +115,18 @@ def _encoder_lines(model: Any, engine: str) -> list[str]:
         "# TYPE voicebot_decode_seconds summary",
         f'voicebot_decode_seconds_count{{engine="{engine}"}} {model.encodings}',
         f'voicebot_decode_seconds_sum{{engine="{engine}"}} {model.encode_seconds:.6f}',
+    ]
+
+
+def _turn_model_lines(model: Any) -> list[str]:
+    """How often the end-of-turn model was asked, and its time."""
+    if model is None:
+        return []
+    return [
+        "# HELP voicebot_turn_model_seconds Time to judge whether a caller has finished.",
+        "# TYPE voicebot_turn_model_seconds summary",
+        f"voicebot_turn_model_seconds_count {model.judged}",
+        f"voicebot_turn_model_seconds_sum {model.seconds:.6f}",
     ]
 
 

@@ -56,3 +56,54 @@ def test_a_turn_that_trails_off_waits_the_long_pause():
     assert quiet.index(Turn.ENDED) == END_OF_TURN_MS // 20 - 1
     assert not d.ended_early
     assert END_OF_TURN_MS >= 600
+
+
+class Judge:
+    """An end-of-turn model with a fixed verdict that remembers what it heard."""
+
+    def __init__(self, verdict):
+        self.verdict, self.heard = verdict, []
+
+    def finished(self, pcm16, rate):
+        self.heard.append((pcm16, rate))
+        return self.verdict
+
+
+def silence_until_end(detector, **flags):
+    quiet = [detector.push(QUIET, **flags) for _ in range(END_OF_TURN_MS // 20)]
+    return quiet.index(Turn.ENDED) + 1
+
+
+def test_a_model_that_hears_the_caller_finished_ends_the_turn_after_the_short_check():
+    from app.speech.turns import CHECK_MS
+
+    judge = Judge(True)
+    d = TurnDetector(ByteVad(), judge=judge)
+    feed(d, [QUIET] * 30 + [VOICED] * 20)
+    assert silence_until_end(d) == CHECK_MS // 20
+    assert d.ended_early and d.judged == 1
+    ((pcm, rate),) = judge.heard  # the turn from its pre-roll on, silence included
+    assert rate == 8000 and pcm == b"".join([QUIET] * 9 + [VOICED] * 20 + [QUIET] * 10)
+
+
+def test_a_model_that_hears_more_coming_keeps_the_long_wait_and_is_asked_once():
+    d = TurnDetector(ByteVad(), judge=Judge(False))
+    feed(d, [VOICED] * 20)
+    assert silence_until_end(d) == END_OF_TURN_MS // 20
+    assert not d.ended_early and d.judged == 1
+
+
+def test_words_that_trail_off_hold_the_turn_whatever_the_model_hears():
+    judge = Judge(True)
+    d = TurnDetector(ByteVad(), judge=judge)
+    feed(d, [VOICED] * 20)
+    assert silence_until_end(d, trails_off=True) == END_OF_TURN_MS // 20
+    assert judge.heard == [] and not d.ended_early
+
+
+def test_each_pause_is_judged_afresh_and_a_long_turn_is_heard_by_its_last_8_seconds():
+    judge = Judge(False)
+    d = TurnDetector(ByteVad(), judge=judge)
+    feed(d, [VOICED] * 500 + [QUIET] * 12 + [VOICED] * 5 + [QUIET] * 12)
+    assert d.in_turn and d.judged == 2
+    assert len(judge.heard[-1][0]) == 8000 * 2 * 8

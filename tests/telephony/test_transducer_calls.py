@@ -30,12 +30,16 @@ def test_a_spoken_question_is_recognised_by_the_transducer_engine_and_answered(
     phone, phone_settings, transducer_dir
 ):
     settings = phone_settings.with_(
-        stt_engine="transducer", stt_model_path=str(transducer_dir), stt_threads=1
+        stt_engine="transducer",
+        stt_model_path=str(transducer_dir),
+        stt_threads=1,
+        turn_model="smart-turn-v3.2",
     )
     with phone("settings", settings=settings) as (base, services):
         ready = requests.get(base + "/readyz", timeout=5).json()
         assert ready["speech"]["engine"] == "transducer"
         assert ready["speech"]["model"] == "tone-rnnt"
+        assert ready["speech"]["turn_model"] == "smart-turn-v3.2-cpu.onnx"
         call = TwilioCall(base)
         call.dial()
         call.wait_for_prompt("ask")
@@ -54,3 +58,6 @@ def test_a_spoken_question_is_recognised_by_the_transducer_engine_and_answered(
         metrics = requests.get(base + "/metrics", timeout=5).text
         assert 'voicebot_decode_seconds_count{engine="transducer"}' in metrics
         assert 'voicebot_recognizer_seconds_count{engine="transducer"} 2' in metrics
+        asked = [line for line in metrics.splitlines() if line.startswith("voicebot_turn_model_")]
+        assert asked[0].startswith("voicebot_turn_model_seconds_count ")
+        assert int(asked[0].split()[-1]) >= 2  # every turn's pause was judged
