@@ -270,7 +270,11 @@ class _Sender:
 
 
 def run_calls(
-    concurrency: list[int], restricted: bool, pin_client: bool = False, engine: Engine | None = None
+    concurrency: list[int],
+    restricted: bool,
+    pin_client: bool = False,
+    engine: Engine | None = None,
+    turn_model: str | None = None,
 ) -> Iterator[str]:
     """Place N simultaneous calls for each N; yields the report line by line.
 
@@ -279,11 +283,16 @@ def run_calls(
     """
     engine = engine or Engine()
     speech = speech_for(TURNS)
-    yield f"engine {engine.name}, model {engine.model}"
+    yield f"engine {engine.name}, model {engine.model}, end of turn {turn_model or 'fixed wait'}"
     yield f"vocabulary: {'restricted to the intents' if restricted else 'open (the whole model)'}"
     rtf = recogniser_rtf(engine, speech[TURNS[0]], restricted)
     yield f"recogniser RTF (one utterance, in-process): {rtf:.3f}"
-    server = Server(restricted, threads=max(64, 2 * max(concurrency)), engine=engine)
+    server = Server(
+        restricted,
+        threads=max(64, 2 * max(concurrency)),
+        engine=engine,
+        extra_env={"TURN_MODEL": turn_model} if turn_model else None,
+    )
     try:
         if pin_client:
             yield _pin(server)

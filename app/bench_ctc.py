@@ -29,7 +29,7 @@ POSITION_KERNEL, POSITION_GROUPS = 128, 16
 DANISH_TOKENS = ("<pad>", "<s>", "</s>", "<unk>", "|", *"abcdefghijklmnopqrstuvwxyzæøå", "'")
 
 
-class _Graph:
+class Graph:
     """Collects ONNX nodes and random initialisers with unique names."""
 
     def __init__(self, seed: int = 0) -> None:
@@ -39,10 +39,12 @@ class _Graph:
         self.count = 0
 
     def name(self, stem: str) -> str:
+        """A unique name from `stem`."""
         self.count += 1
         return f"{stem}_{self.count}"
 
     def weight(self, shape: tuple[int, ...], scale: float | None = None) -> str:
+        """A random initialiser (scaled by fan-in unless told)."""
         from onnx import numpy_helper
 
         fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else shape[0]
@@ -53,6 +55,7 @@ class _Graph:
         return name
 
     def const(self, value: np.ndarray) -> str:
+        """A constant initialiser."""
         from onnx import numpy_helper
 
         name = self.name("c")
@@ -60,17 +63,27 @@ class _Graph:
         return name
 
     def op(self, kind: str, inputs: list[str], **attributes: object) -> str:
+        """An op with a fresh output name."""
         from onnx import helper
 
         out = self.name(kind.lower())
         self.nodes.append(helper.make_node(kind, inputs, [out], **attributes))
         return out
 
+    def op_named(self, kind: str, inputs: list[str], out: str, **attributes: object) -> str:
+        """An op whose output is a graph output (a fixed name)."""
+        from onnx import helper
+
+        self.nodes.append(helper.make_node(kind, inputs, [out], **attributes))
+        return out
+
     def linear(self, x: str, n_in: int, n_out: int) -> str:
+        """A linear layer over the last axis."""
         y = self.op("MatMul", [x, self.weight((n_in, n_out))])
         return self.op("Add", [y, self.const(np.zeros(n_out, np.float32))])
 
     def norm(self, x: str, width: int) -> str:
+        """Layer normalisation over the last axis."""
         return self.op(
             "LayerNormalization",
             [x, self.const(np.ones(width, np.float32)), self.const(np.zeros(width, np.float32))],
@@ -78,12 +91,13 @@ class _Graph:
         )
 
     def gelu(self, x: str) -> str:
+        """GELU (the erf form)."""
         scaled = self.op("Div", [x, self.const(np.array(np.sqrt(2), np.float32))])
         erf = self.op("Add", [self.op("Erf", [scaled]), self.const(np.array(1, np.float32))])
         return self.op("Mul", [self.op("Mul", [x, erf]), self.const(np.array(0.5, np.float32))])
 
 
-def _attention(g: _Graph, x: str) -> str:
+def _attention(g: Graph, x: str) -> str:
     head = HIDDEN // HEADS
     split = g.const(np.array([0, -1, HEADS, head], np.int64))
     q, k, v = (g.op("Reshape", [g.linear(x, HIDDEN, HIDDEN), split]) for _ in range(3))
@@ -106,7 +120,7 @@ def build(directory: Path, quantise: bool = True) -> Iterator[str]:
 
     directory.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    g = _Graph()
+    g = Graph()
     x = g.op("Unsqueeze", ["input_values", g.const(np.array([1], np.int64))])
     channels = 1
     for i, (kernel, stride) in enumerate(CONV_LAYERS):
@@ -170,7 +184,12 @@ def build(directory: Path, quantise: bool = True) -> Iterator[str]:
 
 
 def run_turns(
-    model_dir: str, chunks_ms: list[int], threads: int, turn_seconds: float = 3.0, repeats: int = 3
+    model_dir: str,
+    chunks_ms: list[int],
+    threads: int,
+    turn_seconds: float = 3.0,
+    repeats: int = 3,
+    engine: str = "ctc",
 ) -> Iterator[str]:
     """End of turn → transcript for a turn fed at real-time pace, for each chunk size.
 
@@ -181,6 +200,9 @@ def run_turns(
     import resource
 
     from .speech.ctc_stt import CtcModel
+    from .speech.transducer_stt import TransducerModel
+
+    kind = TransducerModel if engine == "transducer" else CtcModel
 
     rate = 8_000
     audio = (np.random.default_rng(1).standard_normal(int(turn_seconds * rate)) * 3000).astype(
@@ -192,7 +214,7 @@ def run_turns(
     yield f"{'chunk ms':>8} {'p50 ms':>7} {'max ms':>7} {'CPU s/turn':>10} {'encodings':>9}"
     for chunk_ms in chunks_ms:
         started = time.perf_counter()
-        model = CtcModel(model_dir, threads=threads, chunk_ms=chunk_ms)
+        model = kind(model_dir, threads=threads, chunk_ms=chunk_ms)
         load = time.perf_counter() - started
         latencies, cpu = [], []
         for _ in range(repeats):
@@ -216,3 +238,23 @@ def run_turns(
         )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     yield f"model load {load:.1f} s; process peak RSS {rss:.0f} MB (model and onnxruntime arenas)"
+    if engine == "transducer":
+        yield _decoder_call_cost(model_dir, threads)
+
+
+def _decoder_call_cost(model_dir: str, threads: int) -> str:
+    """One prediction + joint step: what each token speech emits adds to a turn's decoding."""
+    from .speech.transducer_stt import TransducerModel
+
+    model = TransducerModel(model_dir, threads=threads, chunk_ms=0)
+    frame = np.zeros((1, model.joint.width), np.float32)
+    state = model.joint.initial_state()
+    started, n = time.perf_counter(), 200
+    for _ in range(n):
+        model.joint.step(frame, model.tokens.blank, state)
+    each = (time.perf_counter() - started) / n
+    model.close()
+    return (
+        f"decoder+joint step {each * 1000:.2f} ms: at ~0.4 tokens per 80 ms frame a second of"
+        f" speech adds ~{each * 5 * 1000:.1f} ms of decoding"
+    )

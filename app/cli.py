@@ -672,15 +672,27 @@ def bench() -> None:
 @click.option(
     "--model", "model_dir", type=click.Path(file_okay=False), help="Default: PyPI's Korean model."
 )
+@click.option("--turn-model", help="TURN_MODEL for the server (e.g. smart-turn-v3.2).")
 def bench_calls(
-    concurrency: str, open_vocabulary: bool, pin_client: bool, engine: str, model_dir: str | None
+    concurrency: str,
+    open_vocabulary: bool,
+    pin_client: bool,
+    engine: str,
+    model_dir: str | None,
+    turn_model: str | None,
 ) -> None:
     """N simultaneous simulated callers over real WebSockets, real model, real-time pacing."""
     from .bench import Engine, run_calls
 
     levels = [int(n) for n in concurrency.split(",") if n.strip()]
     chosen = Engine(engine, model_dir) if model_dir else Engine(engine)
-    lines = run_calls(levels, restricted=not open_vocabulary, pin_client=pin_client, engine=chosen)
+    lines = run_calls(
+        levels,
+        restricted=not open_vocabulary,
+        pin_client=pin_client,
+        engine=chosen,
+        turn_model=turn_model,
+    )
     for line in lines:
         click.echo(line)
 
@@ -696,15 +708,49 @@ def bench_ctc_model(directory: str, float32: bool) -> None:
         click.echo(line)
 
 
-@bench.command("ctc")
-@click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False))
-@click.option("--chunks", default="0,500,1000", show_default=True, help="Chunk sizes (ms).")
-@click.option("--threads", default=2, show_default=True, help="onnxruntime threads.")
-def bench_ctc(model_dir: str, chunks: str, threads: int) -> None:
-    """End of turn → transcript for a 3 s turn, per chunk size (STT_CHUNK_MS)."""
-    from .bench_ctc import run_turns
+@bench.command("transducer-model")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--float32", is_flag=True, help="Keep float32 weights (default: int8 encoder).")
+def bench_transducer_model(directory: str, float32: bool) -> None:
+    """Write a transducer of parakeet-rnnt-110m's shape with random weights (for cost)."""
+    from .bench_transducer import build
 
-    for line in run_turns(model_dir, [int(c) for c in chunks.split(",")], threads):
+    for line in build(Path(directory), quantise=not float32):
+        click.echo(line)
+
+
+_turn_cost_options = [
+    click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False)),
+    click.option("--chunks", default="0,500,1000", show_default=True, help="Chunk sizes (ms)."),
+    click.option("--threads", default=2, show_default=True, help="onnxruntime threads."),
+]
+
+
+def _turn_cost(engine: str) -> Callable:
+    def command(model_dir: str, chunks: str, threads: int) -> None:
+        from .bench_ctc import run_turns
+
+        chunk_sizes = [int(c) for c in chunks.split(",")]
+        for line in run_turns(model_dir, chunk_sizes, threads, engine=engine):
+            click.echo(line)
+
+    command.__doc__ = f"{engine}: end of turn → transcript for a 3 s turn, per STT_CHUNK_MS."
+    for option in reversed(_turn_cost_options):
+        command = option(command)
+    return command
+
+
+bench.command("ctc")(_turn_cost("ctc"))
+bench.command("transducer")(_turn_cost("transducer"))
+
+
+@bench.command("turn-model")
+@click.option("--turn-model", default="smart-turn-v3.2", show_default=True, help="TURN_MODEL.")
+def bench_turn_model(turn_model: str) -> None:
+    """The end-of-turn model on Danish espeak-ng turns: complete vs cut mid-phrase."""
+    from .bench_turn import run
+
+    for line in run(turn_model):
         click.echo(line)
 
 

@@ -80,6 +80,8 @@ class OnnxJoint:
         self._length_type = (
             np.int32 if inputs["target_length"].type == "tensor(int32)" else np.int64
         )
+        self.width = inputs["encoder_outputs"].shape[1]
+        """The encoder's output width D."""
         self._state_shapes = [
             (inputs[n].shape[0], inputs[n].shape[2]) for n in ("input_states_1", "input_states_2")
         ]

@@ -33,7 +33,7 @@ from ..dialogue.conversation import Conversation
 from ..speech.codecs import FRAME_BYTES_PCM, FRAME_MS, ulaw_to_pcm16
 from ..speech.prompts import PromptLibrary
 from ..speech.stt import LEAD_IN, MAX_UTTERANCE_SECONDS, Recognizer
-from ..speech.turns import Turn, TurnDetector
+from ..speech.turns import CHECK_MS, END_OF_TURN_MS, Turn, TurnDetector
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,10 @@ class CallSession:
         """The partial transcript is already a whole turn: a short pause ends it."""
         self._trails_off = False
         """The partial transcript stops on "og", "øh", …: the caller is still talking."""
+        self._held = ""
+        """A turn that ended on the short wait but whose words trail off ("… flytte til"): it is
+        heard when the long pause has passed, or joined to what the caller says next."""
+        self._held_ms = 0
         self._tts_failed = False
 
     @property
@@ -187,6 +191,7 @@ class CallSession:
         elif self.turns.in_turn or change is Turn.ENDED:
             self._unheard += frame
         else:
+            self._tick_held()
             self._tick_idle()
             return
         self._idle_ms = 0
@@ -206,8 +211,21 @@ class CallSession:
             text, self._partial = self.recognizer.finish(), ""
             self._sounds_complete = self._trails_off = False
             self.on_recognised(time.perf_counter() - started, self.turns.ended_early)
-            if text:  # noise that made no words is not a turn
+            text = f"{self._held} {text}".strip()
+            self._held = ""
+            if text and self.turns.ended_early and self.conversation.trails_off(text):
+                self._held, self._held_ms = text, END_OF_TURN_MS - CHECK_MS
+            elif text:  # noise that made no words is not a turn
                 self._handle(Heard(text))
+
+    def _tick_held(self) -> None:
+        """A turn ended early on words that trail off waits out the long pause for the rest."""
+        if not self._held:
+            return
+        self._held_ms -= FRAME_MS
+        if self._held_ms <= 0:
+            text, self._held = self._held, ""
+            self._handle(Heard(text))
 
     def _interrupts(self) -> bool:
         """The caller has said enough to stop the bot talking (words, or long enough speech)."""

@@ -7,7 +7,7 @@ import pytest
 
 from app.dialogue.call import Outcome, TransferReason
 from app.dialogue.conversation import Conversation
-from app.speech.turns import TurnDetector
+from app.speech.turns import CHECK_MS, END_OF_TURN_MS, TurnDetector
 from app.telephony.session import NO_INPUT_MS, CallSession
 
 QUIET = b"\xff" * 160
@@ -74,7 +74,7 @@ def session_for(flow_at):
     executor = ThreadPoolExecutor(1)
     ended = []
 
-    def make(recognizer, library=None):
+    def make(recognizer, library=None, judge=None):
         flow = flow_at()
         convo = Conversation(flow, "CA1", ended.append)
         sink = Sink()
@@ -85,7 +85,7 @@ def session_for(flow_at):
             sink,
             executor,
             on_step=lambda call: None,
-            make_turns=lambda: TurnDetector(LoudVad()),
+            make_turns=lambda: TurnDetector(LoudVad(), judge=judge),
         )
         session.start()
         return session, sink
@@ -227,3 +227,49 @@ def test_without_partials_the_bot_is_interrupted_by_speech_long_enough(
         time.sleep(0.01)
     session.on_audio(LOUD * spoken_frames)
     assert bool(sink.cleared) == interrupted
+
+
+class Finished:
+    """An end-of-turn model that hears every pause as the end."""
+
+    def finished(self, pcm16, rate):
+        return True
+
+
+class TurnWords(Words):
+    streaming = False  # words only once the turn has ended, as ctc and transducer give them
+
+    def accept(self, pcm16):
+        return ""
+
+
+def heard(session):
+    return [turn.text for turn in session.call.turns]
+
+
+def test_an_early_end_on_words_that_trail_off_is_joined_to_what_the_caller_says_next(
+    session_for,
+):
+    session, sink = session_for(TurnWords("jeg skal flytte til", "roskilde"), judge=Finished())
+    play_out(session, sink)
+    session.on_audio(LOUD * 20 + QUIET * (CHECK_MS // 20))  # the model: finished
+    assert heard(session) == []  # "… til": the rest of the long pause is waited for
+    session.on_audio(QUIET * 5 + LOUD * 20 + QUIET * (CHECK_MS // 20))
+    assert heard(session) == ["jeg skal flytte til roskilde"]
+
+
+def test_words_that_trail_off_are_heard_as_they_are_once_the_long_pause_has_passed(session_for):
+    session, sink = session_for(TurnWords("jeg skal flytte til"), judge=Finished())
+    play_out(session, sink)
+    session.on_audio(LOUD * 20 + QUIET * (CHECK_MS // 20))
+    session.on_audio(QUIET * ((END_OF_TURN_MS - CHECK_MS) // 20 - 1))
+    assert heard(session) == []
+    session.on_audio(QUIET)
+    assert heard(session) == ["jeg skal flytte til"]
+
+
+def test_a_turn_the_model_hears_as_finished_is_answered_after_the_short_pause(session_for):
+    session, sink = session_for(TurnWords("jeg skal forny mit kørekort"), judge=Finished())
+    play_out(session, sink)
+    session.on_audio(LOUD * 20 + QUIET * (CHECK_MS // 20))
+    assert heard(session) == ["jeg skal forny mit kørekort"]
