@@ -5,7 +5,8 @@ and judged twice with 200 ms of silence after it: whole, and cut mid-phrase wher
 to think. Half the cuts fall on a word no sentence ends on ("… til", "… og"), which the turn's
 own words catch (`Flow.trails_off`: the call session holds such a turn for the rest of the long
 pause, whatever the model said); half fall after a content word, which only the sound can tell.
-espeak-ng speaks with flat prosody: it cannot show the falling pitch that ends a real Danish sentence, so the rate on cut turns here is a floor, not a forecast.
+espeak-ng speaks with flat prosody: it cannot show the falling pitch that ends a real Danish
+sentence, so the rate on cut turns here is a floor, not a forecast.
 """
 
 from __future__ import annotations
