@@ -68,7 +68,7 @@ def load(setting: str | None, threads: int = 1) -> SmartTurn | None:
 
 
 class SmartTurn:
-    """Smart Turn v3 on onnxruntime; one inference at a time per process (~50 ms on one core)."""
+    """Smart Turn v3 on onnxruntime: ~50 ms on one core per judgement; calls judge at once."""
 
     def __init__(self, path: Path, threads: int = 1) -> None:
         try:
@@ -101,8 +101,8 @@ class SmartTurn:
         if rate != RATE:
             samples = soxr.resample(samples, rate, RATE, quality="HQ")
         features = log_mel(samples)[np.newaxis]
+        (out,) = self._session.run(None, {"input_features": features})  # thread-safe
         with self._lock:
-            (out,) = self._session.run(None, {"input_features": features})
             self.seconds += time.perf_counter() - started
             self.judged += 1
         return float(out[0][0])

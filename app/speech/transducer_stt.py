@@ -13,7 +13,8 @@ A model directory is laid out as onnx-asr writes and reads NeMo exports (docs/sp
 - `config.json` (optional): `model_type` `nemo-conformer-rnnt` or `nemo-conformer-tdt`,
   `features_size` 80 or 128, `subsampling_factor` 8, `max_tokens_per_step`, TDT `durations`.
 
-`encoder-model.int8.onnx` and `decoder_joint-model.int8.onnx` are used instead when present.
+`encoder-model.int8.onnx` and `decoder_joint-model.int8.onnx` are used instead when present
+(quantising the encoder is what matters on a CPU; the decoder_joint is small).
 Features are NeMo's normalised log-mel spectrogram, computed by the graph onnx-asr ships for it
 (`nemo80.onnx`/`nemo128.onnx`), so they match what the model was trained on.
 
@@ -54,18 +55,17 @@ TDT_DURATIONS = (0, 1, 2, 3, 4)
 
 
 def model_files(directory: Path) -> tuple[Path, Path]:
-    """The encoder and decoder_joint graphs: the int8 pair when present, else the float pair."""
-    for suffix in (".int8", ""):
-        pair = (
-            directory / f"encoder-model{suffix}.onnx",
-            directory / f"decoder_joint-model{suffix}.onnx",
-        )
-        if all(p.is_file() for p in pair):
-            return pair
-    raise ConfigError(
-        f"STT_MODEL_PATH={str(directory)!r}: no encoder-model.onnx and decoder_joint-model.onnx"
-        " (see docs/speech.md)"
-    )
+    """The encoder and decoder_joint graphs, each its int8 file when present, else its float."""
+    found = []
+    for stem in ("encoder-model", "decoder_joint-model"):
+        candidates = [directory / f"{stem}.int8.onnx", directory / f"{stem}.onnx"]
+        present = [p for p in candidates if p.is_file()]
+        if not present:
+            raise ConfigError(
+                f"STT_MODEL_PATH={str(directory)!r}: no {stem}.onnx (see docs/speech.md)"
+            )
+        found.append(present[0])
+    return found[0], found[1]
 
 
 class OnnxJoint:
