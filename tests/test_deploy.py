@@ -92,7 +92,10 @@ def test_no_deployment_file_names_a_model_that_does_not_exist():
 def test_dockerfile_installs_espeak_and_serves_with_the_model_mounted():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "espeak-ng" in dockerfile
-    assert "'.[ctc,sip]'" in dockerfile  # Røst runs once its model is mounted; so does sip
+    # Røst and the transducers run once their model is mounted; so does sip
+    assert "'.[ctc,transducer,sip]'" in dockerfile
+    # Smart Turn (TURN_MODEL=smart-turn-v3.2) is in the image, copied and checked at build
+    assert "RUN python deploy/install_turn_model.py" in dockerfile
     assert "VOSK_MODEL_PATH" not in dockerfile  # no file names a model that does not exist
     assert 'CMD ["voicebot", "serve"' in dockerfile
     # the app user writes the intent set back to its volume (seeded from the image)

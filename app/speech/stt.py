@@ -18,8 +18,9 @@ class Recognizer(Protocol):
     """One call's recogniser: fed 16-bit PCM at the model's rate, one utterance at a time."""
 
     streaming: bool
-    """True when `accept` returns partial transcripts; turn-based engines return "" until the
-    end, and barge-in then goes by how long the caller has spoken."""
+    """True when `accept` returns partial transcripts as the caller speaks; turn-based engines
+    return "" (ctc, whisper) or words a chunk late (transducer), so barge-in goes by how long the
+    caller has spoken and the end of their turn may be judged by an end-of-turn model."""
 
     def accept(self, pcm16: bytes) -> str:
         """Feed audio; returns the partial transcript so far (for barge-in)."""
