@@ -48,7 +48,7 @@ def test_ready_when_redis_intents_model_and_a_worker_are(phone, phone_settings, 
             "serving": True,  # not draining for a restart
             "speech_model": True,
             "worker": True,
-            "speech": {"engine": "vosk", "model": None, "load_seconds": 0.0},
+            "speech": {"engine": "vosk", "model": None, "load_seconds": 0.0, "turn_model": None},
             "intents_version": 1,  # the first process on this Redis stored its files
         }
         assert "voicebot_worker_heartbeat_age_seconds 0" in requests.get(base + "/metrics").text
