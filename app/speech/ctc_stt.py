@@ -74,6 +74,7 @@ class CtcModel:
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
             options.log_severity_level = 3
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             providers = [
                 p
                 for p in ("CUDAExecutionProvider", "CPUExecutionProvider")

@@ -79,6 +79,7 @@ class SmartTurn:
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
             options.log_severity_level = 3
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             self._session = onnxruntime.InferenceSession(str(path), options)
         except ImportError as exc:
             raise ConfigError(f"TURN_MODEL needs {exc.name}: pip install onnxruntime") from None

@@ -145,6 +145,7 @@ class TransducerModel:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         preprocessor = _preprocessor(config["features_size"])
         try:
             self.tokens = Tokens.from_lines(vocab_file.read_text("utf-8").splitlines())
