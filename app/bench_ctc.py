@@ -97,10 +97,11 @@ class Graph:
         return self.op("Mul", [self.op("Mul", [x, erf]), self.const(np.array(0.5, np.float32))])
 
 
-def _attention(g: Graph, x: str) -> str:
-    head = HIDDEN // HEADS
-    split = g.const(np.array([0, -1, HEADS, head], np.int64))
-    q, k, v = (g.op("Reshape", [g.linear(x, HIDDEN, HIDDEN), split]) for _ in range(3))
+def attention(g: Graph, x: str, width: int, heads: int) -> str:
+    """Multi-head self-attention over [batch, frames, width]."""
+    head = width // heads
+    split = g.const(np.array([0, -1, heads, head], np.int64))
+    q, k, v = (g.op("Reshape", [g.linear(x, width, width), split]) for _ in range(3))
     q = g.op("Transpose", [q], perm=[0, 2, 1, 3])
     k = g.op("Transpose", [k], perm=[0, 2, 3, 1])
     v = g.op("Transpose", [v], perm=[0, 2, 1, 3])
@@ -108,9 +109,9 @@ def _attention(g: Graph, x: str) -> str:
     mixed = g.op("MatMul", [g.op("Softmax", [scores], axis=-1), v])
     joined = g.op(
         "Reshape",
-        [g.op("Transpose", [mixed], perm=[0, 2, 1, 3]), g.const(np.array([0, -1, HIDDEN]))],
+        [g.op("Transpose", [mixed], perm=[0, 2, 1, 3]), g.const(np.array([0, -1, width]))],
     )
-    return g.linear(joined, HIDDEN, HIDDEN)
+    return g.linear(joined, width, width)
 
 
 def build(directory: Path, quantise: bool = True) -> Iterator[str]:
@@ -147,7 +148,7 @@ def build(directory: Path, quantise: bool = True) -> Iterator[str]:
     )
     x = g.op("Add", [x, g.gelu(g.op("Transpose", [positions], perm=[0, 2, 1]))])
     for layer in range(LAYERS):
-        x = g.op("Add", [x, _attention(g, g.norm(x, HIDDEN))])
+        x = g.op("Add", [x, attention(g, g.norm(x, HIDDEN), HIDDEN, HEADS)])
         inner = g.gelu(g.linear(g.norm(x, HIDDEN), HIDDEN, FEED_FORWARD))
         x = g.op("Add", [x, g.linear(inner, FEED_FORWARD, HIDDEN)])
         if layer % 6 == 5:

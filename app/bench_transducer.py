@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .bench_ctc import Graph
+from .bench_ctc import Graph, attention
 
 MELS = 80
 SUB_CHANNELS = 256
@@ -42,22 +42,6 @@ BLANK_BIAS = 12.0
 SPEAKING = 0.4
 """The share of frames that emit one token: about 0.4 tokens per 80 ms frame, as Danish speech
 gives with a 1,024-piece vocabulary."""
-
-
-def _attention(g: Graph, x: str) -> str:
-    head = WIDTH // HEADS
-    split = g.const(np.array([0, -1, HEADS, head], np.int64))
-    q, k, v = (g.op("Reshape", [g.linear(x, WIDTH, WIDTH), split]) for _ in range(3))
-    q = g.op("Transpose", [q], perm=[0, 2, 1, 3])
-    k = g.op("Transpose", [k], perm=[0, 2, 3, 1])
-    v = g.op("Transpose", [v], perm=[0, 2, 1, 3])
-    scores = g.op("Mul", [g.op("MatMul", [q, k]), g.const(np.array(head**-0.5, np.float32))])
-    mixed = g.op("MatMul", [g.op("Softmax", [scores], axis=-1), v])
-    joined = g.op(
-        "Reshape",
-        [g.op("Transpose", [mixed], perm=[0, 2, 1, 3]), g.const(np.array([0, -1, WIDTH]))],
-    )
-    return g.linear(joined, WIDTH, WIDTH)
 
 
 def _swish(g: Graph, x: str) -> str:
@@ -113,7 +97,7 @@ def _encoder(g: Graph) -> None:
     x = g.linear(x, SUB_CHANNELS * MELS // 8, WIDTH)
     for _ in range(LAYERS):
         x = _half_feed_forward(g, x)
-        x = g.op("Add", [x, _attention(g, g.norm(x, WIDTH))])
+        x = g.op("Add", [x, attention(g, g.norm(x, WIDTH), WIDTH, HEADS)])
         x = _convolution(g, x)
         x = g.norm(_half_feed_forward(g, x), WIDTH)
     g.op_named("Transpose", [x], "outputs", perm=[0, 2, 1])

@@ -697,26 +697,24 @@ def bench_calls(
         click.echo(line)
 
 
-@bench.command("ctc-model")
-@click.argument("directory", type=click.Path(file_okay=False))
-@click.option("--float32", is_flag=True, help="Keep float32 weights (default: int8, as for CPUs).")
-def bench_ctc_model(directory: str, float32: bool) -> None:
-    """Write a CTC model of the Røst-315m shape with random weights (for cost, not accuracy)."""
-    from .bench_ctc import build
+def _random_model(engine: str, shape: str) -> Callable:
+    """`bench <engine>-model DIRECTORY`: a model of `shape` with random weights, for cost."""
 
-    for line in build(Path(directory), quantise=not float32):
-        click.echo(line)
+    @click.argument("directory", type=click.Path(file_okay=False))
+    @click.option("--float32", is_flag=True, help="Keep float32 weights (default: int8).")
+    def command(directory: str, float32: bool) -> None:
+        from importlib import import_module
+
+        build = import_module(f".bench_{engine}", __package__).build
+        for line in build(Path(directory), quantise=not float32):
+            click.echo(line)
+
+    command.__doc__ = f"Write a {engine} model of {shape}'s shape with random weights (for cost)."
+    return command
 
 
-@bench.command("transducer-model")
-@click.argument("directory", type=click.Path(file_okay=False))
-@click.option("--float32", is_flag=True, help="Keep float32 weights (default: int8 encoder).")
-def bench_transducer_model(directory: str, float32: bool) -> None:
-    """Write a transducer of parakeet-rnnt-110m's shape with random weights (for cost)."""
-    from .bench_transducer import build
-
-    for line in build(Path(directory), quantise=not float32):
-        click.echo(line)
+bench.command("ctc-model")(_random_model("ctc", "Røst-315m"))
+bench.command("transducer-model")(_random_model("transducer", "parakeet-rnnt-110m"))
 
 
 _turn_cost_options = [

@@ -24,8 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError
-from .codecs import TWILIO_SAMPLE_RATE, PhoneToModel
+from .codecs import TWILIO_SAMPLE_RATE
 from .ctc_decode import LexiconDecoder, Vocabulary, log_softmax
+from .turn_audio import Chunk, TurnAudio
 
 log = logging.getLogger(__name__)
 
@@ -165,16 +166,14 @@ class CtcRecognizer:
     def __init__(self, model: CtcModel, decoder: LexiconDecoder) -> None:
         self.model = model
         self.decoder = decoder
-        self._wide = PhoneToModel(model.model_rate)
-        self._reset()
+        self._turn = TurnAudio(model.model_rate, model.chunk, model.context)
+        self._pending: list[tuple[Future[np.ndarray], int, int | None]] = []
+        """Each chunk's encoding, and which of its frames to keep (first, how many or all)."""
 
     def accept(self, pcm16: bytes) -> str:
         """Feed 8 kHz audio; encodes whole chunks in the background. No partials: returns ""."""
-        self._audio.append(self._wide.feed(pcm16))
-        self._samples += len(self._audio[-1])
-        chunk, context = self.model.chunk, self.model.context
-        while chunk and self._samples >= self._encoded + chunk + context:
-            self._submit(self._encoded, self._encoded + chunk, right=context)
+        for chunk in self._turn.feed(pcm16):
+            self._submit(chunk)
         return ""
 
     def settle(self) -> None:
@@ -184,46 +183,31 @@ class CtcRecognizer:
 
     def finish(self) -> str:
         """Encode the tail, decode the turn's frames and return the text; ready for the next."""
-        self._audio.append(self._wide.flush())
-        self._samples += len(self._audio[-1])
-        if self._samples > self._encoded:
-            self._submit(self._encoded, self._samples, right=0)
+        if (tail := self._turn.tail()) is not None:
+            self._submit(tail)
         try:
             parts = [
                 future.result()[first : None if count is None else first + count]
                 for future, first, count in self._pending
             ]
         finally:
-            self._reset()
+            self._turn.reset()
+            self._pending = []
         if not parts:
             return ""
         return self.decoder.decode(log_softmax(np.concatenate(parts)))
 
-    def _submit(self, start: int, end: int, right: int) -> None:
-        audio = self._joined()
-        left = min(self.model.context, start)
-        window = audio[start - left : min(end + right, len(audio))]
+    def _submit(self, chunk: Chunk) -> None:
+        start, end, left = chunk.start, chunk.end, chunk.left
+        audio = self._turn.samples()
+        window = audio[start - left : min(end + chunk.right, len(audio))]
         if len(window) < self.model.receptive:
             window = np.pad(window, (0, self.model.receptive - len(window)))
         first_centre = start - left + self.model.receptive // 2
         stride = self.model.stride
         keep_from = max(0, -(-(start - first_centre) // stride))
-        keep = max(1, -(-(end - start) // stride)) if right else None
-        future = self.model.encode(window)
-        self._pending.append((future, keep_from, keep))
-        self._encoded = end
-
-    def _joined(self) -> np.ndarray:
-        if len(self._audio) > 1:
-            self._audio = [np.concatenate(self._audio)]
-        return self._audio[0] if self._audio else np.zeros(0, np.float32)
-
-    def _reset(self) -> None:
-        self._audio: list[np.ndarray] = []
-        self._samples = 0
-        self._encoded = 0
-        self._pending: list[tuple[Future[np.ndarray], int, int | None]] = []
-        """Each chunk's encoding, and which of its frames to keep (first, how many or all)."""
+        keep = max(1, -(-(end - start) // stride)) if chunk.right else None
+        self._pending.append((self.model.encode(window), keep_from, keep))
 
 
 def _multiple(value: int, of: int) -> int:

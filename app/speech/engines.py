@@ -71,19 +71,12 @@ def load(settings: Settings) -> SpeechModel | None:
     if path is None:
         return None
     threads = settings.stt_threads or _cores()
-    if settings.stt_engine == "ctc":
-        from .ctc_stt import CtcModel
-
-        return CtcModel(
-            path,
-            threads=threads,
-            chunk_ms=settings.stt_chunk_ms,
-            biased=settings.stt_vocabulary == "restricted",
-        )
-    if settings.stt_engine == "transducer":
-        from .transducer_stt import TransducerModel
-
-        return TransducerModel(
+    if settings.stt_engine in ("ctc", "transducer"):
+        if settings.stt_engine == "ctc":
+            from .ctc_stt import CtcModel as Encoder
+        else:
+            from .transducer_stt import TransducerModel as Encoder
+        return Encoder(
             path,
             threads=threads,
             chunk_ms=settings.stt_chunk_ms,

@@ -36,8 +36,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError
-from .codecs import TWILIO_SAMPLE_RATE, PhoneToModel
+from .codecs import TWILIO_SAMPLE_RATE
 from .transducer_decode import GreedyDecoder, LexiconRescorer, State, Tokens, normalised
+from .turn_audio import Chunk, TurnAudio
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +233,7 @@ class TransducerRecognizer:
     def __init__(self, model: TransducerModel, rescorer: LexiconRescorer) -> None:
         self.model = model
         self.rescorer = rescorer
-        self._wide = PhoneToModel(MODEL_RATE)
+        self._turn = TurnAudio(MODEL_RATE, model.chunk, model.context)
         self._reset()
 
     def accept(self, pcm16: bytes) -> str:
@@ -240,11 +241,8 @@ class TransducerRecognizer:
 
         Returns what the chunks decoded so far say (a chunk or more behind the caller).
         """
-        self._audio.append(self._wide.feed(pcm16))
-        self._samples += len(self._audio[-1])
-        chunk, context = self.model.chunk, self.model.context
-        while chunk and self._samples >= self._encoded + chunk + context:
-            self._submit(self._encoded, self._encoded + chunk, right=context)
+        for chunk in self._turn.feed(pcm16):
+            self._submit(chunk)
         emitted = list(self._decoder.emissions)
         return self.model.tokens.text([e.token for e in emitted])
 
@@ -255,10 +253,8 @@ class TransducerRecognizer:
 
     def finish(self) -> str:
         """Encode and decode the tail, rescore the words and return the text."""
-        self._audio.append(self._wide.flush())
-        self._samples += len(self._audio[-1])
-        if self._samples > self._encoded:
-            self._submit(self._encoded, self._samples, right=0)
+        if (tail := self._turn.tail()) is not None:
+            self._submit(tail)
         try:
             for future in self._pending:
                 future.result()
@@ -266,31 +262,22 @@ class TransducerRecognizer:
         finally:
             self._reset()
 
-    def _submit(self, start: int, end: int, right: int) -> None:
-        audio = self._joined()
-        left = min(self.model.context, start)
-        upto = audio[: min(end + right, len(audio))]
-        shortest = start - left + MIN_WINDOW_MS * MODEL_RATE // 1000
+    def _submit(self, chunk: Chunk) -> None:
+        upto = self._turn.samples()[: chunk.end + chunk.right]
+        shortest = chunk.start - chunk.left + MIN_WINDOW_MS * MODEL_RATE // 1000
         if len(upto) < shortest:
             upto = np.pad(upto, (0, shortest - len(upto)))
-        first = left // self.model.stride
-        count = (end - start) // self.model.stride if right else None
-        self._pending.append(self.model.submit(self._decode, upto, start - left, first, count))
-        self._encoded = end
+        first = chunk.left // self.model.stride
+        count = (chunk.end - chunk.start) // self.model.stride if chunk.right else None
+        window_start = chunk.start - chunk.left
+        self._pending.append(self.model.submit(self._decode, upto, window_start, first, count))
 
     def _decode(self, audio: np.ndarray, start: int, first: int, count: int | None) -> None:
         frames = self.model.encode(audio, start)
         self._decoder.feed(frames[first : None if count is None else first + count])
 
-    def _joined(self) -> np.ndarray:
-        if len(self._audio) > 1:
-            self._audio = [np.concatenate(self._audio)]
-        return self._audio[0] if self._audio else np.zeros(0, np.float32)
-
     def _reset(self) -> None:
-        self._audio: list[np.ndarray] = []
-        self._samples = 0
-        self._encoded = 0
+        self._turn.reset()
         self._pending: list[Future[None]] = []
         self._decoder = GreedyDecoder(self.model.joint, self.model.max_tokens)
 

@@ -2,7 +2,6 @@
 export, fed phone audio (8 kHz μ-law) as a call feeds it."""
 
 import json
-import threading
 
 import pytest
 
@@ -12,6 +11,7 @@ from app.speech import engines
 from app.speech.codecs import pcm16_to_ulaw, ulaw_to_pcm16
 from app.speech.ctc_stt import CtcModel
 from tests.speech import tone_model
+from tests.speech.recognising import hear, hear_at_once, turns_in_a_row
 
 SENTENCE = "jeg har mistet mit sundhedskort"
 
@@ -19,13 +19,6 @@ SENTENCE = "jeg har mistet mit sundhedskort"
 def phone_audio(text, **kwargs):
     """Tone speech as it arrives from a call: 8 kHz, through μ-law and back."""
     return ulaw_to_pcm16(pcm16_to_ulaw(tone_model.pcm16(tone_model.speak(text, **kwargs))))
-
-
-def hear(model, audio, vocabulary=(), step=1600):
-    recognizer = model.recognizer(list(vocabulary))
-    for i in range(0, len(audio), step):
-        assert recognizer.accept(audio[i : i + step]) == ""  # no partials from a CTC engine
-    return recognizer.finish()
 
 
 @pytest.fixture(scope="module")
@@ -59,15 +52,8 @@ def test_chunked_and_whole_turn_encoding_agree(tone_model_dir, model):
 
 
 def test_the_recogniser_is_ready_for_the_next_turn_and_silence_says_nothing(model):
-    recognizer = model.recognizer([])
-    for text in ("nej", "ja"):
-        recognizer.accept(phone_audio(text))
-        assert recognizer.finish() == text
-    recognizer.accept(b"\x00\x00" * 8000)
-    assert recognizer.finish() == ""
-    assert recognizer.finish() == ""  # nothing fed at all
-    recognizer.accept(b"\x01")  # an odd byte count is not a crash
-    assert recognizer.finish() == ""
+    texts = ("nej", "ja")
+    assert turns_in_a_row(model, phone_audio, texts) == [*texts, "", "", ""]
 
 
 def test_biasing_recovers_an_intent_word_greedy_decoding_misspells(model):
@@ -90,17 +76,7 @@ def test_open_vocabulary_setting_decodes_greedily(tone_model_dir):
 def test_turns_from_many_calls_at_once_are_queued_never_dropped(model):
     texts = ["ja", "nej", "pas", "kort", "alle", "mitid"] * 3
     audio = {t: phone_audio(t) for t in set(texts)}
-    heard = {}
-
-    def call(i, text):
-        heard[i] = hear(model, audio[text], step=320)
-
-    threads = [threading.Thread(target=call, args=(i, t)) for i, t in enumerate(texts)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert [heard.get(i) for i in range(len(texts))] == texts
+    assert hear_at_once(model, audio, texts) == texts
 
 
 @pytest.mark.parametrize(

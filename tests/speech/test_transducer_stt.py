@@ -2,7 +2,6 @@
 NeMo export (as onnx-asr reads it), NeMo's log-mel graph, phone audio fed as a call feeds it."""
 
 import shutil
-import threading
 
 import numpy as np
 import pytest
@@ -13,6 +12,7 @@ from app.speech import engines
 from app.speech.codecs import pcm16_to_ulaw, ulaw_to_pcm16
 from app.speech.transducer_stt import TransducerModel
 from tests.speech import tone_model, tone_transducer
+from tests.speech.recognising import hear, hear_at_once, turns_in_a_row
 
 SENTENCE = "jeg har mistet mit sundhedskort"
 
@@ -20,13 +20,6 @@ SENTENCE = "jeg har mistet mit sundhedskort"
 def phone_audio(text, **kwargs):
     """Tone speech as it arrives from a call: 8 kHz, through μ-law and back."""
     return ulaw_to_pcm16(pcm16_to_ulaw(tone_model.pcm16(tone_transducer.speak(text, **kwargs))))
-
-
-def hear(model, audio, vocabulary=(), step=1600):
-    recognizer = model.recognizer(list(vocabulary))
-    for i in range(0, len(audio), step):
-        recognizer.accept(audio[i : i + step])
-    return recognizer.finish()
 
 
 @pytest.fixture(scope="module")
@@ -71,15 +64,8 @@ def test_chunked_and_whole_turn_encoding_agree(transducer_model_dir, model):
 
 
 def test_the_recogniser_is_ready_for_the_next_turn_and_silence_says_nothing(model):
-    recognizer = model.recognizer([])
-    for text in ("nej", "hjem"):
-        recognizer.accept(phone_audio(text))
-        assert recognizer.finish() == text
-    recognizer.accept(b"\x00\x00" * 8000)
-    assert recognizer.finish() == ""
-    assert recognizer.finish() == ""  # nothing fed at all
-    recognizer.accept(b"\x01")  # an odd byte count is not a crash
-    assert recognizer.finish() == ""
+    texts = ("nej", "hjem")
+    assert turns_in_a_row(model, phone_audio, texts) == [*texts, "", "", ""]
 
 
 def test_biasing_recovers_an_intent_word_greedy_decoding_misspells(model):
@@ -106,17 +92,7 @@ def test_open_vocabulary_setting_decodes_greedily(transducer_model_dir):
 def test_turns_from_many_calls_at_once_are_queued_never_dropped(model):
     texts = ["nej", "pas", "kort", "hjem", "mitid", "skat"] * 3
     audio = {t: phone_audio(t) for t in set(texts)}
-    heard = {}
-
-    def call(i, text):
-        heard[i] = hear(model, audio[text], step=320)
-
-    threads = [threading.Thread(target=call, args=(i, t)) for i, t in enumerate(texts)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert [heard.get(i) for i in range(len(texts))] == texts
+    assert hear_at_once(model, audio, texts) == texts
 
 
 def test_an_int8_encoder_is_preferred_when_present(transducer_model_dir, tmp_path):

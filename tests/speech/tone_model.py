@@ -99,24 +99,31 @@ def speak(
     letter_ms: int = 80,
     gap_ms: int = 40,
     blur: dict[int, str] | None = None,
+    tones: dict[str, float] | None = None,
+    blur_weight: float = 0.58,
+    hiss: float = 0.0,
+    space: str = "|",
 ) -> np.ndarray:
-    """Tone "speech" for `text` as float samples at `rate`.
+    """Tone "speech" for `text` as float samples at `rate`; a space sounds as `space`'s tone.
 
     `blur` {position: letter}: at those positions of `text`, the tone of `letter` sounds louder
-    than the right one, as a recogniser mishears one sound.
+    than the right one (`blur_weight` of the mix), as a recogniser mishears one sound. `hiss`:
+    the level of white noise under it all (seeded, so the same text sounds the same).
     """
+    tones = tones or TONES
     blur = blur or {}
     out = []
     n = rate * letter_ms // 1000
     t = np.arange(n) / rate
     ramp = np.minimum(1, np.minimum(np.arange(n), np.arange(n)[::-1]) / (rate * 0.004))
     for position, char in enumerate(text.lower()):
-        token = "|" if char == " " else char
-        tone = np.sin(2 * np.pi * TONES[token] * t)
+        tone = np.sin(2 * np.pi * tones[space if char == " " else char] * t)
         if position in blur:
-            tone = 0.42 * tone + 0.58 * np.sin(2 * np.pi * TONES[blur[position]] * t)
+            mishear = np.sin(2 * np.pi * tones[blur[position]] * t)
+            tone = (1 - blur_weight) * tone + blur_weight * mishear
         out += [0.3 * tone * ramp, np.zeros(rate * gap_ms // 1000)]
-    return np.concatenate(out)
+    speech = np.concatenate(out)
+    return speech + hiss * np.random.default_rng(len(text)).standard_normal(len(speech))
 
 
 def pcm16(samples: np.ndarray) -> bytes:

@@ -181,20 +181,9 @@ def speak(
     gap_ms: int = 60,
     blur: dict[int, str] | None = None,
 ) -> np.ndarray:
-    """Tone "speech" for `text` as float samples at `rate`; a space is the word-start tone.
+    """Tone "speech" for `text` in this model's tones, over the line's hiss (`BLUR`, `HISS`)."""
+    from tests.speech import tone_model
 
-    `blur` {position: letter}: at those positions of `text`, the tone of `letter` sounds louder
-    than the right one, as a recogniser mishears one sound.
-    """
-    blur = blur or {}
-    out = []
-    n = rate * letter_ms // 1000
-    t = np.arange(n) / rate
-    ramp = np.minimum(1, np.minimum(np.arange(n), np.arange(n)[::-1]) / (rate * 0.004))
-    for position, char in enumerate(text.lower()):
-        tone = np.sin(2 * np.pi * TONES["▁" if char == " " else char] * t)
-        if position in blur:
-            tone = (1 - BLUR) * tone + BLUR * np.sin(2 * np.pi * TONES[blur[position]] * t)
-        out += [0.3 * tone * ramp, np.zeros(rate * gap_ms // 1000)]
-    speech = np.concatenate(out)
-    return speech + HISS * np.random.default_rng(len(text)).standard_normal(len(speech))
+    return tone_model.speak(
+        text, rate, letter_ms, gap_ms, blur, tones=TONES, blur_weight=BLUR, hiss=HISS, space="▁"
+    )
