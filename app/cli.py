@@ -31,6 +31,7 @@ from .dialogue.call import (
 )
 from .dialogue.conversation import Conversation
 from .errors import ConfigError, IntentSetError
+from .kpi.events import Channel
 from .routing.handoff import HandoffStore
 from .speech.engines import ENGINES
 
@@ -198,7 +199,7 @@ def chat(at: str | None, caller: str | None) -> None:
         if caller:
             HandoffStore(services.redis).remember_caller(call_id, caller)
             caller_hash = services.caller_hash(caller)
-        convo = services.conversation(call_id, channel="chat", caller=caller_hash)
+        convo = services.conversation(call_id, channel=Channel.TERMINAL, caller=caller_hash)
         perform = functools.partial(_perform, services, convo)
         perform(convo.opening)
         while not convo.ended:
@@ -807,7 +808,7 @@ def kpi() -> None:
 @click.option("--until", help="Local date or time, exclusive (ISO).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
 @click.option(
-    "--channel", type=click.Choice(["phone", "web"]), help="One channel (default: both, and sum)."
+    "--channel", type=click.Choice([c.value for c in Channel]), help="One channel (default: all)."
 )
 def kpi_report(since: str | None, until: str | None, fmt: str, channel: str | None) -> None:
     """Print the KPI for a period (default: everything recorded)."""

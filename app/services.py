@@ -31,7 +31,7 @@ from .dialogue.normalise import FILLER_WORDS
 from .dialogue.texts import WRITTEN
 from .errors import ConfigError
 from .keys import Keys, load_keys
-from .kpi.events import CallRecord
+from .kpi.events import CallRecord, Channel
 from .kpi.store import KpiStore
 from .redis_server import EmbeddedRedis
 from .review.store import ReviewStore, missed_turns
@@ -222,7 +222,7 @@ class Services:
     def conversation(
         self,
         call_id: str,
-        channel: str,
+        channel: Channel,
         caller: str | None = None,
         keypad_only: bool = False,
         via: str | None = None,
@@ -230,18 +230,18 @@ class Services:
     ) -> Conversation:
         """A new call on the current intent set, whose outcome is recorded when it ends.
 
-        The web chat (`channel="web"`) gets the written wording; `via` names a phone adapter;
+        The website chat (`Channel.WEB`) gets the written wording; `via` names a phone adapter;
         `can_text`: the caller's number takes an SMS (see `can_text`).
         """
         started = self.clock()
         meta: Meta = {
-            "channel": channel,
+            "channel": channel.value,
             "started_at": started.astimezone(UTC).isoformat(),
             "in_hours": self.hours.is_open(started),
             "caller": caller,
             "via": via,
         }
-        flow = self.flow(written=channel == "web")
+        flow = self.flow(written=channel is Channel.WEB)
         return Conversation(
             flow, call_id, lambda call: self.record(call, meta), keypad_only, meta, can_text
         )
@@ -255,7 +255,7 @@ class Services:
         record = CallRecord.from_call(
             call,
             self.flow().intents,
-            channel=str(meta["channel"]),
+            channel=Channel.of(str(meta["channel"])),
             started_at=datetime.fromisoformat(str(meta["started_at"])),
             ended_at=ended_at,
             in_hours=bool(meta["in_hours"]),

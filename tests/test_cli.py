@@ -52,7 +52,7 @@ def test_match_handles_thousands_of_lines_in_one_process(voicebot):
 def chat_records(redis):
     # A phone call an earlier in-process test left open can end by quiet time-out meanwhile
     # and record itself in the shared test Redis; the chat's own records are what count here.
-    return [r for r in KpiStore(redis).records() if r.channel == "chat"]
+    return [r for r in KpiStore(redis).records() if r.channel == "terminal"]
 
 
 def test_chat_resolves_a_whole_call_and_records_it(voicebot, redis):
@@ -64,7 +64,7 @@ def test_chat_resolves_a_whole_call_and_records_it(voicebot, redis):
     assert "automatisk assistent" in out and "Borgerservice" in out and "Farvel" in out
     assert out.strip().endswith("-- outcome: resolved; answered: koerekort")
     (record,) = chat_records(redis)
-    assert (record.outcome, record.topic, record.channel) == ("resolved", "koerekort", "chat")
+    assert (record.outcome, record.topic, record.channel) == ("resolved", "koerekort", "terminal")
 
 
 def test_chat_transfers_when_asked_and_records_the_reason(voicebot, redis):

@@ -5,9 +5,26 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from ..dialogue.call import Call
 from ..dialogue.intents import SYSTEM_TOPIC, IntentSet
+
+
+class Channel(StrEnum):
+    """Where a conversation was held: one name per channel, in records, reports and pages."""
+
+    PHONE = "phone"
+    WEB = "web"
+    """The chat on the municipality's website."""
+    TERMINAL = "terminal"
+    """`voicebot chat`: the phone conversation typed, by staff trying the bot."""
+
+    @classmethod
+    def of(cls, value: str) -> Channel:
+        """The channel a stored name means (older records wrote `chat` for the terminal)."""
+        return cls.TERMINAL if value == "chat" else cls(value)
+
 
 OTHER_TOPIC = "other"
 """Calls that never got to a topic (silence, no match, a request for a person at once)."""
@@ -18,7 +35,7 @@ class CallRecord:
     """One call's KPI facts; JSON in Redis, never a transcript or a phone number."""
 
     call_id: str
-    channel: str
+    channel: Channel
     started_at: datetime
     ended_at: datetime
     outcome: str
@@ -41,7 +58,7 @@ class CallRecord:
         call: Call,
         intents: IntentSet,
         *,
-        channel: str,
+        channel: Channel,
         started_at: datetime,
         ended_at: datetime,
         in_hours: bool,
@@ -87,6 +104,7 @@ class CallRecord:
         data["started_at"] = datetime.fromisoformat(data["started_at"])
         data["ended_at"] = datetime.fromisoformat(data["ended_at"])
         data["intents"] = tuple(data["intents"])
+        data["channel"] = Channel.of(data["channel"])
         return cls(**data)
 
     def counters(self) -> list[str]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from redis.exceptions import RedisError
 
 from ..dialogue.call import Call, Failed, Outcome, State, TransferReason
+from ..kpi.events import Channel
 from ..routing.handoff import Handoff, HandoffStore
 from ..services import Services
 from ..speech.end_of_turn import EndOfTurn
@@ -35,7 +36,7 @@ def open_session(
     keypad_only = svc.speech_model is None
     can_text = svc.can_text(_number(svc, call_id))
     convo = svc.conversation(
-        call_id, "phone", caller=caller, keypad_only=keypad_only, via=via, can_text=can_text
+        call_id, Channel.PHONE, caller=caller, keypad_only=keypad_only, via=via, can_text=can_text
     )
     recognizer = None
     if svc.speech_model is not None:

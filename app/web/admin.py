@@ -21,6 +21,7 @@ from flask import (
 from ..dialogue.intents import SYSTEM_TOPIC
 from ..errors import IntentSetError
 from ..kpi import charts
+from ..kpi.events import Channel
 from ..kpi.report import Summary, add_counters, summarise
 from ..review.answers import answer_rows
 from ..review.promote import RegressionWarning, promote, record_review
@@ -49,6 +50,12 @@ def require_admin() -> Any:
 
 
 CHARTS = ("days", "hours", "topics")
+CHANNEL_LABELS = {
+    Channel.PHONE: "Telefon",
+    Channel.WEB: "Chat på hjemmesiden",
+    Channel.TERMINAL: "Afprøvning i terminalen (voicebot chat)",
+}
+"""Every channel has a row, so the rows add up to the total."""
 
 
 @bp.get("/")
@@ -66,6 +73,7 @@ def dashboard() -> str:
         charts=svgs,
         tables=charts.tables(summary, labels),
         chart_names=CHART_NAMES,
+        channel_labels=CHANNEL_LABELS,
         labels=labels,
         since=since.date().isoformat(),
         until=until.date().isoformat(),

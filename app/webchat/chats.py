@@ -41,6 +41,7 @@ from ..dialogue.call import (
 from ..dialogue.callback import NUMBER, spoken_digits
 from ..dialogue.redact import redact
 from ..dialogue.texts import CHAT
+from ..kpi.events import Channel
 from ..review.store import missed_turns
 from ..services import Services
 
@@ -222,7 +223,7 @@ class Chats:
 
     def _start(self, expired: bool) -> Chat:
         sid = secrets.token_urlsafe(18)
-        convo = self.services.conversation(f"web-{sid[:16]}", channel="web")
+        convo = self.services.conversation(f"web-{sid[:16]}", channel=Channel.WEB)
         chat = Chat(sid, convo.call, convo.meta, started=time.time())
         if expired:
             chat.add("bot", CHAT["expired"])
@@ -331,7 +332,7 @@ class Chats:
         review = self.services.review()
         for text, reason, guess in missed_turns(ended):
             if reason == "rejected_answer":
-                review.add(text, reason, guess, self.services.clock(), "web")
+                review.add(text, reason, guess, self.services.clock(), Channel.WEB)
 
     def _count_feedback(self, topic: str, kind: str) -> None:
         self.services.kpi.count_feedback(topic, kind, self.services.clock())
@@ -594,9 +595,9 @@ def _checked(text: str, longest: int, empty_ok: bool) -> str:
     """The text stripped, or ChatError: too long, empty where it may not be, or not Unicode."""
     text = text.strip()
     if len(text) > longest:
-        raise ChatError(f"a message may be at most {longest} characters")
+        raise ChatError(CHAT["too_long"].format(longest=longest))  # the citizen reads these
     if not text and not empty_ok:
-        raise ChatError("a message may not be empty")
+        raise ChatError(CHAT["empty"])
     try:
         text.encode("utf-8")  # JSON may carry a lone "\\ud800", which nothing can store or show
     except UnicodeEncodeError:

@@ -105,7 +105,7 @@ def post_message() -> Response:
     if session is not None and not (isinstance(session, str) and SESSION_ID.fullmatch(session)):
         return _error(400, "'session' is not a session id")  # before it names any Redis key
     if not _within_rate(session):
-        return _error(429, "for mange beskeder på kort tid; vent et øjeblik")
+        return _error(429, CHAT["too_many"])
     try:
         reply = chats().message(session, body.get("text"), body.get("choice"))
     except ChatError as exc:
@@ -122,7 +122,7 @@ def poll() -> Response:
     except ValueError:
         return _error(400, "'after' must be a whole number")
     if not _within_rate(None):
-        return _error(429, "for mange forespørgsler på kort tid; vent et øjeblik")
+        return _error(429, CHAT["too_many"])
     try:
         reply = chats().poll(session, after)
     except ChatError as exc:

@@ -54,6 +54,11 @@
             border-radius: .3rem; color: #1a1a1a; background: #fff; }
     .send { background: #1d4f91; color: #fff; border: 2px solid #1d4f91; border-radius: .3rem;
             padding: .4rem .9rem; cursor: pointer; }
+    input:disabled { background: #ececec; border-color: #b0b0b0; color: #6b6b6b; }
+    .send:disabled { background: #b0b0b0; border-color: #b0b0b0; color: #1a1a1a;
+                     cursor: not-allowed; }
+    .ended { align-self: stretch; margin: .2rem 0; padding: .5rem .7rem; border-radius: .4rem;
+             background: #fff4e0; border: 1px solid #b35900; }
     button:focus-visible, input:focus-visible, a:focus-visible {
       outline: 3px solid #b35900; outline-offset: 2px; }
     @media (prefers-reduced-motion: reduce) { * { transition: none !important;
@@ -155,10 +160,34 @@
       }
       input.disabled = !!reply.ended;
       send.disabled = !!reply.ended;
+      if (reply.ended) finished();
+    }
+
+    function finished() {
+      if (!log.querySelector(".ended")) {
+        const note = el("div", {class: "msg system ended"});
+        note.append(el("p", {}, t.ended));
+        log.append(note);
+        note.scrollIntoView({block: "end"});
+      }
+      const again = el("button", {class: "choice", type: "button"}, t.restart);
+      again.addEventListener("click", restart);
+      choices.replaceChildren(again);
+      feedback.replaceChildren();
+    }
+
+    function restart() {
+      state = {};
+      save(state);
+      log.replaceChildren();
+      choices.replaceChildren();
+      input.disabled = send.disabled = false;
+      say({text: ""}, null);
+      input.focus();
     }
 
     function take(reply) {
-      state = {session: reply.session, seq: reply.seq, status: reply.status};
+      state = {session: reply.session, seq: reply.seq, status: reply.status, ended: !!reply.ended};
       save(state);
       for (const message of reply.messages) show(message);
       offer(reply);
@@ -169,7 +198,7 @@
 
     async function say(body, echo) {
       if (echo) show({from: "citizen", text: echo});
-      if (state.session) body.session = state.session;
+      if (state.session && !state.ended) body.session = state.session;
       try {
         const r = await fetch(`${base}/api/messages`, {
           method: "POST", headers: {"Content-Type": "application/json"},
@@ -203,7 +232,8 @@
     function begin() {
       if (begun) return;
       begun = true;
-      if (state.session) { state.seq = 0; poll(); } else say({text: ""}, null);
+      // An ended chat is not shown again: a reload or another page of the site starts afresh.
+      if (state.session && !state.ended) { state.seq = 0; poll(); } else say({text: ""}, null);
     }
 
     function open() {

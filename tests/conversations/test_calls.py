@@ -19,6 +19,7 @@ from redis import Redis
 from app.cli import _perform, event_for
 from app.config import Settings
 from app.dialogue.call import HungUp
+from app.kpi.events import Channel
 from app.routing.callbacks import CallbackStore
 from app.routing.handoff import HandoffStore
 from app.services import Services
@@ -65,7 +66,7 @@ def place(services, moment, script, number, capsys=None):
     if caller:
         HandoffStore(services.redis).remember_caller(call_id, caller)
     convo = services.conversation(
-        call_id, "chat", caller=services.caller_hash(caller) if caller else None
+        call_id, Channel.TERMINAL, caller=services.caller_hash(caller) if caller else None
     )
     _perform(services, convo, convo.opening)
     for turn in script["turns"]:
@@ -129,7 +130,7 @@ def test_the_kpi_report_counts_exactly_what_the_calls_did(services, moment, redi
     assert figures["transfer_reasons"] == dict(
         sorted(Counter(c["reason"] for c in CALLS if c["outcome"] == "transferred").items())
     )
-    assert figures["channels"]["chat"]["calls"] == len(CALLS)
+    assert figures["channels"]["terminal"]["calls"] == len(CALLS)
     referred = sum(1 for c in CALLS if c.get("topic") == "henvisning")
     assert referred and figures["topics"]["henvisning"]["calls"] == referred  # its own row
     assert figures["topics"]["henvisning"]["resolved"] == referred  # a referral is an answer

@@ -59,3 +59,11 @@ def test_record_round_trips_and_holds_no_transcript():
     original = record()
     assert CallRecord.from_json(original.to_json()) == original
     assert "text" not in original.to_json()
+
+
+def test_a_record_names_its_channel_and_older_terminal_records_read_as_terminal():
+    from app.kpi.events import Channel
+
+    assert CallRecord.from_json(record().to_json()).channel is Channel.PHONE
+    older = record().to_json().replace('"channel":"phone"', '"channel":"chat"')
+    assert CallRecord.from_json(older).channel is Channel.TERMINAL

@@ -11,6 +11,7 @@ from rq import Queue, SimpleWorker
 from app import create_app
 from app.dialogue.call import Heard, HungUp, Played, RequestCallback
 from app.jobs import QUEUE_NAME
+from app.kpi.events import Channel
 from app.redis_server import EmbeddedRedis
 from app.routing.callbacks import CallbackStore
 from app.services import Services
@@ -71,7 +72,7 @@ def test_the_status_callback_is_acknowledged_with_redis_down(outage):
 
 def test_outcomes_and_callbacks_made_while_redis_is_away_land_when_it_returns(outage):
     client, services, server = outage
-    convo = services.conversation(CALL, "phone")
+    convo = services.conversation(CALL, Channel.PHONE)
     convo.handle(Heard("jeg skal forny mit kørekort"))
     convo.handle(Played("koerekort"))
     server.stop()

@@ -202,7 +202,7 @@ def test_idle_chats_are_ended_by_the_sweep_as_a_silent_call(chat_app, redis):
         ({}, 400, "send either 'text' or 'choice'"),
         ({"text": "hej", "choice": "ja"}, 400, "send either 'text' or 'choice'"),
         ({"text": 5}, 400, "'text' and 'choice' must be text"),
-        ({"text": "x" * 501}, 400, "a message may be at most 500 characters"),
+        ({"text": "x" * 501}, 400, "Beskeden er for lang. Skriv højst 500 tegn."),
         ({"text": "hej", "session": "../../etc"}, 400, "'session' is not a session id"),
         ({"text": "hej", "session": 7}, 400, "'session' is not a session id"),
         ({"choice": "feedback:maybe"}, 400, "feedback must be feedback:yes or feedback:no"),
@@ -229,7 +229,9 @@ def test_messages_are_rate_limited_per_session(chat_app):
     citizen.open()
     for _ in range(3):
         citizen.send("hej")
-    assert citizen.send("hej", expect=429)["error"].startswith("for mange beskeder")
+    assert citizen.send("hej", expect=429)["error"] == (
+        "Du har sendt mange beskeder på kort tid. Vent et øjeblik, og prøv igen."
+    )
 
 
 def test_a_forged_long_session_is_refused_before_it_names_a_key(chat_app, redis):
@@ -508,3 +510,32 @@ def test_in_the_chat_closed_ring_mig_op_is_the_callback_and_a_no_asks_the_number
     citizen.send(choice="ja")
     (request,) = CallbackStore(redis).open_requests()
     assert (request.number, request.intent) == ("22334456", "koerekort")
+
+
+def test_the_dashboards_channel_rows_add_up_to_the_total(chat_app, redis):
+    import re
+
+    from app.dialogue.call import HungUp
+    from app.kpi.events import Channel
+
+    app = chat_app()
+    citizen = Citizen(app.test_client())
+    citizen.open()
+    citizen.send("hvordan melder jeg flytning")
+    citizen.send(choice="nej tak")
+    services = app.extensions["voicebot"]
+    for call_id, channel in (("CA-phone", Channel.PHONE), ("chat-terminal", Channel.TERMINAL)):
+        convo = services.conversation(call_id, channel)
+        convo.handle(HungUp())
+    client = app.test_client()
+    log_in(client)
+    page = client.get("/admin/?since=2026-11-01&until=2026-11-30").get_data(as_text=True)
+    start = page.index('<table id="channels">')
+    table = page[start : page.index("</table>", start)]
+    rows = dict(re.findall(r'<th scope="row">([^<]+)</th><td class="num">(\d+)</td>', table))
+    assert rows == {
+        "Telefon": "1",
+        "Chat på hjemmesiden": "1",
+        "Afprøvning i terminalen (voicebot chat)": "1",
+        "I alt": "3",
+    }

@@ -213,3 +213,53 @@ def test_an_agent_takes_a_chat_over_in_a_second_browser(site, page_in):
         agent.wait_for_selector("#log .citizen:has-text('Mit pas er udløbet')")
         agent.click("#close button")
         citizen.wait_for_selector("[data-voicebot-chat] .msg.system:has-text('afsluttet')")
+
+
+def chat_js(page, expression):
+    """Evaluate `expression` with `root` bound to the chat's shadow root."""
+    return page.evaluate(
+        f"(() => {{ const root = document.querySelector('[data-voicebot-chat]').shadowRoot;"
+        f" return {expression}; }})()"
+    )
+
+
+def end_a_chat(page):
+    page.fill("#voicebot-input", "jeg skal forny mit kørekort")
+    page.keyboard.press("Enter")
+    page.click("[data-voicebot-chat] .choices .choice:has-text('Nej')")
+    page.wait_for_selector("[data-voicebot-chat] .msg.ended")
+
+
+def test_an_ended_chat_says_so_looks_closed_and_starts_again_on_a_button_or_a_reload(site, page_in):
+    with site() as (base, _):
+        page = page_in()
+        page.goto(base + "/chat/")
+        page.wait_for_selector("[data-voicebot-chat] .msg.bot")
+        first = chat_js(page, "JSON.parse(sessionStorage.getItem('voicebot-chat')).session")
+        end_a_chat(page)
+        assert "Samtalen er afsluttet" in chat_js(page, "root.querySelector('.ended').textContent")
+        assert chat_js(page, "root.querySelector('#voicebot-input').disabled")
+        grey = chat_js(page, "getComputedStyle(root.querySelector('.send')).backgroundColor")
+        assert grey == "rgb(176, 176, 176)"  # not the live button's blue
+        assert chat_js(
+            page, "[...root.querySelectorAll('.choices .choice')].map(b => b.textContent)"
+        ) == ["Ny samtale"]
+        assert violations(page) == []
+
+        page.click("[data-voicebot-chat] .choice:has-text('Ny samtale')")
+        page.wait_for_function(
+            "(() => { const root = document.querySelector('[data-voicebot-chat]').shadowRoot;"
+            " return !root.querySelector('.ended') && root.querySelector('.msg.bot')"
+            " && !root.querySelector('#voicebot-input').disabled; })()"
+        )
+        second = chat_js(page, "JSON.parse(sessionStorage.getItem('voicebot-chat')).session")
+        assert second != first
+        assert chat_js(page, "root.querySelectorAll('.msg.citizen').length") == 0
+
+        end_a_chat(page)
+        page.goto(base + "/chat/")  # the same tab, the site's page again
+        page.wait_for_selector("[data-voicebot-chat] .msg.bot")
+        assert not chat_js(page, "root.querySelector('#voicebot-input').disabled")
+        assert chat_js(page, "root.querySelector('.ended')") is None
+        third = chat_js(page, "JSON.parse(sessionStorage.getItem('voicebot-chat')).session")
+        assert third not in (first, second)
