@@ -204,6 +204,8 @@ class Flow(CallbackSteps, CueSteps, OfferSteps, TopicSteps):
         )
         if cues.is_urgent(text):
             return self._urgent(call)
+        if match.intent == "farvel" and len(call.turns) == 1 and not call.keyed:
+            return self._not_helped_yet(call)  # "tak for hjælpen" before anything was asked
         if match.intent == "farvel":  # a goodbye ends the call from any state
             return self._goodbye(call)
         if call.state in CALLBACK_STATES:
@@ -326,6 +328,14 @@ class Flow(CallbackSteps, CueSteps, OfferSteps, TopicSteps):
             step = self._transfer(call, TransferReason.ERROR)
             return Step(step.call, (apology, *step.actions))
         return Step(self._end(call, Outcome.ERROR), (apology, self._say("goodbye"), Hangup()))
+
+    def _not_helped_yet(self, call: Call) -> Step:
+        """A thank-you or goodbye as the very first words: ask once; a second goodbye ends it.
+
+        A citizen back from an earlier conversation, or unsure how to begin, is not done.
+        """
+        ask = self._say("not_helped_yet")
+        return Step(dataclasses.replace(call, last_said=(ask,)), (ask,))
 
     # --- decisions ----------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ PROMPTS: dict[str, str] = {
     ),
     "ask": "Hvad kan jeg hjælpe dig med?",
     "ask_again": "Hvad kan jeg ellers hjælpe dig med?",
+    "not_helped_yet": "Selv tak. Er der noget, jeg kan hjælpe dig med?",
     "hello": "Hej. Hvad kan jeg hjælpe dig med?",
     "thanks_ask": "Selv tak. Hvad kan jeg hjælpe dig med?",
     "thanks_bye": "Selv tak. Farvel.",

@@ -21,7 +21,7 @@
     .panel { display: flex; flex-direction: column; background: #fff; color: #1a1a1a;
              border: 1px solid #6b6b6b; border-radius: .5rem; overflow: hidden; }
     .floating { position: fixed; right: 1rem; bottom: 4.5rem; z-index: 2147483000;
-                width: min(24rem, calc(100vw - 1rem)); height: min(36rem, calc(100vh - 6rem)); }
+                width: min(24rem, calc(100vw - 2rem)); height: min(36rem, calc(100vh - 6rem)); }
     .inline { width: 100%; max-width: 40rem; min-height: 28rem; height: 70vh; }
     .panel[hidden] { display: none; }
     header { display: flex; justify-content: space-between; align-items: center; gap: .5rem;
@@ -106,7 +106,9 @@
                                autocomplete: "off", name: "text"});
     const send = el("button", {class: "send", type: "submit"}, t.send);
     form.append(label, input, send);
-    panel.append(header, notice, log, feedback, choices, form);
+    // The buttons that answer the last message come right under it; the optional feedback
+    // question, with its own words, after them.
+    panel.append(header, notice, log, choices, feedback, form);
     if (!inline) { panel.hidden = true; root.append(launcher); }
     root.append(panel);
 

@@ -434,3 +434,14 @@ def test_no_link_is_offered_to_a_number_that_takes_no_sms_nor_for_an_answer_with
     step = flow.start("CA-sms", can_text=True)
     step = flow.step(step.call, Heard("hvornår har i åbent"))
     assert ids(step.actions)[0] == "aabningstider" and "offer_link" not in ids(step.actions)
+
+
+def test_thanks_as_the_very_first_words_asks_once_and_a_second_goodbye_ends(flow_at):
+    call, steps = run(flow_at(), Heard("tak for hjælpen"))
+    assert ids(steps[1]) == ["not_helped_yet"] and call.state is not State.ENDED
+    call, steps = run(flow_at(), Heard("tak for hjælpen"), Heard("jeg skal forny mit kørekort"))
+    assert ids(steps[2]) == ["koerekort", "anything_else"]
+    call, steps = run(flow_at(), Heard("tak for hjælpen"), Heard("farvel"))
+    assert ids(steps[2]) == ["goodbye", "Hangup"] and call.state is State.ENDED
+    call, steps = run(flow_at(), Heard("jeg skal forny mit kørekort"), Heard("tak for hjælpen"))
+    assert ids(steps[2]) == ["goodbye", "Hangup"]  # after an answer it is the goodbye it says

@@ -539,3 +539,11 @@ def test_the_dashboards_channel_rows_add_up_to_the_total(chat_app, redis):
         "Afprøvning i terminalen (voicebot chat)": "1",
         "I alt": "3",
     }
+
+
+def test_thanks_as_the_first_message_does_not_end_the_chat(chat_app):
+    citizen = Citizen(chat_app().test_client())
+    citizen.open()
+    reply = citizen.send("tak for hjælpen")
+    assert not reply["ended"]
+    assert citizen.texts() == ["Selv tak. Er der noget, jeg kan hjælpe dig med?"]

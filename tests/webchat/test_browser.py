@@ -263,3 +263,30 @@ def test_an_ended_chat_says_so_looks_closed_and_starts_again_on_a_button_or_a_re
         assert chat_js(page, "root.querySelector('.ended')") is None
         third = chat_js(page, "JSON.parse(sessionStorage.getItem('voicebot-chat')).session")
         assert third not in (first, second)
+
+
+def test_on_a_phone_the_panel_keeps_its_margins_and_an_answers_buttons_sit_under_it(site, page_in):
+    host_holder = {}
+
+    def lazy_app(environ, start_response):
+        return host_holder["app"](environ, start_response)
+
+    with served(lazy_app) as host_base:
+        with site(chat_allowed_origins=host_base) as (base, _):
+            host_holder["app"] = host_page(base)
+            page = page_in(viewport={"width": 375, "height": 700})
+            page.goto(host_base + "/")
+            page.locator("[data-voicebot-chat] .launcher").click()
+            page.wait_for_selector("[data-voicebot-chat] .msg.bot")
+            box = page.locator("[data-voicebot-chat] .panel").bounding_box()
+            assert box["x"] >= 15 and box["x"] + box["width"] <= 375 - 15  # 1rem each side
+            assert page.evaluate("document.scrollingElement.scrollWidth") <= 375
+            page.fill("#voicebot-input", "hvordan melder jeg flytning")
+            page.keyboard.press("Enter")
+            page.wait_for_selector("[data-voicebot-chat] .feedback button")
+            order = chat_js(
+                page,
+                "[...root.querySelector('.panel').children].map(c => c.className || c.tagName)",
+            )
+            assert order.index("choices") < order.index("feedback")  # "andet?"'s Ja/Nej first
+            assert violations(page) == []
