@@ -93,8 +93,11 @@ class Summary:
     feedback: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     """Per topic: "Fik du svar på dit spørgsmål?" asked, answered yes, answered no (chat)."""
 
-    def feedback_rows(self) -> dict[str, dict[str, float]]:
-        """Per topic: asked, yes, no, the share answered and the share of answers that were yes."""
+    def feedback_rows(self) -> dict[str, dict[str, float | None]]:
+        """Per topic: asked, yes, no, the share answered and the share of answers that were yes.
+
+        The yes share is None where nobody answered: no share, not 0 %.
+        """
         rows = {}
         for topic, c in sorted(self.feedback.items()):
             answered = c["yes"] + c["no"]
@@ -103,7 +106,7 @@ class Summary:
                 "yes": c["yes"],
                 "no": c["no"],
                 "answer_rate": answered / c["asked"] if c["asked"] else 0.0,
-                "yes_share": c["yes"] / answered if answered else 0.0,
+                "yes_share": c["yes"] / answered if answered else None,
             }
         return rows
 

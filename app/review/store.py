@@ -17,6 +17,7 @@ from datetime import datetime
 from redis import Redis
 
 from ..dialogue.call import Call, TransferReason, Turn
+from ..dialogue.redact import MASKS
 
 ITEM_KEY = "review:item:{id}"
 OPEN_KEY = "review:open"
@@ -46,6 +47,8 @@ def missed_turns(call: Call) -> list[tuple[str, str, str | None]]:
     turns = call.turns
     for i, turn in enumerate(turns):
         answer_after = turns[i + 1].intent if i + 1 < len(turns) else None
+        if turn.decision != "rejected" and not _has_words(turn.text):
+            continue  # a number or mark alone ("[telefon]#"): nothing to understand or teach
         if turn.decision == "none":
             found.append((turn.text, "none", turn.intent))
         elif turn.decision == "confirm" and answer_after == "nej":
@@ -57,6 +60,13 @@ def missed_turns(call: Call) -> list[tuple[str, str, str | None]]:
     if call.reason is TransferReason.NO_MATCH:
         found = [(t, "transferred_no_match", g) for t, _, g in found] or found
     return found
+
+
+def _has_words(text: str) -> bool:
+    """Whether anything but masked numbers, digits and marks was said."""
+    for mask in MASKS:
+        text = text.replace(mask, "")
+    return any(ch.isalpha() for ch in text)
 
 
 def _question_answered(before: tuple[Turn, ...], answered: tuple[str, ...]) -> Turn | None:

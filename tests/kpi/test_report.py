@@ -138,3 +138,11 @@ def test_a_call_whose_answers_were_rejected_counts_as_not_resolved_and_is_shown(
     assert figures["total"]["resolution"] == 0.5 and figures["rejected_answers"] == 1
     assert figures["transfer_reasons"] == {}
     assert record("b", "abandoned", "rejected_answer").counters()[-1] == "rejected_answer"
+
+
+def test_a_feedback_question_nobody_answered_has_no_yes_share():
+    summary = summarise([])
+    add_counters(summary, [{"feedback:koerekort:asked": 2}])
+    row = summary.feedback_rows()["koerekort"]
+    assert (row["asked"], row["answer_rate"], row["yes_share"]) == (2, 0.0, None)
+    assert "0.0%           -" in render(summary, "table")

@@ -144,3 +144,18 @@ def test_a_change_that_makes_tests_miss_is_held_back_until_confirmed(library, in
     assert (intents_copy / "pas.yaml").read_text(encoding="utf-8") == before
     promote(library, "pas", said, "examples", "anna")  # confirmed
     assert said in (intents_copy / "pas.yaml").read_text(encoding="utf-8")
+
+
+def test_a_number_or_mark_alone_is_never_a_miss(flow_at):
+    from dataclasses import replace
+
+    from app.dialogue.call import Turn
+
+    flow = flow_at()
+    call = flow.start("CA-keys").call
+    turns = (
+        Turn("[telefon]#", None, "none", 0.0),
+        Turn("12", None, "none", 0.0),
+        Turn("min kanin [telefon]", None, "none", 0.0),
+    )
+    assert [m[0] for m in missed_turns(replace(call, turns=turns))] == ["min kanin [telefon]"]
