@@ -309,11 +309,14 @@ class Services:
         except RedisError:
             log.warning("link not queued, redis unavailable call_id=%s", call_id)
 
-    def hand_off(self, call: Call) -> Handoff:
-        """Store the context an agent receives with a transferred call, and return it."""
+    def hand_off(self, call: Call, listed: bool = True) -> Handoff:
+        """Store the context an agent receives with a transferred call, and return it.
+
+        `listed`: shown among the phone hand-offs on /agent/ (a chat has its own list).
+        """
         handoffs = HandoffStore(self.redis)
         handoff = build_handoff(call, self.flow().intents, handoffs.caller(call.call_id))
-        handoffs.save(handoff)
+        handoffs.save(handoff, listed)
         return handoff
 
     @cached_property

@@ -156,17 +156,20 @@ class HandoffStore:
         raw = self.redis.get(CALLBACK_NUMBER_KEY.format(sid=call_sid))
         return raw.decode() if raw else None
 
-    def save(self, handoff: Handoff) -> None:
-        """Store a hand-off (again: the same call overwrites its own)."""
+    def save(self, handoff: Handoff, listed: bool = True) -> None:
+        """Store a hand-off (again: the same call overwrites its own).
+
+        `listed` puts it in the agents' list of recent hand-offs.
+        """
         pipe = self.redis.pipeline()
         pipe.set(
             HANDOFF_KEY.format(sid=handoff.call_sid),
             json.dumps(asdict(handoff)),
             ex=HANDOFF_TTL_SECONDS,
         )
-        pipe.zadd(
-            RECENT_KEY, {handoff.call_sid: datetime.fromisoformat(handoff.created_at).timestamp()}
-        )
+        if listed:
+            created = datetime.fromisoformat(handoff.created_at).timestamp()
+            pipe.zadd(RECENT_KEY, {handoff.call_sid: created})
         pipe.execute()
 
     def load(self, call_sid: str) -> Handoff | None:

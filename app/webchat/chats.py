@@ -50,6 +50,11 @@ ACTIVE_KEY = "chat:active"
 """Sorted set: session id → last activity (the idle sweep reads it)."""
 WAITING_KEY = "chat:waiting"
 """Sorted set: session id → when it started waiting for an agent."""
+SEEN_KEY = "chat:seen"
+"""Sorted set: session id → when its page last asked (a message or a poll)."""
+GONE_SECONDS = 30
+"""A waiting chat whose page has not asked for this long has lost its citizen (the widget polls
+every 2 s while waiting): agents are no longer offered it."""
 SESSION_ID = re.compile(r"[A-Za-z0-9_-]{24}")
 MAX_TEXT = 500
 """Characters in one message: a question, not a letter."""
@@ -203,10 +208,12 @@ class Chats:
             elif len(chat.messages) >= MAX_MESSAGES:
                 self._end_full(chat)
             else:
-                chat.add("citizen", redact(value))
+                pressed = next((c["label"] for c in chat.choices if c["value"] == choice), None)
+                chat.add("citizen", redact(pressed or value))  # a button as its words, not "0"
                 chat.feedback = None  # "Fik du svar?" is about the answer just shown, only
                 self._feed(chat, _event(value, pressed=choice is not None))
             self._save(chat)
+            self.redis.zadd(SEEN_KEY, {chat.sid: time.time()})
             return self._reply(chat, after)
 
     def poll(self, sid: str, after: int) -> Reply:
@@ -219,6 +226,7 @@ class Chats:
             if chat.status == "waiting" and self._waited_out(chat):
                 self._no_agent(chat)
                 self._save(chat)
+            self.redis.zadd(SEEN_KEY, {sid: time.time()})
             return self._reply(chat, max(0, after), mine=True)
 
     def _start(self, expired: bool) -> Chat:
@@ -263,8 +271,8 @@ class Chats:
                         chat.add("bot", text)
                     if chat.call.state is not State.ENDED:
                         chat.call = flow.step(chat.call, Played(prompt_id)).call
-                case Transfer(queue=queue):
-                    self.services.hand_off(chat.call)
+                case Transfer(queue=queue):  # shown under "Chats i kø", not as a phone call
+                    self.services.hand_off(chat.call, listed=False)
                     chat.status, chat.queue, chat.waiting_since = "waiting", queue, time.time()
                     self.redis.zadd(WAITING_KEY, {chat.sid: chat.waiting_since})
                 case RequestCallback():
@@ -417,8 +425,13 @@ class Chats:
         from ..routing.handoff import HandoffStore
 
         handoffs = HandoffStore(self.redis)
+        now = time.time()
+        self.redis.zremrangebyscore(SEEN_KEY, "-inf", now - KEEP_SECONDS)
         out = []
         for raw_sid, since in self.redis.zrange(WAITING_KEY, 0, -1, withscores=True):
+            seen = self.redis.zscore(SEEN_KEY, raw_sid)
+            if seen is not None and now - seen > GONE_SECONDS:
+                continue  # the citizen closed the page: nobody to take over
             chat = self.load(raw_sid.decode())
             if chat is None or chat.status != "waiting":
                 continue
@@ -429,6 +442,7 @@ class Chats:
                     "waiting_since": datetime.fromtimestamp(since, UTC).isoformat(),
                     "summary": handoff.summary if handoff else "",
                     "queue": chat.queue,
+                    "written": [m["text"] for m in chat.messages if m["from"] == "citizen"],
                 }
             )
         return out

@@ -547,3 +547,28 @@ def test_thanks_as_the_first_message_does_not_end_the_chat(chat_app):
     reply = citizen.send("tak for hjælpen")
     assert not reply["ended"]
     assert citizen.texts() == ["Selv tak. Er der noget, jeg kan hjælpe dig med?"]
+
+
+def test_agents_see_a_waiting_chat_once_with_its_words_and_not_after_its_page_is_gone(
+    chat_app, redis
+):
+    from app.webchat.chats import GONE_SECONDS, SEEN_KEY
+
+    app = chat_app()
+    citizen = Citizen(app.test_client())
+    citizen.open()
+    citizen.send("kan i hjælpe med min kanin")
+    citizen.send(choice="0")  # the "Tal med en medarbejder" button
+    chats = app.extensions["chats"]
+    (waiting,) = chats.waiting()
+    assert waiting["written"] == ["kan i hjælpe med min kanin", "Tal med en medarbejder"]
+    agent = app.test_client()
+    log_in(agent)
+    state = agent.get("/agent/state.json").get_json()
+    assert [c["session"] for c in state["chats"]] == [citizen.session]
+    assert state["handoffs"] == []  # not a second time as a phone hand-off with no number
+
+    redis.zadd(SEEN_KEY, {citizen.session: time.time() - GONE_SECONDS - 1})  # the page closed
+    assert chats.waiting() == []
+    citizen.poll()  # the page is back
+    assert [w["session"] for w in chats.waiting()] == [citizen.session]
