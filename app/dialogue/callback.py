@@ -42,7 +42,9 @@ class CallbackSteps:
             wanted = dataclasses.replace(call, wanted_transfer=reason, queue=queue)
             return self._goodbye(wanted)
         call = dataclasses.replace(call, callback_offers=call.callback_offers + 1)
-        closed = self._say("closed", next_opening=self.hours.say_next_opening(self.clock()))
+        closed = self._say(
+            "closed", next_opening=self.hours.say_next_opening(self.clock(), self.written)
+        )
         offer = self._say("callback_offer")
         call = dataclasses.replace(
             call,

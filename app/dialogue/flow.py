@@ -43,7 +43,7 @@ from .matcher import Decision, Match, Matcher
 from .normalise import TRAILING_WORDS
 from .offers import REPHRASE_OFFERS, OfferSteps
 from .redact import redact, unmasked
-from .texts import DYNAMIC_PROMPTS, OPEN_NOW, PROMPTS, menu_choices
+from .texts import DYNAMIC_PROMPTS, OPEN_NOW, PROMPTS, WRITTEN, menu_choices
 from .topic_steps import TopicSteps
 
 MAX_NO_MATCH = 2
@@ -83,6 +83,8 @@ class Flow(CallbackSteps, CueSteps, OfferSteps, TopicSteps):
         texts: Mapping[str, str] = PROMPTS,
     ) -> None:
         self.texts = texts
+        self.written = texts is WRITTEN
+        """Times and numbers as figures ("kl. 14.30"), for a chat."""
         self.intents = intents
         self.matcher = matcher
         self.hours = hours
@@ -488,8 +490,10 @@ class Flow(CallbackSteps, CueSteps, OfferSteps, TopicSteps):
         now = self.clock()
         open_now = OPEN_NOW[self.hours.is_open(now)]
         values = {
-            "opening_hours": self.hours.say_week(),
-            "open_now": open_now.format(next_opening=self.hours.say_next_opening(now)),
+            "opening_hours": self.hours.say_week(self.written),
+            "open_now": open_now.format(
+                next_opening=self.hours.say_next_opening(now, self.written)
+            ),
             "municipality": self.municipality,
         }
         return fill(text, values, self.intents.facts)

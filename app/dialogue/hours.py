@@ -122,13 +122,13 @@ class OpeningHours:
             if any(o < time(h, 59, 59) and (c.hour, c.minute) > (h, 0) for o, c in windows)
         }
 
-    def say_next_opening(self, at: datetime) -> str:
-        """Danish for when it opens next: "i morgen, fredag, klokken 10"."""
+    def say_next_opening(self, at: datetime, written: bool = False) -> str:
+        """Danish for when it opens next: "i morgen, fredag, klokken 10" ("kl. 10" written)."""
         opening = self.next_opening(at)
         if opening is None:
             return "senere"
         today = at.astimezone(self.timezone).date()
-        clock = say_clock(opening.time())
+        clock = write_clock(opening.time()) if written else say_clock(opening.time())
         days = (opening.date() - today).days
         if days == 0:
             return f"i dag {clock}"
@@ -139,8 +139,11 @@ class OpeningHours:
             return f"på {weekday} {clock}"
         return f"{weekday} den {opening.day}. {MONTH_NAMES_DA[opening.month - 1]} {clock}"
 
-    def say_week(self) -> str:
-        """Danish for the weekly hours: "mandag til onsdag fra klokken 10 til halv tre, …"."""
+    def say_week(self, written: bool = False) -> str:
+        """Danish for the weekly hours: "mandag til onsdag fra klokken 10 til halv tre, …".
+
+        `written`: "mandag–onsdag kl. 10–14.30, …" (a chat shows figures, not spoken words).
+        """
         groups: list[tuple[int, int, tuple[Window, ...]]] = []
         for day in range(7):
             windows = self.weekly.get(day, ())
@@ -152,15 +155,21 @@ class OpeningHours:
         for first, last, windows in groups:
             if not windows:
                 continue
+            between = "–" if written else " til "
             days = (
                 DAY_NAMES_DA[first]
                 if first == last
-                else (f"{DAY_NAMES_DA[first]} til {DAY_NAMES_DA[last]}")
+                else f"{DAY_NAMES_DA[first]}{between}{DAY_NAMES_DA[last]}"
             )
-            spans = " og ".join(
-                f"fra {say_clock(o)} til {say_clock(c).removeprefix('klokken ')}"
-                for o, c in windows
-            )
+            if written:
+                spans = " og ".join(
+                    f"{write_clock(o)}–{write_clock(c).removeprefix('kl. ')}" for o, c in windows
+                )
+            else:
+                spans = " og ".join(
+                    f"fra {say_clock(o)} til {say_clock(c).removeprefix('klokken ')}"
+                    for o, c in windows
+                )
             parts.append(f"{days} {spans}")
         if not parts:
             return "ikke på noget tidspunkt"
@@ -182,6 +191,11 @@ HOUR_WORDS_DA = (
     "elleve",
 )
 """Clock hours as words, 12-hour: Danes say "halv tre" for 14:30 (the half before three)."""
+
+
+def write_clock(t: time) -> str:
+    """A time as Danes write it: "kl. 10", "kl. 14.30"."""
+    return f"kl. {t.hour}" if t.minute == 0 else f"kl. {t.hour}.{t.minute:02d}"
 
 
 def say_clock(t: time) -> str:

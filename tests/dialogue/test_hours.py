@@ -144,3 +144,13 @@ def test_every_prompt_with_a_time_or_date_is_written_for_the_ear(flow_at):
         for text in texts:
             assert not written_for_the_eye.search(text), (moment, text)
     assert "{next_opening}" in PROMPTS["closed"]
+
+
+def test_written_hours_are_figures_and_spoken_hours_are_words():
+    from app.dialogue.hours import OpeningHours
+
+    hours = OpeningHours.from_spec("mon-wed 10:00-14:30; thu 10:00-17:00; fri 10:00-13:30")
+    assert hours.say_week(written=True) == (
+        "mandag–onsdag kl. 10–14.30, torsdag kl. 10–17 og fredag kl. 10–13.30"
+    )
+    assert hours.say_week().startswith("mandag til onsdag fra klokken 10 til halv tre")

@@ -572,3 +572,12 @@ def test_agents_see_a_waiting_chat_once_with_its_words_and_not_after_its_page_is
     assert chats.waiting() == []
     citizen.poll()  # the page is back
     assert [w["session"] for w in chats.waiting()] == [citizen.session]
+
+
+def test_the_chat_writes_opening_hours_in_figures(chat_app):
+    citizen = Citizen(chat_app().test_client())
+    citizen.open()
+    citizen.send("hvornår har i åbent")
+    answer = citizen.texts()[0]
+    assert "mandag–onsdag kl. 10–14.30, torsdag kl. 10–17 og fredag kl. 10–13.30" in answer
+    assert "klokken" not in answer and "halv" not in answer
