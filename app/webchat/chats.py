@@ -305,9 +305,13 @@ class Chats:
             topics = [{"label": label, "value": str(n)} for n, label in enumerate(labels, 1)]
             return [*topics, {"label": CHAT["person"], "value": "0"}]
         if state is State.LISTENING:
-            is_open = self.services.hours.is_open(self.services.clock())
-            return [{"label": CHAT["person"] if is_open else CHAT["call_me"], "value": "0"}]
+            return [self._person_button()]
         return []
+
+    def _person_button(self) -> dict[str, str]:
+        """0 reaches a person: in opening hours "Tal med en medarbejder", else a callback."""
+        is_open = self.services.hours.is_open(self.services.clock())
+        return {"label": CHAT["person"] if is_open else CHAT["call_me"], "value": "0"}
 
     def _rate(self, chat: Chat, verdict: str) -> None:
         if verdict not in ("yes", "no"):
@@ -334,7 +338,7 @@ class Chats:
             )
             chat.call = step.call
             self._perform(chat, step.actions)
-            chat.choices = [{"label": CHAT["person"], "value": "0"}]
+            chat.choices = [self._person_button()]
             return
         ended = dataclasses.replace(call, turns=(*call.turns, thumbs_down))
         review = self.services.review()

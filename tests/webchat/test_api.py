@@ -581,3 +581,12 @@ def test_the_chat_writes_opening_hours_in_figures(chat_app):
     answer = citizen.texts()[0]
     assert "mandag–onsdag kl. 10–14.30, torsdag kl. 10–17 og fredag kl. 10–13.30" in answer
     assert "klokken" not in answer and "halv" not in answer
+
+
+def test_a_thumbs_down_when_closed_offers_the_callback_not_a_person(chat_app):
+    citizen = Citizen(chat_app(at=CLOSED).test_client())
+    citizen.open()
+    citizen.send("hvordan melder jeg flytning")
+    reply = citizen.send(choice="feedback:no")
+    assert citizen.texts(reply)[-1].startswith("Undskyld. Vil du skrive det på en anden måde")
+    assert citizen.choices() == ["Bliv ringet op"]
