@@ -190,6 +190,10 @@ CHAT: dict[str, str] = {
     "agent_joined": "Du skriver nu med {name}.",
     "agent_left": "Medarbejderen har afsluttet samtalen. Tak for i dag.",
     "waiting": "Du er i kø. En medarbejder skriver til dig her.",
+    "queue_place": (
+        "Du er nummer {place} i køen. Har ingen taget chatten inden for {minutes} min., "
+        "tilbyder vi at ringe dig op."
+    ),
     "error": "Beklager, der skete en fejl. Prøv igen om lidt.",
 }
 """The chat's own words: its labels, notices and what happens around a hand-off."""

@@ -131,12 +131,16 @@ class Reply:
     seq: int
     """The last message's number (poll with `after=seq`)."""
     feedback: dict[str, Any] | None = None
+    queue: str | None = None
+    """While waiting for a person: the place in the queue and when a callback is offered."""
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON body."""
-        body = {k: v for k, v in self.__dict__.items() if k != "feedback"}
+        body = {k: v for k, v in self.__dict__.items() if k not in ("feedback", "queue")}
         if self.feedback:
             body["feedback"] = self.feedback
+        if self.queue:
+            body["queue"] = self.queue
         return body
 
 
@@ -373,7 +377,21 @@ class Chats:
             ended=chat.status == "ended",
             seq=newer[-1]["seq"] if newer else min(after, len(chat.messages)),
             feedback=feedback,
+            queue=self._queue_note(chat) if chat.status == "waiting" else None,
         )
+
+    def _queue_note(self, chat: Chat) -> str:
+        """ "Du er nummer 2 i køen …": the citizens ahead whose pages are still open count."""
+        now = time.time()
+        ahead = 0
+        for raw_sid in self.redis.zrange(WAITING_KEY, 0, -1):
+            if raw_sid.decode() == chat.sid:
+                break
+            seen = self.redis.zscore(SEEN_KEY, raw_sid)
+            ahead += seen is None or now - seen <= GONE_SECONDS
+        waited = now - (chat.waiting_since or now)
+        minutes = max(1, round((self.agent_wait_seconds - waited) / 60))
+        return CHAT["queue_place"].format(place=ahead + 1, minutes=minutes)
 
     # --- waiting for a person -------------------------------------------------------------
 

@@ -45,6 +45,9 @@
     a { color: #1d4f91; text-decoration: underline; }
     .choices, .feedback { display: flex; flex-wrap: wrap; gap: .4rem; padding: 0 .8rem .5rem; }
     .feedback span { width: 100%; font-size: .9rem; }
+    .queue { margin: 0; padding: .4rem .8rem; font-size: .9rem; background: #eef1f5;
+             border-top: 1px solid #d0d0d0; }
+    .queue:empty { display: none; }
     .choice { background: #fff; color: #1d4f91; border: 2px solid #1d4f91; border-radius: 1rem;
               padding: .3rem .8rem; cursor: pointer; }
     form { display: flex; gap: .4rem; padding: .6rem .8rem; border-top: 1px solid #d0d0d0; }
@@ -99,6 +102,7 @@
     const log = el("div", {class: "log", role: "log", "aria-live": "polite",
                            "aria-label": t.title, tabindex: "0"});
     const feedback = el("div", {class: "feedback", role: "group", "aria-label": t.feedback});
+    const queued = el("p", {class: "queue", role: "status"});
     const choices = el("div", {class: "choices", role: "group", "aria-label": "Svarmuligheder"});
     const form = el("form");
     const label = el("label", {for: "voicebot-input"}, t.input);
@@ -108,7 +112,7 @@
     form.append(label, input, send);
     // The buttons that answer the last message come right under it; the optional feedback
     // question, with its own words, after them.
-    panel.append(header, notice, log, choices, feedback, form);
+    panel.append(header, notice, log, choices, feedback, queued, form);
     if (!inline) { panel.hidden = true; root.append(launcher); }
     root.append(panel);
 
@@ -188,11 +192,17 @@
       input.focus();
     }
 
+    function place(reply) {
+      // While waiting for a person: the place in the queue, kept up to date by the polls.
+      if (queued.textContent !== (reply.queue || "")) queued.textContent = reply.queue || "";
+    }
+
     function take(reply) {
       state = {session: reply.session, seq: reply.seq, status: reply.status, ended: !!reply.ended};
       save(state);
       for (const message of reply.messages) show(message);
       offer(reply);
+      place(reply);
       const waiting = ["waiting", "agent", "callback"].includes(reply.status);
       if (waiting && !polling) polling = setInterval(poll, 2000);
       if (!waiting && polling) { clearInterval(polling); polling = null; }

@@ -590,3 +590,18 @@ def test_a_thumbs_down_when_closed_offers_the_callback_not_a_person(chat_app):
     reply = citizen.send(choice="feedback:no")
     assert citizen.texts(reply)[-1].startswith("Undskyld. Vil du skrive det på en anden måde")
     assert citizen.choices() == ["Bliv ringet op"]
+
+
+def test_a_waiting_citizen_is_told_their_place_in_the_queue_as_it_moves(chat_app):
+    app = chat_app(chat_agent_wait_seconds=300)
+    first, second = Citizen(app.test_client()), Citizen(app.test_client())
+    for citizen in (first, second):
+        citizen.open()
+        citizen.send(choice="0")
+    assert second.poll()["queue"] == (
+        "Du er nummer 2 i køen. Har ingen taget chatten inden for 5 min., "
+        "tilbyder vi at ringe dig op."
+    )
+    assert app.extensions["chats"].take(first.session, "anne", "Anne")
+    assert second.poll()["queue"].startswith("Du er nummer 1 i køen.")
+    assert "queue" not in first.poll()  # talking with Anne: no queue
