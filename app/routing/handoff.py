@@ -172,6 +172,10 @@ class HandoffStore:
             pipe.zadd(RECENT_KEY, {handoff.call_sid: created})
         pipe.execute()
 
+    def dismiss(self, call_sid: str) -> bool:
+        """Take a hand-off off the agents' list; False when it was not on it."""
+        return bool(self.redis.zrem(RECENT_KEY, call_sid))
+
     def load(self, call_sid: str) -> Handoff | None:
         """A hand-off by call sid, or None once it has expired."""
         if not CALL_ID.fullmatch(call_sid):

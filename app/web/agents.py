@@ -122,12 +122,18 @@ def state() -> Response:
     sids = [s.decode() for s in svc.redis.zrevrangebyscore(RECENT_KEY, "+inf", since)]
     handoffs = HandoffStore(svc.redis)
     intents = svc.library.current()
+    tz = svc.settings.timezone  # times in Danish time on the server, never the browser's clock
     return jsonify(
         {
             "open": svc.hours.is_open(svc.clock()),
             "queues": intents.queue_labels,
             "handoffs": [
-                {**asdict(h), "caller_display": danish.phone(h.caller)}
+                {
+                    **asdict(h),
+                    "caller_display": danish.phone(h.caller),
+                    "created_display": danish.when(h.created_at, tz),
+                    "tries_display": _tries(h.tries),
+                }
                 for h in map(handoffs.load, sids)
                 if h is not None
             ],
@@ -135,6 +141,7 @@ def state() -> Response:
                 {
                     **asdict(c),
                     "number_display": danish.phone(c.number),
+                    "created_display": danish.when(c.created_at, tz),
                     # never a topic guessed from the sentence with the number: said as unknown
                     "about_display": (
                         f"om {c.about}" if c.about and c.about != UNKNOWN_ABOUT else "(emne ukendt)"
@@ -233,6 +240,23 @@ def chat_close(sid: str) -> Response:
     _check_csrf()
     if not _chats().agent_closes(_chat_id(sid), current_staff().account.username):  # type: ignore[union-attr]
         abort(409)
+    return Response(status=204)
+
+
+def _tries(tries: int) -> str:
+    """What the hand-off's count of misunderstood turns means, in words."""
+    if tries == 0:
+        return "botten forstod borgeren"
+    return "botten forstod ikke 1 gang" if tries == 1 else f"botten forstod ikke {tries} gange"
+
+
+@bp.post("/handoffs/<call_sid>/done")
+@login_required
+def handoff_done(call_sid: str) -> Response:
+    """An agent has dealt with a phone hand-off: it leaves the list (its context expires)."""
+    _check_csrf()
+    if not HandoffStore(_services().redis).dismiss(call_sid):
+        abort(404)
     return Response(status=204)
 
 

@@ -381,7 +381,7 @@ class Chats:
         )
 
     def _queue_note(self, chat: Chat) -> str:
-        """ "Du er nummer 2 i køen …": the citizens ahead whose pages are still open count."""
+        """The place in the queue ("Du er nummer 2 …"): ahead are those whose pages are open."""
         now = time.time()
         ahead = 0
         for raw_sid in self.redis.zrange(WAITING_KEY, 0, -1):

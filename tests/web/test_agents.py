@@ -1,6 +1,7 @@
 """The agents' page in a real headless browser (Debian's Chromium, driven by Playwright)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -130,3 +131,29 @@ def test_a_callback_whose_topic_was_not_understood_reads_topic_unknown(phone, st
         state = requests.get(base + "/agent/state.json", headers=cookie, timeout=5).json()
         shown = {c["id"]: c["about_display"] for c in state["callbacks"]}
         assert shown == {"CA1": "om dit kørekort", "CA2": "(emne ukendt)"}
+
+
+def test_a_handoff_is_shown_in_danish_time_with_its_tries_explained_and_can_be_marked_done(
+    phone, staff_settings, browser
+):
+    with phone(ScriptedModel(), settings=staff_settings) as (base, services):
+        at = (datetime.now(UTC) - timedelta(hours=1)).replace(minute=26, second=0, microsecond=0)
+        late = handoff("CA7", "Borgeren spørger om MitID.")
+        late = Handoff(**{**late.__dict__, "created_at": at.isoformat(), "tries": 2})
+        local = at.astimezone(ZoneInfo("Europe/Copenhagen"))
+        HandoffStore(services.redis).save(late)
+        page = browser.new_page(timezone_id="UTC")  # a browser on UTC: the page must not care
+        log_in(page, base)
+        card = page.locator(".handoff").first
+        card.wait_for(timeout=10_000)
+        meta = card.locator(".meta").inner_text()
+        assert f"kl. {local:%H}.26" in meta  # Danish time, rendered on the server, not UTC
+        assert "botten forstod ikke 2 gange" in meta and "forsøg" not in meta
+        card.locator("button.done").click()
+        card.wait_for(state="detached", timeout=10_000)
+        assert HandoffStore(services.redis).load("CA7") is not None  # the context stays
+        signed_in = staff_login(base, "anna", "kode-1234-lang")
+        cookie = {"Cookie": "session=" + signed_in.cookies["session"]}
+        state = requests.get(base + "/agent/state.json", headers=cookie, timeout=5).json()
+        assert state["handoffs"] == []
+        page.close()
