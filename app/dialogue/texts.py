@@ -188,6 +188,7 @@ CHAT: dict[str, str] = {
     "callback_done": "Tak. En medarbejder ringer dig op hurtigst muligt.",
     "callback_about": UNKNOWN_ABOUT,
     "agent_joined": "Du skriver nu med {name}.",
+    "agent_took": "Du har taget chatten. Borgeren kan se dit navn.",
     "agent_left": "Medarbejderen har afsluttet samtalen. Tak for i dag.",
     "waiting": "Du er i kø. En medarbejder skriver til dig her.",
     "queue_place": (

@@ -210,7 +210,11 @@ def chat_messages(sid: str) -> Response:
             "agent": chat.agent,
             "summary": handoff.summary if handoff else "",
             "transcript": handoff.transcript if handoff else [],
-            "messages": [m for m in chat.messages if m["seq"] > after_seq],
+            "messages": [
+                {**m, "text": m.get("agent_sees", m["text"])}
+                for m in chat.messages
+                if m["seq"] > after_seq
+            ],
         }
     )
 

@@ -368,7 +368,7 @@ class Chats:
         return Reply(
             session=chat.sid,
             messages=[
-                {**m, "text": chat.unstored.get(m["seq"], m["text"])}
+                {**_for_citizen(m), "text": chat.unstored.get(m["seq"], m["text"])}
                 for m in newer
                 if mine or m["from"] != "citizen"
             ],
@@ -482,6 +482,7 @@ class Chats:
             self.services.kpi.mark_queue_result(chat.call.call_id, "answered")
             chat.status, chat.agent, chat.choices = "agent", agent, []
             chat.add("system", CHAT["agent_joined"].format(name=agent_name))
+            chat.messages[-1]["agent_sees"] = CHAT["agent_took"]  # not "Du skriver nu med <you>"
             self._save(chat)
             return True
 
@@ -618,6 +619,11 @@ class _Locked:
         if self.sid is not None and self.chats.holding == (self.key, self.token):
             self.chats.redis.eval(RELEASE, 1, self.key, self.token)
         self.chats.holding = None
+
+
+def _for_citizen(message: dict[str, Any]) -> dict[str, Any]:
+    """A stored message as the citizen's page gets it (without the agents' wording)."""
+    return {k: v for k, v in message.items() if k != "agent_sees"}
 
 
 def _event(value: str, pressed: bool) -> Event:

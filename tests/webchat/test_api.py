@@ -605,3 +605,19 @@ def test_a_waiting_citizen_is_told_their_place_in_the_queue_as_it_moves(chat_app
     assert app.extensions["chats"].take(first.session, "anne", "Anne")
     assert second.poll()["queue"].startswith("Du er nummer 1 i køen.")
     assert "queue" not in first.poll()  # talking with Anne: no queue
+
+
+def test_the_agent_reads_that_she_took_the_chat_the_citizen_reads_her_name(chat_app):
+    app = chat_app()
+    citizen = Citizen(app.test_client())
+    citizen.open()
+    citizen.send(choice="0")
+    assert app.extensions["chats"].take(citizen.session, "anna", "Anne Hansen")
+    (joined,) = citizen.poll()["messages"]
+    assert set(joined) == {"seq", "from", "text"}  # nothing meant for the agent
+    assert joined["text"] == "Du skriver nu med Anne Hansen."
+    agent = app.test_client()
+    log_in(agent)
+    seen = agent.get(f"/agent/chats/{citizen.session}/messages.json").get_json()["messages"]
+    assert seen[-1]["text"] == "Du har taget chatten. Borgeren kan se dit navn."
+    assert not any("Du skriver nu med" in m["text"] for m in seen)
