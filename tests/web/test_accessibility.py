@@ -111,9 +111,12 @@ def test_the_agents_page_keeps_focus_and_works_by_keyboard(admin_page, redis):
     page, base = admin_page
     page.goto(base + "/agent/")
     page.wait_for_selector("#callbacks .card button.done")
-    for _ in range(30):  # Tab to the first "Udført" button
+    on_a_callback = "document.activeElement.closest('#callbacks') !== null"
+    for _ in range(40):  # Tab to the first callback's "Udført" button
         page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.className") == "done":
+        if page.evaluate("document.activeElement.className") == "done" and page.evaluate(
+            on_a_callback
+        ):
             break
     else:
         pytest.fail("the Udført button is not reachable by Tab")
@@ -168,3 +171,25 @@ def test_a_missed_utterance_is_taught_by_keyboard_alone(admin_page):
     page.keyboard.press("Enter")
     page.wait_for_selector("p.done")
     assert "er tilføjet" in page.locator("p.done").inner_text()
+
+
+@pytest.mark.parametrize(
+    "path, ready",
+    [
+        ("/agent/", "#callbacks .card"),
+        ("/admin/?since=2026-11-20&until=2026-11-27", "#chart-topics svg"),
+        ("/admin/review", "tr.item"),
+        ("/admin/answers", "tr.answer"),
+    ],
+)
+def test_staff_pages_fit_a_phone_without_scrolling_sideways(admin_page, path, ready):
+    page, base = admin_page
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(base + path)
+    page.wait_for_selector(ready)
+    wide = page.evaluate(
+        "[...document.querySelectorAll('body, body *')].filter(e => e.getBoundingClientRect()"
+        ".right > 376 || e.scrollWidth > 376).map(e => e.tagName + '.' + e.className + ':' +"
+        " Math.round(e.getBoundingClientRect().right) + '/' + e.scrollWidth).slice(0, 8)"
+    )
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 375, wide
