@@ -39,6 +39,12 @@ class AnswerRow:
     """... whose caller came back within 24 hours."""
     due: bool
     flagged: bool
+    answer: str = ""
+    """What the phone says, as written in the intent file (placeholders unfilled)."""
+    web_answer: str = ""
+    source: str = ""
+    links: tuple[tuple[str, str], ...] = ()
+    """(title, url) of each link the chat shows."""
 
     @property
     def transfer_share(self) -> float | None:
@@ -98,6 +104,10 @@ def answer_rows(
                 recontacted=recontacted[intent.id],
                 due=due,
                 flagged=n >= MIN_GIVEN and t / n > HIGH_TRANSFER_SHARE,
+                answer=intent.answer,
+                web_answer=intent.web_answer,
+                source=intent.source,
+                links=tuple((link.title, link.url) for link in intent.links),
             )
         )
     return sorted(rows, key=lambda r: (not r.why(), -r.given, r.description))

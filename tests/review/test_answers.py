@@ -105,3 +105,17 @@ def test_intents_due_lists_answers_for_their_owners(app_settings, tmp_path, revi
         assert any(line.startswith("Borgerservice\tpas\t") for line in lines)
         assert "aldrig gennemgået" in done.stdout
     assert lines[-1].endswith("(ANSWER_REVIEW_DAYS=180)")
+
+
+def test_the_answers_page_shows_what_is_approved_phone_chat_source_and_links(app, client):
+    import html
+
+    intent = app.extensions["voicebot"].library.current().intents["koerekort"]
+    log_in(client)
+    page = html.unescape(client.get("/admin/answers").get_data(as_text=True))
+    row = page[page.index('data-intent="koerekort"') :]
+    row = row[: row.index("</tr>")]
+    assert intent.answer in row and intent.web_answer in row
+    assert f'href="{intent.source}"' in row
+    for link in intent.links:
+        assert f'href="{link.url}"' in row and link.title in row
