@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -153,10 +154,25 @@ def review() -> str:
     intents = svc.library.current()
     answerable = [i for i in intents.intents.values() if i.topic != SYSTEM_TOPIC]
     names = {i.id: _intent_name(i, intents) for i in intents.intents.values()}
+    wanted = {k: request.args.get(k, "") for k in ("reason", "channel", "topic", "since")}
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", wanted["since"]):
+        wanted["since"] = ""  # not a date: no period, rather than an error page
+    items = [it for it in svc.review().items(limit=100_000) if _shown(it, wanted, intents)]
+    pages = max(1, -(-len(items) // REVIEW_PAGE))
+    asked = request.args.get("side", "1")
+    page_no = min(pages, max(1, int(asked) if asked.isdigit() else 1))
+    first = (page_no - 1) * REVIEW_PAGE
     return render_template(
         "review.html",
         page="review",
-        items=svc.review().items(),
+        items=items[first : first + REVIEW_PAGE],
+        total=len(items),
+        first=first,
+        page_no=page_no,
+        pages=pages,
+        wanted=wanted,
+        topics={t.id: t.label for t in intents.topics.values() if t.id != SYSTEM_TOPIC},
+        channel_labels=CHANNEL_LABELS,
         intents=sorted(answerable, key=lambda i: names[i.id].lower()),
         names=names,
         reasons=REASONS,
@@ -164,6 +180,21 @@ def review() -> str:
         pending=session.pop("pending", None),
         done=session.pop("done", ""),
         csrf=session["csrf"],
+    )
+
+
+REVIEW_PAGE = 50
+"""Missed utterances on one page of /admin/review."""
+
+
+def _shown(item: Any, wanted: dict[str, str], intents: Any) -> bool:
+    """Whether a review item passes the page's filters (reason, channel, guessed topic, since)."""
+    guess = intents.intents.get(item.guess or "")
+    return (
+        (not wanted["reason"] or wanted["reason"] in item.reasons)
+        and (not wanted["channel"] or wanted["channel"] in item.channels)
+        and (not wanted["topic"] or (guess is not None and guess.topic == wanted["topic"]))
+        and (not wanted["since"] or item.last_seen[:10] >= wanted["since"])
     )
 
 
