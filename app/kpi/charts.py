@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
 from xml.sax.saxutils import escape
 
 from .report import Summary
@@ -80,16 +81,22 @@ def _bars(
     return out
 
 
-def resolution_by_day(summary: Summary) -> str:
-    """Calls and resolved calls per day."""
-    days = sorted(summary.days)
-    groups = [summary.days[d] for d in days]
+def resolution_by_day(summary: Summary, first: date | None = None, last: date | None = None) -> str:
+    """Calls and resolved calls per day of the period, a quiet day shown as 0.
+
+    Labelled day/month ("24/11"), so a period across two months reads right.
+    """
+    seen = sorted(date.fromisoformat(d) for d in summary.days)
+    first = first or (seen[0] if seen else None)
+    last = last or (seen[-1] if seen else None)
+    days = [first + timedelta(n) for n in range((last - first).days + 1)] if first and last else []
+    groups = [summary.days.get(d.isoformat()) for d in days]
     return _svg(
         "Løst uden omstilling pr. dag",
         _bars(
-            [d[8:] for d in days],
-            [g.calls for g in groups],
-            [g.outcomes["resolved"] for g in groups],
+            [f"{d.day}/{d.month}" for d in days],
+            [g.calls if g else 0 for g in groups],
+            [g.outcomes["resolved"] if g else 0 for g in groups],
         ),
     )
 

@@ -134,7 +134,7 @@ def _charts(since: datetime, until: datetime) -> tuple[Summary, dict[str, str]]:
         for h in range(24)
     }
     return summary, {
-        "days": charts.resolution_by_day(summary),
+        "days": charts.resolution_by_day(summary, since.date(), (until - timedelta(days=1)).date()),
         "hours": charts.calls_by_hour(summary, open_hours),
         "topics": charts.topics(summary, labels),
     }
