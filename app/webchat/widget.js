@@ -3,12 +3,14 @@
 // a Shadow DOM so the host page's CSS cannot reach it, keeps its session id in sessionStorage (no
 // cookies), announces new messages to screen readers (role=log), works by keyboard alone (Escape
 // closes and focus returns to the launcher) and has no animation. With `data-inline` (our own
-// /chat/ page) the panel is part of the page and always open.
+// /chat/ page) the panel is part of the page and always open; `data-position="left"` puts the
+// launcher and panel in the left corner (where the site's own cookie button is on the right).
 (() => {
   "use strict";
   const script = document.currentScript;
   const base = new URL(".", script.src).href.replace(/\/$/, "");
   const inline = script.hasAttribute("data-inline");
+  const side = script.dataset.position === "left" ? " left" : "";
   const STORE = "voicebot-chat";
   const CSS = `
     :host { all: initial; font-family: system-ui, -apple-system, "Segoe UI", sans-serif;
@@ -24,6 +26,7 @@
                 width: min(24rem, calc(100vw - 2rem)); height: min(36rem, calc(100vh - 6rem)); }
     .inline { width: 100%; max-width: 40rem; min-height: 28rem; height: 70vh; }
     .panel[hidden] { display: none; }
+    .left.launcher, .left.floating { left: 1rem; right: auto; }
     header { display: flex; justify-content: space-between; align-items: center; gap: .5rem;
              background: #1d4f91; color: #fff; padding: .5rem .8rem; }
     h2 { font-size: 1.1rem; margin: 0; }
@@ -90,9 +93,9 @@
     sheet.replaceSync(CSS);
     root.adoptedStyleSheets = [sheet];
 
-    const launcher = el("button", {class: "launcher", type: "button", "aria-expanded": "false",
+    const launcher = el("button", {class: `launcher${side}`, type: "button", "aria-expanded": "false",
                                    "aria-controls": "voicebot-panel"}, t.launcher);
-    const panel = el("section", {class: `panel ${inline ? "inline" : "floating"}`,
+    const panel = el("section", {class: `panel ${inline ? "inline" : `floating${side}`}`,
                                  id: "voicebot-panel", "aria-labelledby": "voicebot-title"});
     const header = el("header");
     header.append(el("h2", {id: "voicebot-title"}, t.title));

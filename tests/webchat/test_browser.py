@@ -113,13 +113,13 @@ def test_it_reflows_at_320_pixels_and_focus_is_visible(site, page_in):
         assert outline == "solid"
 
 
-def host_page(api_base):
+def host_page(api_base, attributes=""):
     """A municipality's page with the one script tag, served from another origin."""
     html = (
         '<!doctype html><html lang="da"><head><meta charset="utf-8"><title>Kommunen</title>'
         "<style>button{all:unset;font-size:40px;color:red}</style></head><body><main>"
         "<h1>Borgerservice</h1><p>Velkommen.</p></main>"
-        f'<script src="{api_base}/chat/widget.js" defer></script></body></html>'
+        f'<script src="{api_base}/chat/widget.js"{attributes} defer></script></body></html>'
     )
 
     def app(environ, start_response):
@@ -276,7 +276,10 @@ def test_on_a_phone_the_panel_keeps_its_margins_and_an_answers_buttons_sit_under
             host_holder["app"] = host_page(base)
             page = page_in(viewport={"width": 375, "height": 700})
             page.goto(host_base + "/")
-            page.locator("[data-voicebot-chat] .launcher").click()
+            launcher = page.locator("[data-voicebot-chat] .launcher")
+            box = launcher.bounding_box()
+            assert box["x"] + box["width"] > 375 - 30  # the right corner by default
+            launcher.click()
             page.wait_for_selector("[data-voicebot-chat] .msg.bot")
             box = page.locator("[data-voicebot-chat] .panel").bounding_box()
             assert box["x"] >= 15 and box["x"] + box["width"] <= 375 - 15  # 1rem each side
@@ -290,3 +293,21 @@ def test_on_a_phone_the_panel_keeps_its_margins_and_an_answers_buttons_sit_under
             )
             assert order.index("choices") < order.index("feedback")  # "andet?"'s Ja/Nej first
             assert violations(page) == []
+
+
+def test_a_site_can_put_the_launcher_left_of_its_own_cookie_button(site, page_in):
+    host_holder = {}
+
+    def lazy_app(environ, start_response):
+        return host_holder["app"](environ, start_response)
+
+    with served(lazy_app) as host_base:
+        with site(chat_allowed_origins=host_base) as (base, _):
+            host_holder["app"] = host_page(base, ' data-position="left"')
+            page = page_in(viewport={"width": 1280, "height": 800})
+            page.goto(host_base + "/")
+            launcher = page.locator("[data-voicebot-chat] .launcher")
+            launcher.click()
+            page.wait_for_selector("[data-voicebot-chat] .msg.bot")
+            assert launcher.bounding_box()["x"] < 40
+            assert page.locator("[data-voicebot-chat] .panel").bounding_box()["x"] < 40
