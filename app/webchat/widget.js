@@ -206,6 +206,7 @@
       for (const message of reply.messages) show(message);
       offer(reply);
       place(reply);
+      log.scrollTop = log.scrollHeight;  // the buttons below took room: keep the last line seen
       const waiting = ["waiting", "agent", "callback"].includes(reply.status);
       if (waiting && !polling) polling = setInterval(poll, 2000);
       if (!waiting && polling) { clearInterval(polling); polling = null; }

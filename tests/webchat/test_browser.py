@@ -1,6 +1,8 @@
 """The chat in Debian's Chromium: axe-core finds nothing, a keyboard holds a whole conversation,
 one script tag embeds it on an allowed site (and only there), and an agent takes a chat over."""
 
+import os
+
 import pytest
 
 from tests.conftest import axe_violations as violations
@@ -215,6 +217,12 @@ def test_an_agent_takes_a_chat_over_in_a_second_browser(site, page_in):
         citizen.wait_for_selector("[data-voicebot-chat] .msg.system:has-text('afsluttet')")
 
 
+def screenshot(page, name):
+    """The README's pictures, when asked for: SCREENSHOTS=docs/screenshots."""
+    if os.environ.get("SCREENSHOTS"):
+        page.screenshot(path=f"{os.environ['SCREENSHOTS']}/{name}.png")
+
+
 def chat_js(page, expression):
     """Evaluate `expression` with `root` bound to the chat's shadow root."""
     return page.evaluate(
@@ -245,6 +253,7 @@ def test_an_ended_chat_says_so_looks_closed_and_starts_again_on_a_button_or_a_re
             page, "[...root.querySelectorAll('.choices .choice')].map(b => b.textContent)"
         ) == ["Ny samtale"]
         assert violations(page) == []
+        screenshot(page, "chat-ended")
 
         page.click("[data-voicebot-chat] .choice:has-text('Ny samtale')")
         page.wait_for_function(
@@ -293,6 +302,13 @@ def test_on_a_phone_the_panel_keeps_its_margins_and_an_answers_buttons_sit_under
             )
             assert order.index("choices") < order.index("feedback")  # "andet?"'s Ja/Nej first
             assert violations(page) == []
+            screenshot(page, "chat-375")
+            page.fill("#voicebot-input", "jeg vil gerne tale med en medarbejder")
+            page.keyboard.press("Enter")
+            queue_line = page.locator("[data-voicebot-chat] .queue")
+            queue_line.wait_for()
+            assert queue_line.inner_text().startswith("Du er nummer 1 i køen.")
+            screenshot(page, "chat-waiting")
 
 
 def test_a_site_can_put_the_launcher_left_of_its_own_cookie_button(site, page_in):
