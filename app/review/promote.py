@@ -20,7 +20,11 @@ from typing import TYPE_CHECKING, Any
 import yaml as pyyaml
 from redis import Redis
 from ruamel.yaml import YAML
-from ruamel.yaml.scalarstring import SingleQuotedScalarString
+from ruamel.yaml.scalarstring import (
+    FoldedScalarString,
+    LiteralScalarString,
+    SingleQuotedScalarString,
+)
 
 from ..dialogue.evaluation import misses
 from ..dialogue.intent_files import IntentFiles
@@ -155,6 +159,42 @@ def record_review(
 
     served = edit_intent(library, intent_id, stamp, who)
     _log_change(library.redis, who, intent_id, "reviewed", note)
+    return served
+
+
+def edit_answer(
+    library: SharedIntents, intent_id: str, who: str, answer: str, web_answer: str, on: date
+) -> IntentSet:
+    """Replace an answer's phone and chat text in its intent file; the editor has reviewed it.
+
+    The phone answer is one paragraph; the chat's may have lines ("- " starts a bullet). Both
+    are checked as promoted text is (no hidden characters, no personal numbers), the set is
+    validated (placeholders must exist) and the change is logged and versioned.
+
+    Raises:
+        IntentSetError: the set would not be valid (nothing is stored).
+        ValueError: text an admin should write again.
+    """
+    answer = " ".join(answer.split())
+    check_text(answer)
+    lines = [line.rstrip() for line in web_answer.replace("\r\n", "\n").split("\n")]
+    web_answer = "\n".join(lines).strip()
+    for line in filter(None, lines):
+        check_text(line)
+
+    def rewrite(data: Any) -> None:
+        data["answer"] = FoldedScalarString(answer)
+        if web_answer:
+            data["web_answer"] = LiteralScalarString(web_answer)
+        elif "web_answer" in data:
+            del data["web_answer"]
+        data["reviewed"] = on
+        data["reviewed_by"] = plain_or_quoted(who)
+
+    served = edit_intent(library, intent_id, rewrite, who)
+    _log_change(library.redis, who, intent_id, "answer", answer)
+    if web_answer:
+        _log_change(library.redis, who, intent_id, "web_answer", web_answer)
     return served
 
 

@@ -25,7 +25,7 @@ from ..kpi import charts
 from ..kpi.events import Channel
 from ..kpi.report import Summary, add_counters, summarise
 from ..review.answers import answer_rows
-from ..review.promote import RegressionWarning, promote, record_review
+from ..review.promote import RegressionWarning, edit_answer, promote, record_review
 from .agents import current_staff
 from .auth import csrf_ok
 
@@ -281,6 +281,29 @@ def answers() -> str:
         done=session.pop("done", ""),
         csrf=session["csrf"],
     )
+
+
+@bp.post("/answers/<intent_id>/edit")
+def edit_answer_text(intent_id: str) -> Any:
+    """Replace an answer's phone and chat text (validated, logged, a new intent-set version)."""
+    svc = _services()
+    intent = svc.library.current().intents.get(intent_id)
+    if intent is None or not intent.answer:
+        abort(404)
+    try:
+        edit_answer(
+            svc.library,
+            intent_id,
+            current_staff().account.username,  # type: ignore[union-attr]
+            request.form.get("answer", ""),
+            request.form.get("web_answer", ""),
+            svc.clock().date(),
+        )
+    except (IntentSetError, ValueError) as exc:
+        session["problems"] = getattr(exc, "problems", [str(exc)])
+        return redirect(url_for("admin.answers"))
+    session["done"] = f"Svaret om {intent.description} er ændret og gemt."
+    return redirect(url_for("admin.answers"))
 
 
 @bp.post("/answers/<intent_id>/review")

@@ -119,3 +119,42 @@ def test_the_answers_page_shows_what_is_approved_phone_chat_source_and_links(app
     assert f'href="{intent.source}"' in row
     for link in intent.links:
         assert f'href="{link.url}"' in row and link.title in row
+
+
+def test_an_admin_edits_an_answers_text_which_is_validated_logged_and_served(app, client, redis):
+    import json
+
+    from app.review.promote import CHANGES_KEY
+
+    path = app.extensions["voicebot"].settings.intents_dir / "pas.yaml"
+    path.write_text("# ejes af Borgerservice\n" + path.read_text(encoding="utf-8"), "utf-8")
+    log_in(client)
+    page = client.get("/admin/answers").get_data(as_text=True)
+    csrf = page.split('name="csrf" value="')[1].split('"')[0]
+    phone = "Et nyt pas bestiller du i Borgerservice. Book en tid på {page.tidsbestilling}."
+    chat = "Et nyt pas bestiller du i Borgerservice.\n\n- Book en tid først.\n- Tag dit gamle pas."
+    form = {"csrf": csrf, "answer": phone, "web_answer": chat}
+    assert client.post("/admin/answers/pas/edit", data=form).status_code == 302
+    intent = app.extensions["voicebot"].library.current().intents["pas"]
+    assert (intent.answer, intent.web_answer) == (phone, chat)
+    assert (intent.reviewed_by, str(intent.reviewed)) == ("anna", "2026-11-26")
+    assert path.read_text(encoding="utf-8").startswith("# ejes af Borgerservice\n")
+    logged = [json.loads(c) for c in redis.lrange(CHANGES_KEY, 0, 1)]
+    assert {(c["who"], c["intent"], c["field"]) for c in logged} == {
+        ("anna", "pas", "answer"),
+        ("anna", "pas", "web_answer"),
+    }
+    page = client.get("/admin/answers").get_data(as_text=True)
+    assert "er ændret og gemt" in page
+
+    for bad, problem in [
+        ({"answer": "Ring på 20 12 34 56."}, "CPR- eller telefonnummer"),
+        ({"answer": "Se {page.findes_ikke}."}, "findes_ikke"),
+        ({"answer": "   "}, "Teksten er tom"),
+    ]:
+        before = path.read_text(encoding="utf-8")
+        client.post("/admin/answers/pas/edit", data={"csrf": csrf, "web_answer": "", **bad})
+        assert problem in client.get("/admin/answers").get_data(as_text=True)
+        assert path.read_text(encoding="utf-8") == before  # nothing stored
+    assert client.post("/admin/answers/nope/edit", data={"csrf": csrf}).status_code == 404
+    assert client.post("/admin/answers/pas/edit", data={"answer": "x"}).status_code == 403
