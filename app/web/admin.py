@@ -286,43 +286,42 @@ def answers() -> str:
 @bp.post("/answers/<intent_id>/edit")
 def edit_answer_text(intent_id: str) -> Any:
     """Replace an answer's phone and chat text (validated, logged, a new intent-set version)."""
-    svc = _services()
-    intent = svc.library.current().intents.get(intent_id)
-    if intent is None or not intent.answer:
-        abort(404)
-    try:
-        edit_answer(
-            svc.library,
+    return _change_answer(
+        intent_id,
+        lambda library, who, today: edit_answer(
+            library,
             intent_id,
-            current_staff().account.username,  # type: ignore[union-attr]
+            who,
             request.form.get("answer", ""),
             request.form.get("web_answer", ""),
-            svc.clock().date(),
-        )
-    except (IntentSetError, ValueError) as exc:
-        session["problems"] = getattr(exc, "problems", [str(exc)])
-        return redirect(url_for("admin.answers"))
-    session["done"] = f"Svaret om {intent.description} er ændret og gemt."
-    return redirect(url_for("admin.answers"))
+            today,
+        ),
+        "Svaret om {} er ændret og gemt.",
+    )
 
 
 @bp.post("/answers/<intent_id>/review")
 def review_answer(intent_id: str) -> Any:
     """Record that the owner checked an answer (who, today, a note) in its intent file."""
+    return _change_answer(
+        intent_id,
+        lambda library, who, today: record_review(
+            library, intent_id, who, request.form.get("note", ""), today
+        ),
+        "Gennemgangen af svaret om {} er gemt.",
+    )
+
+
+def _change_answer(intent_id: str, change: Any, done: str) -> Any:
+    """Apply one change to an answering intent's file; back to the list with what happened."""
     svc = _services()
     intent = svc.library.current().intents.get(intent_id)
-    if intent is None:
+    if intent is None or not intent.answer:
         abort(404)
     try:
-        record_review(
-            svc.library,
-            intent_id,
-            current_staff().account.username,  # type: ignore[union-attr]
-            request.form.get("note", ""),
-            svc.clock().date(),
-        )
+        change(svc.library, current_staff().account.username, svc.clock().date())  # type: ignore[union-attr]
     except (IntentSetError, ValueError) as exc:
         session["problems"] = getattr(exc, "problems", [str(exc)])
         return redirect(url_for("admin.answers"))
-    session["done"] = f"Gennemgangen af svaret om {intent.description} er gemt."
+    session["done"] = done.format(intent.description)
     return redirect(url_for("admin.answers"))

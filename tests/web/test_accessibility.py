@@ -57,16 +57,16 @@ def admin_page(browser, staffed):
     context.close()
 
 
-@pytest.mark.parametrize(
-    "path, ready",
-    [
-        ("/agent/", "#callbacks .card"),
-        ("/admin/?since=2026-11-20&until=2026-11-27", "#chart-topics svg"),
-        ("/admin/review", "tr.item"),
-        ("/admin/answers", "tr.answer"),
-        ("/agent/no-such-page", "h1"),
-    ],
-)
+PAGES = [
+    ("/agent/", "#callbacks .card"),
+    ("/admin/?since=2026-11-20&until=2026-11-27", "#chart-topics svg"),
+    ("/admin/review", "tr.item"),
+    ("/admin/answers", "tr.answer"),
+]
+"""Each staff page with data on it, and what shows it has loaded."""
+
+
+@pytest.mark.parametrize("path, ready", [*PAGES, ("/agent/no-such-page", "h1")])
 def test_staff_pages_have_no_accessibility_violations(admin_page, path, ready):
     page, base = admin_page
     page.goto(base + path)
@@ -173,15 +173,7 @@ def test_a_missed_utterance_is_taught_by_keyboard_alone(admin_page):
     assert "er tilføjet" in page.locator("p.done").inner_text()
 
 
-@pytest.mark.parametrize(
-    "path, ready",
-    [
-        ("/agent/", "#callbacks .card"),
-        ("/admin/?since=2026-11-20&until=2026-11-27", "#chart-topics svg"),
-        ("/admin/review", "tr.item"),
-        ("/admin/answers", "tr.answer"),
-    ],
-)
+@pytest.mark.parametrize("path, ready", PAGES)
 def test_staff_pages_fit_a_phone_without_scrolling_sideways(admin_page, path, ready):
     page, base = admin_page
     page.set_viewport_size({"width": 375, "height": 800})

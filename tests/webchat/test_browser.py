@@ -2,6 +2,7 @@
 one script tag embeds it on an allowed site (and only there), and an agent takes a chat over."""
 
 import os
+from contextlib import contextmanager
 
 import pytest
 
@@ -129,6 +130,20 @@ def host_page(api_base, attributes=""):
         return [html.encode()]
 
     return app
+
+
+@contextmanager
+def on_a_site(site, attributes=""):
+    """A municipality's page on its own origin with the script tag; yields its URL."""
+    holder = {}
+
+    def lazy_app(environ, start_response):  # the page names the chat's port, known later
+        return holder["app"](environ, start_response)
+
+    with served(lazy_app) as host_base:
+        with site(chat_allowed_origins=host_base) as (base, _):
+            holder["app"] = host_page(base, attributes)
+            yield host_base
 
 
 def test_one_script_tag_embeds_it_on_an_allowed_site_with_keyboard_open_and_close(site, page_in):
@@ -275,55 +290,41 @@ def test_an_ended_chat_says_so_looks_closed_and_starts_again_on_a_button_or_a_re
 
 
 def test_on_a_phone_the_panel_keeps_its_margins_and_an_answers_buttons_sit_under_it(site, page_in):
-    host_holder = {}
-
-    def lazy_app(environ, start_response):
-        return host_holder["app"](environ, start_response)
-
-    with served(lazy_app) as host_base:
-        with site(chat_allowed_origins=host_base) as (base, _):
-            host_holder["app"] = host_page(base)
-            page = page_in(viewport={"width": 375, "height": 700})
-            page.goto(host_base + "/")
-            launcher = page.locator("[data-voicebot-chat] .launcher")
-            box = launcher.bounding_box()
-            assert box["x"] + box["width"] > 375 - 30  # the right corner by default
-            launcher.click()
-            page.wait_for_selector("[data-voicebot-chat] .msg.bot")
-            box = page.locator("[data-voicebot-chat] .panel").bounding_box()
-            assert box["x"] >= 15 and box["x"] + box["width"] <= 375 - 15  # 1rem each side
-            assert page.evaluate("document.scrollingElement.scrollWidth") <= 375
-            page.fill("#voicebot-input", "hvordan melder jeg flytning")
-            page.keyboard.press("Enter")
-            page.wait_for_selector("[data-voicebot-chat] .feedback button")
-            order = chat_js(
-                page,
-                "[...root.querySelector('.panel').children].map(c => c.className || c.tagName)",
-            )
-            assert order.index("choices") < order.index("feedback")  # "andet?"'s Ja/Nej first
-            assert violations(page) == []
-            screenshot(page, "chat-375")
-            page.fill("#voicebot-input", "jeg vil gerne tale med en medarbejder")
-            page.keyboard.press("Enter")
-            queue_line = page.locator("[data-voicebot-chat] .queue")
-            queue_line.wait_for()
-            assert queue_line.inner_text().startswith("Du er nummer 1 i køen.")
-            screenshot(page, "chat-waiting")
+    with on_a_site(site) as host_base:
+        page = page_in(viewport={"width": 375, "height": 700})
+        page.goto(host_base + "/")
+        launcher = page.locator("[data-voicebot-chat] .launcher")
+        box = launcher.bounding_box()
+        assert box["x"] + box["width"] > 375 - 30  # the right corner by default
+        launcher.click()
+        page.wait_for_selector("[data-voicebot-chat] .msg.bot")
+        box = page.locator("[data-voicebot-chat] .panel").bounding_box()
+        assert box["x"] >= 15 and box["x"] + box["width"] <= 375 - 15  # 1rem each side
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= 375
+        page.fill("#voicebot-input", "hvordan melder jeg flytning")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("[data-voicebot-chat] .feedback button")
+        order = chat_js(
+            page,
+            "[...root.querySelector('.panel').children].map(c => c.className || c.tagName)",
+        )
+        assert order.index("choices") < order.index("feedback")  # "andet?"'s Ja/Nej first
+        assert violations(page) == []
+        screenshot(page, "chat-375")
+        page.fill("#voicebot-input", "jeg vil gerne tale med en medarbejder")
+        page.keyboard.press("Enter")
+        queue_line = page.locator("[data-voicebot-chat] .queue")
+        queue_line.wait_for()
+        assert queue_line.inner_text().startswith("Du er nummer 1 i køen.")
+        screenshot(page, "chat-waiting")
 
 
 def test_a_site_can_put_the_launcher_left_of_its_own_cookie_button(site, page_in):
-    host_holder = {}
-
-    def lazy_app(environ, start_response):
-        return host_holder["app"](environ, start_response)
-
-    with served(lazy_app) as host_base:
-        with site(chat_allowed_origins=host_base) as (base, _):
-            host_holder["app"] = host_page(base, ' data-position="left"')
-            page = page_in(viewport={"width": 1280, "height": 800})
-            page.goto(host_base + "/")
-            launcher = page.locator("[data-voicebot-chat] .launcher")
-            launcher.click()
-            page.wait_for_selector("[data-voicebot-chat] .msg.bot")
-            assert launcher.bounding_box()["x"] < 40
-            assert page.locator("[data-voicebot-chat] .panel").bounding_box()["x"] < 40
+    with on_a_site(site, ' data-position="left"') as host_base:
+        page = page_in(viewport={"width": 1280, "height": 800})
+        page.goto(host_base + "/")
+        launcher = page.locator("[data-voicebot-chat] .launcher")
+        launcher.click()
+        page.wait_for_selector("[data-voicebot-chat] .msg.bot")
+        assert launcher.bounding_box()["x"] < 40
+        assert page.locator("[data-voicebot-chat] .panel").bounding_box()["x"] < 40
