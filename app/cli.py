@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import sys
@@ -16,8 +15,8 @@ from zoneinfo import ZoneInfo
 import click
 
 from .config import Settings
+from .dialogue.actions import run_actions
 from .dialogue.call import (
-    Action,
     Event,
     Hangup,
     Heard,
@@ -26,6 +25,7 @@ from .dialogue.call import (
     Played,
     RequestCallback,
     Say,
+    SendLink,
     Silence,
     Transfer,
 )
@@ -64,8 +64,8 @@ def main(verbose: bool) -> None:
 
 
 @main.command()
-@click.option("--host", default="0.0.0.0", show_default=True)
-@click.option("--port", default=8000, show_default=True)
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
 @click.option("--threads", default=None, type=int, help="Live calls + webhooks at once.")
 def serve(host: str, port: int, threads: int | None) -> None:
     """The phone service: Twilio webhooks and Media Streams under gunicorn.
@@ -75,13 +75,15 @@ def serve(host: str, port: int, threads: int | None) -> None:
     """
     import os
 
-    from . import create_app
     from .keys import load_keys
     from .serving import THREADS, GunicornServer, gunicorn_options
+    from .speech.engines import check_speech
+    from .webapp import create_app
 
     settings = _settings()
     try:
         settings.check_phone()
+        check_speech(settings)
         load_keys(settings.secret_key, settings.data_dir)  # refuse a weak one; create before fork
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
@@ -200,19 +202,19 @@ def chat(at: str | None, caller: str | None) -> None:
             HandoffStore(services.redis).remember_caller(call_id, caller)
             caller_hash = services.caller_hash(caller)
         convo = services.conversation(call_id, channel=Channel.TERMINAL, caller=caller_hash)
-        perform = functools.partial(_perform, services, convo)
-        perform(convo.opening)
+        terminal = Terminal(services, convo)
+        run_actions(convo.opening, terminal)
         while not convo.ended:
             if interactive:
                 click.echo("du> ", nl=False)
             line = sys.stdin.readline()
             if not line:
-                perform(convo.handle(HungUp()))
+                run_actions(convo.handle(HungUp()), terminal)
                 break
             text = line.strip()
             if not interactive:
                 click.echo(f"du> {text}")
-            perform(convo.handle(event_for(text)))
+            run_actions(convo.handle(event_for(text)), terminal)
         call = convo.call
         topics = ", ".join(call.answered) or "-"
         reason = f" ({call.reason.value})" if call.reason else ""
@@ -232,22 +234,36 @@ def event_for(text: str) -> Event:
     return Heard(text)
 
 
-def _perform(services: Services, convo: Conversation, actions: tuple[Action, ...]) -> None:
-    """Do what the bot asks, as the phone does; a printed prompt has been "played" in full."""
-    for action in actions:
-        match action:
-            case Say(prompt_id=prompt_id, text=text):
-                click.echo(f"bot> {text}")
-                convo.handle(Played(prompt_id))
-            case Transfer(queue=queue, reason=reason):
-                services.hand_off(convo.call)
-                click.echo(f"-- transfer to queue '{queue}' (reason: {reason.value})")
-            case Hangup():
-                click.echo("-- the bot hangs up")
-            case RequestCallback(to=to, about=about):
-                queue = convo.call.queue or convo.flow.intents.default_queue
-                services.request_callback(convo.call.call_id, action, queue, inline=True)
-                click.echo(f"-- callback requested to {to or 'the calling number'} about {about}")
+class Terminal:
+    """The terminal's way with the flow's actions: print them; a printed prompt has "played"."""
+
+    def __init__(self, services: Services, convo: Conversation) -> None:
+        self.services, self.convo = services, convo
+
+    def say(self, action: Say) -> None:
+        """Print the prompt; it has been heard in full."""
+        click.echo(f"bot> {action.text}")
+        self.convo.handle(Played(action.prompt_id))
+
+    def transfer(self, action: Transfer) -> None:
+        """Hand off as a call does: the agents' page lists it."""
+        self.services.hand_off(self.convo.call)
+        click.echo(f"-- transfer to queue '{action.queue}' (reason: {action.reason.value})")
+
+    def hang_up(self, action: Hangup) -> None:
+        """Say so; the loop ends with the conversation."""
+        click.echo("-- the bot hangs up")
+
+    def request_callback(self, action: RequestCallback) -> None:
+        """Request it at once (no worker needed)."""
+        queue = self.convo.flow.queue_for(self.convo.call)
+        self.services.request_callback(self.convo.call.call_id, action, queue, inline=True)
+        to = action.to or "the calling number"
+        click.echo(f"-- callback requested to {to} about {action.about}")
+
+    def send_link(self, action: SendLink) -> None:
+        """Print the link (the terminal has no number to text)."""
+        click.echo(f"-- link by SMS: {action.url}")
 
 
 def _services(settings: Settings, clock: Callable[[], datetime] | None = None) -> Services:
@@ -418,7 +434,7 @@ def intents_import(directory: str) -> None:
 
 
 @intents.command("history")
-@click.option("--count", default=20, show_default=True)
+@click.option("--count", default=20, show_default=True, help="How many versions, newest first.")
 def intents_history(count: int) -> None:
     """The newest versions in Redis: number, hash, who, when."""
     from .shared_intents import IntentVersions
@@ -516,18 +532,24 @@ def accounts() -> None:
 @accounts.command("add")
 @click.argument("username")
 @click.option("--name", default=None, help="Shown on the page (default: the username).")
-@click.option("--role", type=click.Choice(["agent", "admin"]), default="agent", show_default=True)
-@click.password_option()
+@click.option(
+    "--role",
+    type=click.Choice(["agent", "admin"]),
+    default="agent",
+    show_default=True,
+    help="What the account may see.",
+)
+@click.password_option(help="Asked for when not given (12+ characters).")
 def accounts_add(username: str, name: str | None, role: str, password: str) -> None:
     """Add or replace an account in ACCOUNTS_FILE (only a hash of the password is stored)."""
     from .web.accounts import save_account
 
     settings = _settings()
     try:
-        save_account(settings.accounts_file, username, password, name or username, role)
+        save_account(settings.accounts(), username, password, name or username, role)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"{settings.accounts_file}: {username} ({role}) saved")
+    click.echo(f"{settings.accounts()}: {username} ({role}) saved")
 
 
 @accounts.command("delete")
@@ -537,9 +559,9 @@ def accounts_delete(username: str) -> None:
     from .web.accounts import delete_account
 
     settings = _settings()
-    if not delete_account(settings.accounts_file, username):
+    if not delete_account(settings.accounts(), username):
         raise click.ClickException(f"no account {username!r}")
-    click.echo(f"{settings.accounts_file}: {username} deleted")
+    click.echo(f"{settings.accounts()}: {username} deleted")
 
 
 def _speech(engine: str | None, model: str | None, vocabulary: str | None) -> tuple:
@@ -599,6 +621,16 @@ def transcribe(
         click.echo(json.dumps({**result.as_dict(), "file": name}, ensure_ascii=False))
     if failed:
         sys.exit(2)
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def reference(directory: Path) -> None:
+    """Write cli.md and settings.md (every command and setting, from the code) into DIRECTORY."""
+    from .reference import write
+
+    for path in write(directory, main):
+        click.echo(f"wrote {path}")
 
 
 @main.group("eval")
@@ -669,7 +701,9 @@ def bench() -> None:
 @click.option(
     "--pin-client", is_flag=True, help="Run the callers on CPU 0 and the server on the others."
 )
-@click.option("--engine", type=click.Choice(ENGINES), default="vosk")
+@click.option(
+    "--engine", type=click.Choice(ENGINES), default="vosk", help="STT_ENGINE for the server."
+)
 @click.option(
     "--model", "model_dir", type=click.Path(file_okay=False), help="Default: PyPI's Korean model."
 )
@@ -683,7 +717,8 @@ def bench_calls(
     turn_model: str | None,
 ) -> None:
     """N simultaneous simulated callers over real WebSockets, real model, real-time pacing."""
-    from .bench import Engine, run_calls
+    from .bench.calls import run_calls
+    from .bench.server import Engine
 
     levels = [int(n) for n in concurrency.split(",") if n.strip()]
     chosen = Engine(engine, model_dir) if model_dir else Engine(engine)
@@ -706,7 +741,7 @@ def _random_model(engine: str, shape: str) -> Callable:
     def command(directory: str, float32: bool) -> None:
         from importlib import import_module
 
-        build = import_module(f".bench_{engine}", __package__).build
+        build = import_module(f".bench.{engine}", __package__).build
         for line in build(Path(directory), quantise=not float32):
             click.echo(line)
 
@@ -719,7 +754,13 @@ bench.command("transducer-model")(_random_model("transducer", "parakeet-rnnt-110
 
 
 _turn_cost_options = [
-    click.option("--model", "model_dir", required=True, type=click.Path(file_okay=False)),
+    click.option(
+        "--model",
+        "model_dir",
+        required=True,
+        type=click.Path(file_okay=False),
+        help="The model directory.",
+    ),
     click.option("--chunks", default="0,500,1000", show_default=True, help="Chunk sizes (ms)."),
     click.option("--threads", default=2, show_default=True, help="onnxruntime threads."),
 ]
@@ -727,7 +768,7 @@ _turn_cost_options = [
 
 def _turn_cost(engine: str) -> Callable:
     def command(model_dir: str, chunks: str, threads: int) -> None:
-        from .bench_ctc import run_turns
+        from .bench.ctc import run_turns
 
         chunk_sizes = [int(c) for c in chunks.split(",")]
         for line in run_turns(model_dir, chunk_sizes, threads, engine=engine):
@@ -747,7 +788,7 @@ bench.command("transducer")(_turn_cost("transducer"))
 @click.option("--turn-model", default="smart-turn-v3.2", show_default=True, help="TURN_MODEL.")
 def bench_turn_model(turn_model: str) -> None:
     """The end-of-turn model on Danish espeak-ng turns: complete vs cut mid-phrase."""
-    from .bench_turn import run
+    from .bench.turn import run
 
     for line in run(turn_model):
         click.echo(line)
@@ -760,7 +801,7 @@ def bench_turn_model(turn_model: str) -> None:
 )
 def bench_chat(sessions: int, think: float) -> None:
     """N citizens chatting at once over HTTP: reply time and memory per session."""
-    from .bench import run_chat
+    from .bench.chat import run_chat
 
     for line in run_chat(sessions, think):
         click.echo(line)
@@ -769,7 +810,7 @@ def bench_chat(sessions: int, think: float) -> None:
 @bench.command("frames")
 def bench_frames() -> None:
     """Per-frame cost of a call's audio path, stage by stage, without the recogniser."""
-    from .bench import run_frames
+    from .bench.frames import run_frames
 
     for line in run_frames():
         click.echo(line)
@@ -781,18 +822,18 @@ def bench_frames() -> None:
 @click.option("--rate", default=10, show_default=True, help="New calls per second.")
 def bench_sip(calls: str, hold: float, rate: int) -> None:
     """N SIPp calls at once through `voicebot sip`: set-up, RTP send jitter, CPU per call."""
-    from .bench_sip import run_sip
+    from .bench.sip import run_sip
 
     for line in run_sip([int(n) for n in calls.split(",") if n.strip()], hold, rate):
         click.echo(line)
 
 
 @bench.command("match")
-@click.option("--lines", default=5000, show_default=True)
+@click.option("--lines", default=5000, show_default=True, help="Utterances to time.")
 @click.option("--intents", "size", type=int, help="Grow the set to this many intents first.")
 def bench_match(lines: int, size: int | None) -> None:
     """Matcher build time and cost per utterance, on the shipped set or one grown to a size."""
-    from .bench import run_match
+    from .bench.match import run_match
 
     for line in run_match(lines, size):
         click.echo(line)

@@ -15,7 +15,11 @@ if TYPE_CHECKING:
     from .dialogue.matcher import Thresholds
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-"""Where `intents/`, `audio/` and `var/` live in a checkout."""
+"""The checkout the package runs from (site-packages when installed: then see HOME)."""
+HOME = PROJECT_ROOT if (PROJECT_ROOT / "pyproject.toml").is_file() else Path.cwd()
+"""Where `intents/`, `audio/` and `var/` are looked for by default: the checkout, or for an
+installed package the working directory (never site-packages, which the app user cannot and
+should not write)."""
 
 
 @dataclass(frozen=True)
@@ -42,17 +46,17 @@ class Settings:
     turn_model: str | None = None
     """End of turn by a model for turn-based engines (ctc, transducer, whisper): `smart-turn-v3.2`
     (installed by `make setup`) or an ONNX file's path. Unset: a fixed 640 ms of silence."""
-    intents_dir: Path = PROJECT_ROOT / "intents" / "da"
+    intents_dir: Path = HOME / "intents" / "da"
     """One YAML file per intent; `index.yaml` (topics, queues) lives in its parent."""
-    data_dir: Path = PROJECT_ROOT / "var"
-    """Embedded Redis data and rendered prompt audio."""
+    data_dir: Path = HOME / "var"
+    """Embedded Redis data, rendered prompt audio, fitted models, the secret and staff accounts."""
     model_cache_dir: Path | None = None
     """Where the matcher's fitted models are kept (default DATA_DIR/models); may be shared."""
     prompt_cache_dir: Path | None = None
     """Where rendered prompt audio is kept (default DATA_DIR/prompts); may be shared."""
     public_base_url: str | None = None
     """The https URL Twilio calls; webhook signatures are checked against it."""
-    prompts_dir: Path = PROJECT_ROOT / "audio" / "prompts" / "da"
+    prompts_dir: Path = HOME / "audio" / "prompts" / "da"
     """Recorded prompts, `<prompt_id>.wav`, played instead of TTS where present."""
     tts_engine: str = "pyttsx3"
     """Prompt voice: `pyttsx3` (espeak-ng) or `piper` (a neural voice file)."""
@@ -66,10 +70,12 @@ class Settings:
     transfer_number: str | None = None
     """Number or sip: address for TRANSFER_MODE=dial."""
     twilio_workflow_sid: str | None = None
+    """The TaskRouter workflow calls are enqueued to with TRANSFER_MODE=taskrouter."""
     queue_timeout_seconds: int = 600
     """A caller waiting this long in a queue is offered a callback instead of waiting on."""
-    accounts_file: Path = PROJECT_ROOT / "var" / "accounts.yaml"
-    """Staff accounts (agents, admins) with hashed passwords; `voicebot accounts add` writes it."""
+    accounts_file: Path | None = None
+    """Staff accounts (agents, admins) with hashed passwords, written by `voicebot accounts add`
+    (default DATA_DIR/accounts.yaml)."""
     api_token: str | None = None
     """Bearer token for `GET /api/handoffs/<call_sid>` (contact-centre software); unset: API off."""
     sms_from: str | None = None
@@ -77,11 +83,13 @@ class Settings:
     twilio_api_base_url: str = "https://api.twilio.com"
     """Twilio's REST API (changed only to point tests at a local server)."""
     twilio_account_sid: str | None = None
+    """The account whose REST API sends SMS (with TWILIO_AUTH_TOKEN and SMS_FROM)."""
     twilio_auth_token: str | None = None
     """Signs and verifies every Twilio webhook; unset, the Twilio routes answer 404."""
     asterisk_password: str | None = field(default=None, repr=False)
     """Basic-auth password of calls from an Asterisk (chan_websocket); unset, /asterisk/ is 404."""
     timezone: str = "Europe/Copenhagen"
+    """Opening hours, the KPI's hours and days, and the times staff see are in this zone."""
     municipality_name: str = "Høje-Taastrup Kommune"
     """Spoken in the greeting."""
     opening_hours: str = "mon-wed 10:00-14:30; thu 10:00-17:00; fri 10:00-13:30"
@@ -89,6 +97,7 @@ class Settings:
     closed_dates: tuple[date, ...] = ()
     """Extra closing days, comma-separated ISO dates (e.g. 2026-12-23)."""
     transcript_retention_days: int = 30
+    """Days a redacted utterance kept for /admin/review lives; older ones are purged hourly."""
     match_answer_threshold: float = 0.42
     """Confidence from which the bot answers without asking back (chosen by `intents eval`)."""
     match_confirm_threshold: float = 0.38
@@ -177,6 +186,10 @@ class Settings:
         """Where fitted models are kept: MODEL_CACHE_DIR, else DATA_DIR/models."""
         return self.model_cache_dir or self.data_dir / "models"
 
+    def accounts(self) -> Path:
+        """The staff accounts file: ACCOUNTS_FILE, else DATA_DIR/accounts.yaml."""
+        return self.accounts_file or self.data_dir / "accounts.yaml"
+
     def prompt_cache(self) -> Path:
         """Where rendered prompts are kept: PROMPT_CACHE_DIR, else DATA_DIR/prompts."""
         return self.prompt_cache_dir or self.data_dir / "prompts"
@@ -190,7 +203,10 @@ class Settings:
         )
 
     def check_phone(self) -> None:
-        """What `voicebot serve` needs: fail at start-up with one clear line, never mid-call."""
+        """What `voicebot serve` needs: fail at start-up with one clear line, never mid-call.
+
+        The speech settings are checked by `speech.engines.check_speech`, which knows the engines.
+        """
         self.require("public_base_url")
         if not str(self.public_base_url).startswith("https://"):
             raise ConfigError("PUBLIC_BASE_URL must be the https:// URL Twilio calls")
@@ -210,11 +226,6 @@ class Settings:
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ConfigError(f"{name.upper()} must be one of {', '.join(allowed)}")
-        from .speech import end_of_turn, engines, voices
-
-        engines.check(self)
-        voices.check(self)
-        end_of_turn.check(self.turn_model)
         if self.transfer_mode == "dial":
             self.require("transfer_number")
         if self.transfer_mode == "taskrouter":

@@ -94,9 +94,6 @@ class LiveFigures:
             self.early_turns += early
 
 
-"""What the KPI record needs besides the flow's state: channel, start, hours, hashed caller."""
-
-
 class Services:
     """What commands and the web app share; `close()` stops what it started.
 
@@ -384,7 +381,7 @@ class Services:
         """Staff accounts, re-read when ACCOUNTS_FILE changes."""
         from .web.accounts import AccountBook
 
-        return AccountBook(self.settings.accounts_file)
+        return AccountBook(self.settings.accounts())
 
     @cached_property
     def keys(self) -> Keys:

@@ -1,17 +1,12 @@
 """Whole processes started as an operator starts them (`voicebot serve`, `worker`, `sip`, caddy)."""
 
-import socket
 import subprocess
 import sys
 import time
 
 import requests
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from app.bench.server import free_port  # noqa: F401 - the tests' ports come from here too
 
 
 class Node:

@@ -143,3 +143,43 @@ def test_the_nodes_believe_forwarded_addresses_only_from_the_front():
     assert ipaddress.ip_address(front) in ipaddress.ip_network(subnet["subnet"])
     for name in ("web-1", "web-2"):
         assert spec["services"][name]["environment"]["TRUSTED_PROXIES"] == front
+
+
+def test_an_installed_package_reads_its_data_and_writes_nothing_into_site_packages(tmp_path):
+    """The Dockerfile installs the wheel, not the checkout: defaults must not point into it."""
+    import shutil
+    import sys
+
+    source = tmp_path / "source"
+    shutil.copytree(ROOT / "app", source / "app", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run(
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", tmp_path / "wheels", source],
+        check=True,
+        capture_output=True,
+    )
+    wheel = next((tmp_path / "wheels").glob("voicebot-*.whl"))
+    site, workdir = tmp_path / "site", tmp_path / "srv"
+    subprocess.run([*pip, "install", "--no-deps", "--target", site, wheel], check=True)
+    workdir.mkdir()
+    probe = (
+        "from app.config import Settings; from app.bench.server import KO_INTENTS;"
+        "from app.dialogue.intents import load_intents; s = Settings();"
+        "print(s.data_dir, s.accounts(), KO_INTENTS, len(load_intents(KO_INTENTS).intents))"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DATA_DIR", "ACCOUNTS_FILE")}
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=workdir,
+        env={**env, "PYTHONPATH": str(site)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    data_dir, accounts, ko_intents, count = out
+    assert Path(data_dir) == workdir / "var"
+    assert Path(accounts) == workdir / "var" / "accounts.yaml"
+    assert Path(ko_intents).is_relative_to(site)  # `voicebot bench calls` has its intents
+    assert int(count) >= 4

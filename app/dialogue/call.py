@@ -27,7 +27,7 @@ class State(StrEnum):
 
 
 class Outcome(StrEnum):
-    """Exactly one per call (DESIGN.md §6)."""
+    """Exactly one per conversation (docs/conversation.md, "The KPI, defined once")."""
 
     RESOLVED = "resolved"
     TRANSFERRED = "transferred"

@@ -1,4 +1,4 @@
-"""The call flow of DESIGN.md §4 as a pure state machine: (call, event) → (call, actions).
+"""The conversation as a pure state machine (docs/conversation.md): (call, event) → (call, actions).
 
 No I/O, no clock of its own, no channel: the phone, the terminal chat and the tests drive the same
 `Flow.step` and perform the actions it returns.
@@ -49,13 +49,13 @@ from .topic_steps import TopicSteps
 MAX_NO_MATCH = 2
 """The second misunderstanding leads to the keypad menu; a third in the menu leads to a person."""
 MAX_SILENCES = 2
+"""The first silence is reprompted, the second ends the call."""
 MAX_HESITATIONS = 2
 """Fillers alone in a row that are waited out; the next is answered as a silence is."""
 MAX_WRONG_KEYS = 3
+"""Keys that mean nothing where they are pressed, before the caller is given a person."""
 MAX_REPEATS = 3
 """Repeats in a row (gentag, *) before the caller is offered a person instead."""
-"""Keys that mean nothing where they are pressed, before the caller is given a person."""
-"""The first silence is reprompted, the second ends the call."""
 REPEAT_KEY = "*"
 PERSON_KEY = "0"
 
@@ -481,6 +481,10 @@ class Flow(CallbackSteps, CueSteps, OfferSteps, TopicSteps):
             if intent and intent.topic != SYSTEM_TOPIC:
                 return intent
         return None
+
+    def queue_for(self, call: Call) -> str:
+        """The queue a person takes this conversation from: its topic's, else the default."""
+        return call.queue or self.intents.default_queue
 
     def written_answer(self, intent: Intent) -> str:
         """An intent's answer for a chat: its `web_answer` when it has one, filled in."""

@@ -113,15 +113,6 @@ class OpeningHours:
                     return start
         return None
 
-    def hours_open_on_weekdays(self) -> set[int]:
-        """Hours of the day (0–23) during which the centre is open on some weekday."""
-        windows = [w for day in range(5) for w in self.weekly.get(day, ())]
-        return {
-            h
-            for h in range(24)
-            if any(o < time(h, 59, 59) and (c.hour, c.minute) > (h, 0) for o, c in windows)
-        }
-
     def say_next_opening(self, at: datetime, written: bool = False) -> str:
         """Danish for when it opens next: "i morgen, fredag, klokken 10" ("kl. 10" written)."""
         opening = self.next_opening(at)

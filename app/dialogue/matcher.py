@@ -108,7 +108,7 @@ class Match:
         return self.intent or (self.alternatives[0][0] if self.alternatives else None)
 
     def as_dict(self) -> dict[str, object]:
-        """The JSON-lines contract of DESIGN.md §3."""
+        """One line of `voicebot match`: text, intent, confidence, decision, alternatives."""
         return {
             "text": self.text,
             "intent": self.intent,

@@ -114,10 +114,10 @@ TRAILING_WORDS = HESITATIONS | frozenset(
 """Words a sentence does not end on: a caller who stops after one is still talking."""
 
 LEADING_ANSWERS = frozenset({"ja", "nej", "jo", "jamen"})
+"""A yes or no that opens a longer request ("ja jeg skal forny …") is not the request."""
 PLACE_PREPOSITIONS = frozenset({"til"})
 """An unknown word right after "til" is most often where to ("flytte til roskilde"); after "i"
 or "fra" it is as often the thing asked about ("rotter i kælderen", "støj fra byggepladsen")."""
-"""A yes or no that opens a longer request ("ja jeg skal forny …") is not the request."""
 
 _stem = snowballstemmer.stemmer("danish").stemWord
 

@@ -57,10 +57,10 @@ _TENS = {
     "halvfems": 90,
 }
 NUMBER_WORDS: dict[str, str] = {w: str(n) for w, n in {**_UNITS, **_TEENS, **_TENS}.items()}
+"""Danish number words as recognisers write them → their digits ("femogtyve" → "25")."""
 NUMBER_WORDS.update(
     {f"{u}og{t}": str(un + tn) for u, un in _UNITS.items() if un for t, tn in _TENS.items()}
 )
-"""Danish number words as recognisers write them → their digits ("femogtyve" → "25")."""
 
 _EMAIL = re.compile(
     r"[\w.+-]+\s*(?:@|\(at\)|\[at\]|\(snabel-?a\))\s*[\w-]+(?:\s*(?:\.|\(dot\)|\(punktum\))\s*[\w-]+)+",

@@ -1,1 +1,1 @@
-"""Call outcomes and the KPI built from them (DESIGN.md §6)."""
+"""Conversation outcomes and the KPI built from them (docs/conversation.md)."""

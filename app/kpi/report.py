@@ -1,4 +1,4 @@
-"""The KPI, defined once (DESIGN.md §6): resolution without transfer, containment, breakdowns."""
+"""The KPI, defined once (docs/conversation.md): resolved without transfer, and breakdowns."""
 
 from __future__ import annotations
 

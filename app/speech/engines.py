@@ -39,6 +39,18 @@ def model_path(settings: Settings) -> str | None:
     return settings.vosk_model_path if settings.stt_engine == "vosk" else None
 
 
+def check_speech(settings: Settings) -> None:
+    """Check the recogniser, voice and end-of-turn model `voicebot serve` would load.
+
+    One clear line at start-up for a wrong one, never a silent call.
+    """
+    from . import end_of_turn, voices
+
+    check(settings)
+    voices.check(settings)
+    end_of_turn.check(settings.turn_model)
+
+
 def check(settings: Settings) -> None:
     """Fail with one line when the chosen engine's package or model is missing (no loading).
 

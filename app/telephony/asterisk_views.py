@@ -13,21 +13,21 @@ import hmac
 import logging
 import re
 import threading
-import time
 from collections import deque
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint, Response, abort, g, jsonify, request
 from flask_sock import Sock
 from redis.exceptions import RedisError
-from simple_websocket import ConnectionClosed
 
 from ..routing.handoff import HandoffStore
 from ..speech.codecs import alaw_to_ulaw, ulaw_to_alaw
 from ..throttle import WrongSecrets
-from . import asterisk_media
-from .asterisk_media import BufferingCompleted, DtmfEnd, FlowControl, MediaStart, ProtocolError
+from . import asterisk_media, media_loop
+from .asterisk_media import BufferingCompleted, DtmfEnd, FlowControl, MediaStart
 from .live_calls import NextStep, next_step, open_session
+from .media_loop import Audio, Key, Mark, MediaEvent, Opened
 from .session import CallSession
 from .twilio_http import services
 
@@ -36,9 +36,6 @@ log = logging.getLogger(__name__)
 CALL_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 """Asterisk's UNIQUEID (`1761245643.1`, or with a system name prefix)."""
 CALLER = re.compile(r"\+?[0-9]{2,20}")
-QUIET_SECONDS = 10
-"""Asterisk sends a frame every 20 ms, silence included: ten quiet seconds mean it is gone."""
-POLL_SECONDS = 0.05
 MAX_AUDIO_MESSAGE = 8000
 """Asterisk sends 160 bytes a message; anything far larger is not audio from it."""
 
@@ -165,54 +162,34 @@ def media(ws: Any) -> None:
 
 
 def _serve(ws: Any, this_call: str, caller: str | None, via: str) -> None:
-    sink = AsteriskSink(ws)
-    session: CallSession | None = None
-    last_message = time.monotonic()
-    while not sink.ended.is_set():
-        try:
-            raw = ws.receive(timeout=POLL_SECONDS)
-        except ConnectionClosed:  # the caller hung up (Asterisk closes the channel's socket)
-            if session is not None:
-                session.on_hangup()
-            return
-        if raw is None:
-            if session is not None:
-                session.flush()
-            if time.monotonic() - last_message > QUIET_SECONDS:
-                log.warning("asterisk media went quiet call_id=%s", this_call)
-                if session is not None:
-                    session.on_hangup()
-                return
-            continue
-        last_message = time.monotonic()
+    media_loop.serve(ws, _AsteriskWire(AsteriskSink(ws), this_call, caller, via), this_call)
+
+
+class _AsteriskWire:
+    """chan_websocket for the media loop: audio as binary messages, control as text."""
+
+    def __init__(self, sink: AsteriskSink, call_id: str, caller: str | None, via: str) -> None:
+        self.sink, self.ended = sink, sink.ended
+        self.call_id, self.caller, self.via = call_id, caller, via
+
+    def decode(self, raw: str | bytes) -> Iterable[MediaEvent]:
         if isinstance(raw, bytes):
-            if session is not None and len(raw) <= MAX_AUDIO_MESSAGE:
-                audio = alaw_to_ulaw(raw) if sink.alaw else raw
-                _safely(session, this_call, session.on_audio, audio)
-            continue
-        try:
-            event = asterisk_media.parse(raw)
-        except ProtocolError as exc:
-            log.warning("malformed asterisk message ignored call_id=%s problem=%s", this_call, exc)
-            continue
-        if isinstance(event, MediaStart) and session is None:
-            sink.alaw = event.format == "alaw"
-            session = open_session(services(), this_call, caller, sink, via)
-        elif session is None:
-            continue
-        elif isinstance(event, DtmfEnd):
-            _safely(session, this_call, session.on_dtmf, event.digit)
-        elif isinstance(event, BufferingCompleted):
-            _safely(session, this_call, session.on_mark, event.mark)
-        elif isinstance(event, FlowControl):
-            sink.paused = event.paused
-            sink.pump()
+            if len(raw) <= MAX_AUDIO_MESSAGE:
+                yield Audio(alaw_to_ulaw(raw) if self.sink.alaw else raw)
+            return
+        match asterisk_media.parse(raw):
+            case MediaStart() as start:
+                yield Opened(start)
+            case DtmfEnd(digit=digit):
+                yield Key(digit)
+            case BufferingCompleted(mark=mark):
+                yield Mark(mark)
+            case FlowControl(paused=paused):  # the sink's business, not the call's
+                self.sink.paused = paused
+                self.sink.pump()
 
-
-def _safely(session: CallSession, this_call: str, handler: Any, value: str | bytes) -> None:
-    """The edge of a call: a failure apologises and hands over, it never ends the socket."""
-    try:
-        handler(value)
-    except Exception:  # noqa: BLE001 - never leave a caller in silence
-        log.exception("call failed call_id=%s", this_call)
-        session.fail("exception")
+    def open(self, opened: Opened) -> CallSession | None:
+        start = opened.start
+        assert isinstance(start, MediaStart)
+        self.sink.alaw = start.format == "alaw"
+        return open_session(services(), self.call_id, self.caller, self.sink, self.via)

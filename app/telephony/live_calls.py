@@ -51,7 +51,7 @@ def open_session(
         make_turns=lambda: TurnDetector(WebRtcVad(), judge=_judge(svc, recognizer)),
         on_recognised=svc.live.recognised,
         on_callback=lambda request: svc.request_callback(
-            call_id, request, convo.call.queue or convo.flow.intents.default_queue
+            call_id, request, convo.flow.queue_for(convo.call)
         ),
         on_send_link=lambda link: svc.send_link(call_id, link),
     )

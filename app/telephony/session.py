@@ -15,11 +15,13 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Protocol
 
+from ..dialogue.actions import run_actions
 from ..dialogue.call import (
     Action,
     Call,
     Event,
     Failed,
+    Hangup,
     Heard,
     HungUp,
     Keypad,
@@ -28,6 +30,7 @@ from ..dialogue.call import (
     Say,
     SendLink,
     Silence,
+    Transfer,
 )
 from ..dialogue.conversation import Conversation
 from ..speech.codecs import FRAME_BYTES_PCM, FRAME_MS, ulaw_to_pcm16
@@ -255,16 +258,30 @@ class CallSession:
         self._perform(actions)
 
     def _perform(self, actions: tuple[Action, ...]) -> None:
-        for action in actions:
-            if isinstance(action, Say):
-                self._outbox.append(_Outgoing(action, self._audio_for(action)))
-            elif isinstance(action, RequestCallback):
-                self.on_callback(action)
-            elif isinstance(action, SendLink):
-                self.on_send_link(action)
-            else:  # Transfer or Hangup: after-stream carries them out once the stream closes
-                self._outbox.append(_Outgoing(None))
+        run_actions(actions, self)
         self.flush()
+
+    # The phone's way with the flow's actions (`dialogue.actions.ChannelActions`).
+
+    def say(self, action: Say) -> None:
+        """Render (or take from the cache) and queue the prompt's audio, in order."""
+        self._outbox.append(_Outgoing(action, self._audio_for(action)))
+
+    def transfer(self, action: Transfer) -> None:
+        """End the stream once what came before has played; after-stream hands the call over."""
+        self._outbox.append(_Outgoing(None))
+
+    def hang_up(self, action: Hangup) -> None:
+        """End the stream once what came before has played."""
+        self._outbox.append(_Outgoing(None))
+
+    def request_callback(self, action: RequestCallback) -> None:
+        """Queue the callback (the channel knows the number and the queue)."""
+        self.on_callback(action)
+
+    def send_link(self, action: SendLink) -> None:
+        """Queue the SMS with the answer's link."""
+        self.on_send_link(action)
 
     def _audio_for(self, say: Say) -> Future[bytes]:
         if say.private:

@@ -1,25 +1,21 @@
-"""The Media Streams WebSocket: a thin loop from Twilio messages to a `CallSession`."""
+"""The Media Streams WebSocket: Twilio's messages read for the one media loop."""
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
+from collections.abc import Iterable
 from typing import Any
 
-from . import twilio_stream
+from . import media_loop, twilio_stream
 from .call_store import CallStore
 from .live_calls import open_session
+from .media_loop import Audio, Key, Mark, MediaEvent, Opened, Stopped
 from .session import CallSession
 from .twilio_http import services
-from .twilio_stream import AudioIn, DtmfIn, MarkIn, ProtocolError, StreamStarted, StreamStopped
+from .twilio_stream import AudioIn, DtmfIn, MarkIn, StreamStarted, StreamStopped
 
 log = logging.getLogger(__name__)
-
-QUIET_SECONDS = 10
-"""Twilio sends audio every 20 ms, silence included: ten quiet seconds mean the call is gone."""
-POLL_SECONDS = 0.05
-"""How often a quiet socket still sends prompt audio that finished rendering meanwhile."""
 
 
 class TwilioSink:
@@ -56,60 +52,36 @@ def stream(ws: Any) -> None:
 
 
 def _serve_stream(ws: Any) -> None:
-    sink = TwilioSink(ws)
-    session: CallSession | None = None
-    call_sid = "-"
-    last_message = time.monotonic()
-    while not sink.ended.is_set():
-        raw = ws.receive(timeout=POLL_SECONDS)
-        if raw is None:
-            if session:
-                session.flush()
-            if time.monotonic() - last_message > QUIET_SECONDS:
-                log.warning("stream went quiet call_sid=%s", call_sid)
-                if session:
-                    session.on_hangup()
-                return
-            continue
-        last_message = time.monotonic()
-        try:
-            event = twilio_stream.parse(raw)
-        except ProtocolError as exc:
-            log.warning("malformed stream message ignored call_sid=%s problem=%s", call_sid, exc)
-            continue
-        if isinstance(event, StreamStarted):
-            session = _start(event, sink)
-            if session is None:
-                return
-            call_sid = event.call_sid
-            continue
-        if session is None or event is None:
-            continue
-        try:
-            _dispatch(session, event)
-        except Exception:  # noqa: BLE001 - the edge of a call: apologise and hand over, never crash
-            log.exception("call failed call_sid=%s", call_sid)
-            session.fail("exception")
-        if isinstance(event, StreamStopped):
-            return
+    media_loop.serve(ws, _TwilioWire(TwilioSink(ws)))
 
 
-def _start(event: StreamStarted, sink: TwilioSink) -> CallSession | None:
-    svc = services()
-    if not CallStore(svc.redis).redeem_token(event.call_sid, event.parameters.get("token", "")):
-        log.warning("stream with a bad or reused token closed call_sid=%s", event.call_sid)
-        return None
-    sink.stream_sid = event.stream_sid
-    return open_session(svc, event.call_sid, event.parameters.get("caller"), sink, "twilio")
+class _TwilioWire:
+    """Media Streams for the media loop: every message is JSON text."""
 
+    def __init__(self, sink: TwilioSink) -> None:
+        self.sink, self.ended = sink, sink.ended
 
-def _dispatch(session: CallSession, event: object) -> None:
-    match event:
-        case AudioIn(ulaw=ulaw):
-            session.on_audio(ulaw)
-        case DtmfIn(digit=digit):
-            session.on_dtmf(digit)
-        case MarkIn(name=name):
-            session.on_mark(name)
-        case StreamStopped():
-            session.on_hangup()
+    def decode(self, raw: str | bytes) -> Iterable[MediaEvent]:
+        match twilio_stream.parse(raw):
+            case StreamStarted() as started:
+                yield Opened(started)
+            case AudioIn(ulaw=ulaw):
+                yield Audio(ulaw)
+            case DtmfIn(digit=digit):
+                yield Key(digit)
+            case MarkIn(name=name):
+                yield Mark(name)
+            case StreamStopped():
+                yield Stopped()
+
+    def open(self, opened: Opened) -> CallSession | None:
+        event = opened.start
+        assert isinstance(event, StreamStarted)
+        svc = services()
+        if not CallStore(svc.redis).redeem_token(event.call_sid, event.parameters.get("token", "")):
+            log.warning("stream with a bad or reused token closed call_sid=%s", event.call_sid)
+            return None
+        self.sink.stream_sid = event.stream_sid
+        return open_session(
+            svc, event.call_sid, event.parameters.get("caller"), self.sink, "twilio"
+        )

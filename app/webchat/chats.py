@@ -22,6 +22,7 @@ from typing import Any
 
 from redis import Redis
 
+from ..dialogue.actions import run_actions
 from ..dialogue.call import (
     YES_NO_STATES,
     Call,
@@ -33,6 +34,7 @@ from ..dialogue.call import (
     Played,
     RequestCallback,
     Say,
+    SendLink,
     Silence,
     State,
     Transfer,
@@ -259,31 +261,7 @@ class Chats:
 
     def _perform(self, chat: Chat, actions: tuple[Any, ...], was_ended: bool = False) -> None:
         """Show what the flow says, hand over, request callbacks; record the end once."""
-        flow = self.services.flow(written=True)
-        for action in actions:
-            match action:
-                case Say(prompt_id=prompt_id, text=text):
-                    intent = flow.intents.intents.get(prompt_id)
-                    if intent is not None and intent.answer:
-                        chat.add("bot", flow.written_answer(intent), _links(intent))
-                        chat.feedback = intent.topic
-                        self._count_feedback(intent.topic, "asked")
-                    elif action.private:  # a number read back: shown now, stored masked
-                        chat.add("bot", redact(text))
-                        chat.unstored[chat.messages[-1]["seq"]] = text
-                    else:
-                        chat.add("bot", text)
-                    if chat.call.state is not State.ENDED:
-                        chat.call = flow.step(chat.call, Played(prompt_id)).call
-                case Transfer(queue=queue):  # shown under "Chats i kø", not as a phone call
-                    self.services.hand_off(chat.call, listed=False)
-                    chat.status, chat.queue, chat.waiting_since = "waiting", queue, time.time()
-                    self.redis.zadd(WAITING_KEY, {chat.sid: chat.waiting_since})
-                case RequestCallback():
-                    queue = chat.call.queue or flow.intents.default_queue
-                    self.services.request_callback(chat.call.call_id, action, queue, inline=True)
-                case Hangup():
-                    chat.status = "ended" if chat.status == "bot" else chat.status
+        run_actions(actions, _ChatActions(self, chat))
         if chat.call.state is State.ENDED and not was_ended:
             self.services.record(chat.call, chat.meta)
         chat.choices = self._choices(chat)
@@ -619,6 +597,46 @@ class _Locked:
         if self.sid is not None and self.chats.holding == (self.key, self.token):
             self.chats.redis.eval(RELEASE, 1, self.key, self.token)
         self.chats.holding = None
+
+
+class _ChatActions:
+    """The chat's way with the flow's actions (`dialogue.actions.ChannelActions`): messages."""
+
+    def __init__(self, chats: Chats, chat: Chat) -> None:
+        self.chats, self.chat = chats, chat
+        self.flow = chats.services.flow(written=True)
+
+    def say(self, action: Say) -> None:
+        chat, flow = self.chat, self.flow
+        intent = flow.intents.intents.get(action.prompt_id)
+        if intent is not None and intent.answer:
+            chat.add("bot", flow.written_answer(intent), _links(intent))
+            chat.feedback = intent.topic
+            self.chats._count_feedback(intent.topic, "asked")
+        elif action.private:  # a number read back: shown now, stored masked
+            chat.add("bot", redact(action.text))
+            chat.unstored[chat.messages[-1]["seq"]] = action.text
+        else:
+            chat.add("bot", action.text)
+        if chat.call.state is not State.ENDED:
+            chat.call = flow.step(chat.call, Played(action.prompt_id)).call
+
+    def transfer(self, action: Transfer) -> None:
+        """Shown under "Chats i kø", not as a phone call."""
+        chat = self.chat
+        self.chats.services.hand_off(chat.call, listed=False)
+        chat.status, chat.queue, chat.waiting_since = "waiting", action.queue, time.time()
+        self.chats.redis.zadd(WAITING_KEY, {chat.sid: chat.waiting_since})
+
+    def hang_up(self, action: Hangup) -> None:
+        self.chat.status = "ended" if self.chat.status == "bot" else self.chat.status
+
+    def request_callback(self, action: RequestCallback) -> None:
+        queue = self.flow.queue_for(self.chat.call)
+        self.chats.services.request_callback(self.chat.call.call_id, action, queue, inline=True)
+
+    def send_link(self, action: SendLink) -> None:
+        """Never asked for: a chat shows its links with the answer."""
 
 
 def _for_citizen(message: dict[str, Any]) -> dict[str, Any]:

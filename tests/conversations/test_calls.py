@@ -16,8 +16,9 @@ import pytest
 import yaml
 from redis import Redis
 
-from app.cli import _perform, event_for
+from app.cli import Terminal, event_for
 from app.config import Settings
+from app.dialogue.actions import run_actions
 from app.dialogue.call import HungUp
 from app.kpi.events import Channel
 from app.routing.callbacks import CallbackStore
@@ -68,14 +69,15 @@ def place(services, moment, script, number, capsys=None):
     convo = services.conversation(
         call_id, Channel.TERMINAL, caller=services.caller_hash(caller) if caller else None
     )
-    _perform(services, convo, convo.opening)
+    terminal = Terminal(services, convo)
+    run_actions(convo.opening, terminal)
     for turn in script["turns"]:
         if convo.ended:
             break
         event = HungUp() if turn == "<hangup>" else event_for(str(turn))
-        _perform(services, convo, convo.handle(event))
+        run_actions(convo.handle(event), terminal)
     if not convo.ended:
-        _perform(services, convo, convo.handle(HungUp()))
+        run_actions(convo.handle(HungUp()), terminal)
     said = capsys.readouterr().out if capsys else ""
     return convo.call, said
 

@@ -148,7 +148,7 @@ def test_explain_shows_the_words_heard_the_unknown_and_each_views_score(matcher)
 
 
 def test_bench_match_times_a_set_grown_to_the_asked_size():
-    from app.bench import run_match
+    from app.bench.match import run_match
 
     lines = run_match(50, size=200)
     assert lines[0].startswith("200 intents")

@@ -5,9 +5,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from app import create_app
 from app.services import Services
 from app.web.accounts import save_account
+from app.webapp import create_app
 from tests.conftest import INTENTS_DIR, OPEN
 from tests.telephony.conftest import *  # noqa: F403 - phone_settings and the Twilio stand-in
 from tests.telephony.conftest import PUBLIC_BASE, ScriptedModel, sign

@@ -18,7 +18,7 @@ import requests
 from redis import Redis
 from rq import Worker
 
-from app.bench import _children, _free_port
+from app.bench.server import children, free_port
 from tests.conftest import INTENTS_DIR, wait_until
 from tests.telephony.conftest import AUTH_TOKEN, PUBLIC_BASE, TwilioCall
 
@@ -33,7 +33,7 @@ class Served:
     """`voicebot serve` in a child process, its stderr kept for reading."""
 
     def __init__(self, data_dir: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = data_dir / "serve.log"
         self.env = {
@@ -56,7 +56,7 @@ class Served:
     def child(self, marker: bytes) -> int | None:
         """The pid of the master's live child whose command line has `marker` (b"": gunicorn's)."""
         own = Path(f"/proc/{self.process.pid}/cmdline").read_bytes()
-        for pid in _children(self.process.pid):
+        for pid in children(self.process.pid):
             try:
                 cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
             except OSError:

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app import create_app
 from app.routing.handoff import HandoffStore
 from app.services import Services
 from app.telephony import asterisk_media, twilio_stream
 from app.telephony.twilio_socket import _serve_stream
+from app.webapp import create_app
 from tests.conftest import OPEN
 from tests.security.conftest import PUBLIC_BASE, ScriptedModel, log_in, sign, twilio_post
 

@@ -8,13 +8,13 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 
-from app import create_app
 from app.dialogue.call import Heard, HungUp, Played, RequestCallback
 from app.jobs import QUEUE_NAME
 from app.kpi.events import Channel
 from app.redis_server import EmbeddedRedis
 from app.routing.callbacks import CallbackStore
 from app.services import Services
+from app.webapp import create_app
 from tests.conftest import OPEN
 from tests.security.conftest import log_in, twilio_post
 from tests.telephony.conftest import ScriptedModel

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from app.bench import korean_model_path
+from app.bench.server import KO_INTENTS, korean_model_path
 from app.kpi.store import KpiStore
 from app.speech.codecs import ulaw_to_pcm16, wav_to_ulaw
 from app.speech.pyttsx3_tts import Pyttsx3Synthesizer
@@ -20,8 +20,6 @@ from tests.conftest import wait_until
 from tests.processes import free_port
 
 pytestmark = pytest.mark.slow
-
-KO_INTENTS = Path(__file__).parents[1] / "fixtures" / "intents_ko" / "ko"
 
 
 @pytest.fixture

@@ -11,10 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from app.bench.server import KO_INTENTS
 from app.speech.codecs import pcm16_to_ulaw, ulaw_to_pcm16
 from tests.speech import tone_model, tone_transducer
-
-KO_INTENTS = Path(__file__).parents[1] / "fixtures" / "intents_ko" / "ko"
 
 
 def g711_wav(payload, tag, rate=8000):

@@ -1,14 +1,15 @@
 """The real audio path: Twilio frames → Vosk (PyPI's Korean model) → flow → spoken answer.
 
 No Danish model is on the package registries, so this runs a tiny Korean intent set
-(tests/fixtures/intents_ko) with caller speech made by espeak-ng's Korean voice, streamed at
-real-time pace exactly as Twilio would.
+(the bench's, app/bench/data/intents_ko) with caller speech made by espeak-ng's Korean
+voice, streamed at real-time pace exactly as Twilio would.
 """
 
 from pathlib import Path
 
 import pytest
 
+from app.bench.server import KO_INTENTS
 from app.kpi.store import KpiStore
 from app.speech.codecs import wav_to_ulaw
 from app.speech.pyttsx3_tts import Pyttsx3Synthesizer
@@ -17,7 +18,7 @@ from tests.telephony.conftest import TwilioCall
 
 pytestmark = pytest.mark.slow
 
-KO_INTENTS = Path(__file__).parents[1] / "fixtures" / "intents_ko" / "ko"
+
 REAL_TIME = 0.02  # one 20 ms frame every 20 ms
 
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from app import create_app
 from app.services import Services
+from app.webapp import create_app
 from tests.conftest import OPEN
 from tests.security.conftest import app_settings  # noqa: F401 - accounts and a copy of intents
 from tests.telephony.conftest import *  # noqa: F403

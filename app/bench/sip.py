@@ -19,8 +19,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from .bench import Server, _cpu_seconds, _free_port, _pct, _rss_mb, _wait_for
-from .config import Settings
+from ..config import Settings
+from .server import Server, cpu_seconds, free_port, percentile, rss_mb, wait_for
 
 LATE_MS = 20.0
 """A packet a whole frame late: a receiver's jitter buffer hears that as a gap."""
@@ -125,9 +125,9 @@ def run_sip(levels: list[int], hold_seconds: float, rate: int) -> Iterator[str]:
 def _level(
     server: Server, worker: int, password: str, scenario: Path, n: int, rate: int
 ) -> tuple[str, bool]:
-    from .sip.edge import SipEdge
+    from ..sip.edge import SipEdge
 
-    port = _free_port()
+    port = free_port()
     settings = Settings().with_(
         asterisk_password=password,
         sip_listen=f"127.0.0.1:{port}",
@@ -151,12 +151,12 @@ def _level(
     thread.start()
     ready.wait(10)
     me = os.getpid()
-    rss_before, cpu_before, bot_before = _rss_mb(me), _cpu_seconds(me), _cpu_seconds(worker)
+    rss_before, cpu_before, bot_before = rss_mb(me), cpu_seconds(me), cpu_seconds(worker)
     peak = 0
     started = time.monotonic()
     sipp = subprocess.Popen(
         ["sipp", f"127.0.0.1:{port}", "-sf", str(scenario), "-m", str(n), "-l", str(n)]
-        + ["-r", str(rate), "-i", "127.0.0.1", "-p", str(_free_port()), "-mp", str(_free_port())]
+        + ["-r", str(rate), "-i", "127.0.0.1", "-p", str(free_port()), "-mp", str(free_port())]
         + ["-nostdin", "-timeout", "300s"],
         cwd=scenario.parent,
         stdout=subprocess.DEVNULL,
@@ -166,10 +166,10 @@ def _level(
         peak = max(peak, len(edge.calls))
         time.sleep(0.2)
     wall = time.monotonic() - started
-    _wait_for(lambda: not edge.calls, 30)
-    cpu = _cpu_seconds(me) - cpu_before
-    bot_cpu = _cpu_seconds(worker) - bot_before
-    rss = _rss_mb(me) - rss_before
+    wait_for(lambda: not edge.calls, 30)
+    cpu = cpu_seconds(me) - cpu_before
+    bot_cpu = cpu_seconds(worker) - bot_before
+    rss = rss_mb(me) - rss_before
     asyncio.run_coroutine_threadsafe(edge.stop(), loop).result(30)
     loop.call_soon_threadsafe(loop.stop)
     thread.join(10)
@@ -181,7 +181,7 @@ def _level(
     line = (
         f"{n} calls ({peak} at once, {len(setup_ms)} answered"
         f"{', SIPp saw failures' if failed else ''}): "
-        f"set-up p50 {_pct(setup_ms, 50):.0f} ms, p95 {_pct(setup_ms, 95):.0f} ms; "
+        f"set-up p50 {percentile(setup_ms, 50):.0f} ms, p95 {percentile(setup_ms, 95):.0f} ms; "
         f"RTP send lateness p50 {pacing.percentile(50):.1f} ms, p95 {p95:.1f} ms, "
         f"p99 {pacing.percentile(99):.1f} ms, {late} of {pacing.packets} packets "
         f">{LATE_MS:.0f} ms late; edge CPU {cpu / wall * 100:.0f} % of a core "

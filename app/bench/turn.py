@@ -17,10 +17,10 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from .dialogue.flow import Flow
-from .speech import end_of_turn
-from .speech.codecs import ulaw_to_pcm16, wav_to_ulaw
-from .speech.turns import CHECK_MS, END_OF_TURN_MS
+from ..dialogue.flow import Flow
+from ..speech import end_of_turn
+from ..speech.codecs import ulaw_to_pcm16, wav_to_ulaw
+from ..speech.turns import CHECK_MS, END_OF_TURN_MS
 
 REQUESTS = (
     ("Jeg skal flytte til Taastrup til marts, hvad gør jeg?", "Jeg skal flytte til"),
@@ -48,7 +48,7 @@ REQUESTS = (
 
 def run(setting: str) -> Iterator[str]:
     """Judge every request whole and cut; yields the figures."""
-    from .speech.pyttsx3_tts import Pyttsx3Synthesizer
+    from ..speech.pyttsx3_tts import Pyttsx3Synthesizer
 
     model = end_of_turn.load(setting)
     assert model is not None

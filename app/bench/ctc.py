@@ -200,8 +200,8 @@ def run_turns(
     """
     import resource
 
-    from .speech.ctc_stt import CtcModel
-    from .speech.transducer_stt import TransducerModel
+    from ..speech.ctc_stt import CtcModel
+    from ..speech.transducer_stt import TransducerModel
 
     kind = TransducerModel if engine == "transducer" else CtcModel
 
@@ -245,7 +245,7 @@ def run_turns(
 
 def _decoder_call_cost(model_dir: str, threads: int) -> str:
     """One prediction + joint step: what each token speech emits adds to a turn's decoding."""
-    from .speech.transducer_stt import TransducerModel
+    from ..speech.transducer_stt import TransducerModel
 
     model = TransducerModel(model_dir, threads=threads, chunk_ms=0)
     frame = np.zeros((1, model.joint.width), np.float32)

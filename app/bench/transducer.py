@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .bench_ctc import Graph, attention
+from .ctc import Graph, attention
 
 MELS = 80
 SUB_CHANNELS = 256

@@ -1,0 +1,1 @@
+"""`voicebot bench`: figures for speed and memory. Prints; asserts nothing."""
