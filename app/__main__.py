@@ -1,5 +1,5 @@
 """`python -m app` is `voicebot`."""
 
-from .cli import main
+from .cli.main import main
 
 main()

@@ -20,6 +20,9 @@ from app.dialogue.intents import load_intents
 from app.dialogue.matcher import Matcher
 from app.redis_server import EmbeddedRedis
 
+pytest_plugins = ("tests.twilio", "tests.staff_app", "tests.chat_app")
+"""Fixtures every test may use, from modules whose helpers are imported by name (no `import *`)."""
+
 CPH = ZoneInfo("Europe/Copenhagen")
 INTENTS_DIR = PROJECT_ROOT / "intents" / "da"
 OPEN = datetime(2026, 11, 26, 11, 0, tzinfo=CPH)  # a Thursday morning

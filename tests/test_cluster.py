@@ -23,7 +23,7 @@ from app.speech.prompts import PromptLibrary
 from app.web.accounts import save_account
 from tests.conftest import INTENTS_DIR, staff_login, wait_until
 from tests.processes import Node, free_port
-from tests.telephony.conftest import AUTH_TOKEN, PUBLIC_BASE, TwilioCall
+from tests.twilio import AUTH_TOKEN, PUBLIC_BASE, TwilioCall
 
 pytestmark = pytest.mark.slow
 

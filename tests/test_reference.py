@@ -3,7 +3,7 @@
 from dataclasses import fields
 from pathlib import Path
 
-from app.cli import main
+from app.cli.main import main
 from app.config import Settings
 from app.reference import _field_docstrings, cli_markdown, settings_markdown, write
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from redis import Redis
 
-from app.cli import Terminal, event_for
+from app.cli.chat import Terminal, event_for
 from app.config import Settings
 from app.dialogue.actions import run_actions
 from app.dialogue.call import HungUp

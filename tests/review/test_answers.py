@@ -11,7 +11,7 @@ import pytest
 from app.dialogue.intents import load_intents
 from app.kpi.events import CallRecord
 from app.review.answers import answer_rows
-from tests.security.conftest import log_in
+from tests.staff_app import log_in
 
 TODAY = date(2026, 11, 26)
 

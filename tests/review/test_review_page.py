@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from tests.security.conftest import log_in
+from tests.staff_app import log_in
 
 
 def test_the_review_page_filters_by_reason_channel_topic_and_period_and_pages(app, client):

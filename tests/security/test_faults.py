@@ -20,7 +20,7 @@ from rq import Worker
 
 from app.bench.server import children, free_port
 from tests.conftest import INTENTS_DIR, wait_until
-from tests.telephony.conftest import AUTH_TOKEN, PUBLIC_BASE, TwilioCall
+from tests.twilio import AUTH_TOKEN, PUBLIC_BASE, TwilioCall
 
 pytestmark = pytest.mark.slow
 

@@ -18,7 +18,7 @@ from app.telephony import asterisk_media, twilio_stream
 from app.telephony.twilio_socket import _serve_stream
 from app.webapp import create_app
 from tests.conftest import OPEN
-from tests.security.conftest import PUBLIC_BASE, ScriptedModel, log_in, sign, twilio_post
+from tests.staff_app import PUBLIC_BASE, ScriptedModel, log_in, sign, twilio_post
 
 API_TOKEN = "api-token-" + "t" * 32
 

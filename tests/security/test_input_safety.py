@@ -12,8 +12,8 @@ from app.jobs.callbacks import enqueue_callback
 from app.review.promote import promote
 from app.shared_intents import SharedIntents
 from tests.conftest import CLOSED
-from tests.security.conftest import log_in, twilio_post
-from tests.telephony.conftest import PUBLIC_BASE, sign
+from tests.staff_app import log_in, twilio_post
+from tests.twilio import PUBLIC_BASE, sign
 
 CALL = "CA" + "ab" * 16
 

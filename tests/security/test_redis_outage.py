@@ -16,8 +16,8 @@ from app.routing.callbacks import CallbackStore
 from app.services import Services
 from app.webapp import create_app
 from tests.conftest import OPEN
-from tests.security.conftest import log_in, twilio_post
-from tests.telephony.conftest import ScriptedModel
+from tests.staff_app import log_in, twilio_post
+from tests.twilio import ScriptedModel
 
 CALL = "CA" + "cd" * 16
 

@@ -11,8 +11,8 @@ from app.web import accounts as accounts_module
 from app.web.accounts import delete_account, save_account
 from app.web.auth import safe_return_path
 from tests.conftest import staff_login
-from tests.security.conftest import ADMIN_PASSWORD, AGENT_PASSWORD, form_token, log_in
-from tests.telephony.conftest import ScriptedModel
+from tests.staff_app import ADMIN_PASSWORD, AGENT_PASSWORD, form_token, log_in
+from tests.twilio import ScriptedModel
 
 
 def forged_cookie(app, data, key):

@@ -23,7 +23,7 @@ from app.routing.callbacks import CallbackStore
 from app.routing.handoff import HandoffStore
 from app.speech.codecs import alaw_to_pcm16, ulaw_to_alaw
 from tests.conftest import CLOSED, wait_until
-from tests.telephony.conftest import ScriptedModel
+from tests.twilio import ScriptedModel
 
 PASSWORD = "asterisk-kode-0123456789"
 SILENT_ALAW = b"\xd5" * 160

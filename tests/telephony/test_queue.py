@@ -8,7 +8,7 @@ from rq import Queue, SimpleWorker
 from app.jobs import QUEUE_NAME
 from app.kpi.store import KpiStore
 from app.routing.callbacks import CallbackStore
-from tests.telephony.conftest import PUBLIC_BASE, ScriptedModel, handed_over, sign
+from tests.twilio import PUBLIC_BASE, ScriptedModel, handed_over, sign
 
 
 def post(base, path, form, query=""):

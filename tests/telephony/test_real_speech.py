@@ -14,7 +14,7 @@ from app.kpi.store import KpiStore
 from app.speech.codecs import wav_to_ulaw
 from app.speech.pyttsx3_tts import Pyttsx3Synthesizer
 from app.speech.vosk_stt import VoskModel
-from tests.telephony.conftest import TwilioCall
+from tests.twilio import TwilioCall
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ from twilio.request_validator import RequestValidator
 
 from app.telephony import signature
 from app.telephony.call_store import CallStore
-from tests.telephony.conftest import AUTH_TOKEN, PUBLIC_BASE, ScriptedModel, TwilioCall, sign
+from tests.twilio import AUTH_TOKEN, PUBLIC_BASE, ScriptedModel, TwilioCall, sign
 
 FORM = {"CallSid": "CA" + "1" * 32, "From": "+4512345678", "To": "+4543353000", "AccountSid": "AC1"}
 

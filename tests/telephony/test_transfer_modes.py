@@ -4,7 +4,7 @@ import json
 
 import requests
 
-from tests.telephony.conftest import PUBLIC_BASE, ScriptedModel, handed_over, sign
+from tests.twilio import PUBLIC_BASE, ScriptedModel, handed_over, sign
 
 
 def transfer(phone, settings, said="jeg skal forny mit kørekort"):

@@ -12,7 +12,7 @@ import requests
 from app.kpi.store import KpiStore
 from app.speech.codecs import pcm16_to_ulaw
 from tests.speech import tone_model, tone_transducer
-from tests.telephony.conftest import TwilioCall
+from tests.twilio import TwilioCall
 
 pytestmark = pytest.mark.slow
 REAL_TIME = 0.02

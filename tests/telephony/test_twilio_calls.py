@@ -5,7 +5,7 @@ import time
 from app.kpi.store import KpiStore
 from app.telephony.call_store import CallStore
 from tests.conftest import CLOSED
-from tests.telephony.conftest import ScriptedModel, TwilioCall
+from tests.twilio import ScriptedModel, TwilioCall
 
 
 def greeted(base):

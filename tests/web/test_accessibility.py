@@ -10,19 +10,18 @@ from app.kpi.events import CallRecord
 from app.kpi.store import KpiStore
 from app.routing.callbacks import Callback, CallbackStore
 from app.routing.handoff import HandoffStore
+from tests.browser import log_in
+from tests.chat_app import Citizen
 from tests.conftest import axe_violations
-from tests.security.conftest import app_settings  # noqa: F401 - accounts, a copy of intents
-from tests.telephony.conftest import served
-from tests.web.conftest import log_in
+from tests.twilio import served
 from tests.web.test_agents import handoff
-from tests.webchat.conftest import Citizen, chat_app  # noqa: F401 - the chat app at a moment
 
 pytestmark = pytest.mark.slow
 ADMIN = ("anna", "rigtig-lang-kode-1")
 
 
 @pytest.fixture
-def staffed(chat_app, redis):  # noqa: F811 - the imported fixture
+def staffed(chat_app, redis):
     """A served app with a hand-off, two callbacks, KPI records, a review item and a chat."""
     app = chat_app()
     services = app.extensions["voicebot"]

@@ -6,9 +6,9 @@ import pytest
 import requests
 
 from app.web.accounts import save_account
+from tests.browser import log_in
 from tests.conftest import INTENTS_DIR
-from tests.telephony.conftest import ScriptedModel, TwilioCall
-from tests.web.conftest import log_in
+from tests.twilio import ScriptedModel, TwilioCall
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ import requests
 from app.routing.callbacks import Callback, CallbackStore
 from app.routing.handoff import Handoff, HandoffStore
 from app.web.accounts import save_account
+from tests.browser import log_in
 from tests.conftest import staff_login
-from tests.telephony.conftest import ScriptedModel, TwilioCall
-from tests.web.conftest import log_in
+from tests.twilio import ScriptedModel, TwilioCall
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@ import pytest
 import requests
 
 from app.errors import ConfigError
-from tests.telephony.conftest import ScriptedModel, TwilioCall
+from tests.twilio import ScriptedModel, TwilioCall
 
 TOKEN = "hand-off-token-" + "x" * 32
 

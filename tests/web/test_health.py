@@ -2,7 +2,7 @@ import requests
 from rq import Worker
 
 from app.jobs import QUEUE_NAME, WORKER_TTL_SECONDS
-from tests.telephony.conftest import ScriptedModel, TwilioCall
+from tests.twilio import ScriptedModel, TwilioCall
 
 
 def test_metrics_count_outcomes_transfers_and_live_calls(phone):

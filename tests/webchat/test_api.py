@@ -9,9 +9,9 @@ import pytest
 from app.kpi.report import add_counters, summarise
 from app.kpi.store import KpiStore
 from app.routing.callbacks import CallbackStore
+from tests.chat_app import CLOSED, Citizen
 from tests.conftest import OPEN
-from tests.security.conftest import log_in
-from tests.webchat.conftest import CLOSED, Citizen
+from tests.staff_app import log_in
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import axe_violations as violations
 from tests.processes import free_port
-from tests.telephony.conftest import served
+from tests.twilio import served
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +33,7 @@ def site(chat_app):
 
 
 @pytest.fixture
-def page_in(browser):  # noqa: F811
+def page_in(browser):
     contexts = []
 
     def make(**options):
@@ -203,7 +203,7 @@ def test_a_site_that_is_not_allowed_gets_no_chat(site, page_in):
 
 
 def test_an_agent_takes_a_chat_over_in_a_second_browser(site, page_in):
-    from tests.web.conftest import log_in
+    from tests.browser import log_in
 
     with site() as (base, _):
         citizen = page_in()

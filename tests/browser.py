@@ -1,6 +1,4 @@
-# The web pages are reached through calls placed as Twilio places them, and seen in Chromium.
-
-from tests.telephony.conftest import *  # noqa: F403
+"""Staff pages seen in Chromium (Playwright): signing in as a person does."""
 
 
 def log_in(page, base, user="anna", password="kode-1234-lang"):

@@ -9,8 +9,7 @@ from app.services import Services
 from app.web.accounts import save_account
 from app.webapp import create_app
 from tests.conftest import INTENTS_DIR, OPEN
-from tests.telephony.conftest import *  # noqa: F403 - phone_settings and the Twilio stand-in
-from tests.telephony.conftest import PUBLIC_BASE, ScriptedModel, sign
+from tests.twilio import PUBLIC_BASE, ScriptedModel, sign
 
 ADMIN_PASSWORD = "rigtig-lang-kode-1"
 AGENT_PASSWORD = "rigtig-lang-kode-2"

@@ -5,14 +5,12 @@ import pytest
 from app.services import Services
 from app.webapp import create_app
 from tests.conftest import OPEN
-from tests.security.conftest import app_settings  # noqa: F401 - accounts and a copy of intents
-from tests.telephony.conftest import *  # noqa: F403
 
 CLOSED = OPEN.replace(hour=20)
 
 
 @pytest.fixture
-def chat_app(app_settings, redis):  # noqa: F811
+def chat_app(app_settings, redis):
     started = []
 
     def make(at=OPEN, **overrides):

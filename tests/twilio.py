@@ -1,4 +1,8 @@
-"""A Twilio stand-in: signed webhooks and a real WebSocket client speaking Media Streams."""
+"""A Twilio stand-in: signed webhooks and a real WebSocket client speaking Media Streams.
+
+Its fixtures (phone_settings, phone, speech, clock_at) are registered for every test by the
+root conftest (`pytest_plugins`); its helpers are imported by name.
+"""
 
 import base64
 import json

@@ -1,0 +1,1 @@
+"""`voicebot`: one module per group of commands; `main` (cli/main.py) is the entry point."""
