@@ -26,7 +26,8 @@ from urllib.parse import quote
 
 from ..config import Settings
 from ..dialogue.intents import load_intents
-from ..telephony import asterisk_media
+from ..protocols import chan_websocket
+from ..protocols.chan_websocket import FlushMedia, HangUpChannel, StopBuffering
 from .digest import DigestGuard, Verdict, users_of
 from .g711 import ENCODE, PAYLOAD_TYPES
 from .tcp_limits import ConnectionLimit
@@ -676,10 +677,9 @@ class SipCall:
             url,
             additional_headers={"Authorization": _basic(self.edge.settings.asterisk_password)},
             subprotocols=["media"],  # type: ignore[list-item]
-            max_size=asterisk_media.MAX_MEDIA_MESSAGE * 2,
+            max_size=chan_websocket.MAX_MEDIA_MESSAGE * 2,
         )
-        start = f"MEDIA_START connection_id:{self.uniqueid} format:{law} optimal_frame_size:160"
-        await self.ws.send(start)
+        await self.ws.send(chan_websocket.media_start(self.uniqueid, law))
 
     def _caller_audio(self, pcm: bytes, _timestamp: int) -> None:
         # aiortp hands over PCM (lost packets concealed); the bot takes the call's G.711.
@@ -687,8 +687,8 @@ class SipCall:
             self.to_bot.put_nowait(ENCODE[self.out.law](pcm))
 
     def _caller_key(self, digit: str, _duration: int) -> None:
-        if digit in asterisk_media.DIGITS and not self.closed.is_set():
-            self.to_bot.put_nowait(f"DTMF_END digit:{digit}")
+        if digit in chan_websocket.DIGITS and not self.closed.is_set():
+            self.to_bot.put_nowait(chan_websocket.dtmf_end(digit))
 
     async def _send_to_bot(self) -> None:
         """Everything for the bot, in the order it happened, until the call ends."""
@@ -709,14 +709,14 @@ class SipCall:
                 if isinstance(message, bytes):
                     self.out.add(message)
                     continue
-                name, _, arg = message.partition(" ")
-                if name == "STOP_MEDIA_BUFFERING":
-                    self.out.end_prompt(arg.strip())
-                elif name == "FLUSH_MEDIA":
-                    self.out.flush()
-                elif name == "HANGUP":
-                    self.bot_hung_up = True
-                    break
+                match chan_websocket.parse_command(message):
+                    case StopBuffering(mark=mark):
+                        self.out.end_prompt(mark)
+                    case FlushMedia():
+                        self.out.flush()
+                    case HangUpChannel():
+                        self.bot_hung_up = True
+                        break
         except Exception:  # noqa: BLE001 - however the socket ends, this side is done
             pass
         finally:
@@ -736,7 +736,7 @@ class SipCall:
                 self.edge.pacing.record(loop.time() - due)
                 self.rtp.send_audio(frame, timestamp)
                 for mark in marks:
-                    self.to_bot.put_nowait(f"MEDIA_BUFFERING_COMPLETED {mark}")
+                    self.to_bot.put_nowait(chan_websocket.buffering_completed(mark))
             timestamp += FRAME
             due += 0.02
             await asyncio.sleep(max(0.0, due - loop.time()))

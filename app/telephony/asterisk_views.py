@@ -21,11 +21,12 @@ from flask import Blueprint, Response, abort, g, jsonify, request
 from flask_sock import Sock
 from redis.exceptions import RedisError
 
+from ..protocols import chan_websocket
+from ..protocols.chan_websocket import BufferingCompleted, DtmfEnd, FlowControl, MediaStart
 from ..routing.handoff import HandoffStore
 from ..speech.codecs import alaw_to_ulaw, ulaw_to_alaw
 from ..throttle import WrongSecrets
-from . import asterisk_media, media_loop
-from .asterisk_media import BufferingCompleted, DtmfEnd, FlowControl, MediaStart
+from . import media_loop
 from .live_calls import NextStep, next_step, open_session
 from .media_loop import Audio, Key, Mark, MediaEvent, Opened
 from .session import CallSession
@@ -123,9 +124,9 @@ class AsteriskSink:
     def play(self, ulaw: bytes, mark: str) -> None:
         """A prompt, framed and timed by Asterisk; its mark comes back once it has played."""
         audio = ulaw_to_alaw(ulaw) if self.alaw else ulaw
-        self.pending.append(asterisk_media.start_buffering())
-        self.pending.extend(asterisk_media.media_messages(audio))
-        self.pending.append(asterisk_media.stop_buffering(mark))
+        self.pending.append(chan_websocket.start_buffering())
+        self.pending.extend(chan_websocket.media_messages(audio))
+        self.pending.append(chan_websocket.stop_buffering(mark))
         self.pump()
 
     def pump(self) -> None:
@@ -136,11 +137,11 @@ class AsteriskSink:
     def clear(self) -> None:
         """Drop queued audio here and in Asterisk (barge-in)."""
         self.pending.clear()
-        self.ws.send(asterisk_media.flush())
+        self.ws.send(chan_websocket.flush())
 
     def end(self) -> None:
         """Hang up the WebSocket channel; the dialplan asks `next` what follows."""
-        self.ws.send(asterisk_media.hangup())
+        self.ws.send(chan_websocket.hangup())
         self.ended.set()
 
 
@@ -177,7 +178,7 @@ class _AsteriskWire:
             if len(raw) <= MAX_AUDIO_MESSAGE:
                 yield Audio(alaw_to_ulaw(raw) if self.sink.alaw else raw)
             return
-        match asterisk_media.parse(raw):
+        match chan_websocket.parse(raw):
             case MediaStart() as start:
                 yield Opened(start)
             case DtmfEnd(digit=digit):

@@ -12,9 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.protocols import chan_websocket
 from app.routing.handoff import HandoffStore
 from app.services import Services
-from app.telephony import asterisk_media, twilio_stream
+from app.telephony import twilio_stream
 from app.telephony.twilio_socket import _serve_stream
 from app.webapp import create_app
 from tests.conftest import OPEN
@@ -337,8 +338,8 @@ asterisk_texts = st.one_of(
 def test_asterisk_control_messages_parse_to_an_event_or_a_protocol_error(text):
     FUZZED["asterisk control messages parsed"] += 1
     try:
-        asterisk_media.parse(text)
-    except asterisk_media.ProtocolError:
+        chan_websocket.parse(text)
+    except chan_websocket.ProtocolError:
         pass
 
 

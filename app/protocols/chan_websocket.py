@@ -1,4 +1,7 @@
-"""Asterisk's WebSocket channel driver (chan_websocket): parse what it sends, word what we send.
+"""Asterisk's WebSocket channel driver (chan_websocket), both ends: the bot's and the channel's.
+
+The bot (`telephony/asterisk_views`) parses what Asterisk sends and words its commands; our SIP
+edge (`sip/edge`) plays Asterisk's part, so it words Asterisk's messages and parses the commands.
 
 Asterisk ≥ 20.16 / 21.11 / 22.6 dials us with `Dial(WebSocket/<client>/c(alaw))`: BINARY frames
 carry raw G.711 (160 bytes per 20 ms, silence included), TEXT frames carry control messages, in
@@ -139,3 +142,65 @@ def hangup() -> str:
 def media_messages(audio: bytes) -> list[bytes]:
     """Prompt audio as BINARY messages under Asterisk's limit (buffering frames the rest)."""
     return [audio[i : i + MAX_MEDIA_MESSAGE] for i in range(0, len(audio), MAX_MEDIA_MESSAGE)]
+
+
+# The channel's end: what Asterisk says (our SIP edge says it the same way) …
+
+
+def media_start(connection_id: str, codec: str, frame_bytes: int = 160) -> str:
+    """The channel is up: `MEDIA_START`, as Asterisk words it."""
+    return (
+        f"MEDIA_START connection_id:{connection_id} format:{codec} optimal_frame_size:{frame_bytes}"
+    )
+
+
+def dtmf_end(digit: str) -> str:
+    """The caller pressed a key."""
+    return f"DTMF_END digit:{digit}"
+
+
+def buffering_completed(mark: str) -> str:
+    """Everything before `STOP_MEDIA_BUFFERING <mark>` has been played."""
+    return f"MEDIA_BUFFERING_COMPLETED {mark}"
+
+
+# … and the bot's commands as the channel reads them.
+
+
+@dataclass(frozen=True)
+class StartBuffering:
+    """Frame and time the audio that follows."""
+
+
+@dataclass(frozen=True)
+class StopBuffering:
+    """The prompt ends here; report `mark` once it has played."""
+
+    mark: str
+
+
+@dataclass(frozen=True)
+class FlushMedia:
+    """Drop the queued audio (the caller talks over a prompt)."""
+
+
+@dataclass(frozen=True)
+class HangUpChannel:
+    """The bot is done with the channel."""
+
+
+Command = StartBuffering | StopBuffering | FlushMedia | HangUpChannel
+
+
+def parse_command(text: str) -> Command | None:
+    """One TEXT message from the bot; None for one the channel need not act on."""
+    name, _, arg = text.strip().partition(" ")
+    if name == "START_MEDIA_BUFFERING":
+        return StartBuffering()
+    if name == "STOP_MEDIA_BUFFERING":
+        return StopBuffering(arg.strip())
+    if name == "FLUSH_MEDIA":
+        return FlushMedia()
+    if name == "HANGUP":
+        return HangUpChannel()
+    return None

@@ -1,16 +1,21 @@
-"""chan_websocket's control messages, in both the plain-text and the JSON form."""
+"""chan_websocket's control messages, in both the plain-text and the JSON form, from both ends."""
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.telephony.asterisk_media import (
+from app.protocols import chan_websocket
+from app.protocols.chan_websocket import (
     MAX_MEDIA_MESSAGE,
     BufferingCompleted,
     DtmfEnd,
     FlowControl,
+    FlushMedia,
+    HangUpChannel,
     MediaStart,
     ProtocolError,
+    StartBuffering,
+    StopBuffering,
     media_messages,
     parse,
 )
@@ -82,3 +87,22 @@ def test_any_text_is_an_event_nothing_or_a_protocol_error(text):
         parse(text)
     except ProtocolError:
         pass
+
+
+def test_what_the_channel_end_says_the_bot_end_reads():
+    """Our SIP edge plays Asterisk's part: its words must parse as Asterisk's do."""
+    assert parse(chan_websocket.media_start("1761245643.1", "alaw")) == MediaStart(
+        "1761245643.1", "", "alaw", 160
+    )
+    assert parse(chan_websocket.dtmf_end("#")) == DtmfEnd("#")
+    assert parse(chan_websocket.buffering_completed("3:answer")) == BufferingCompleted("3:answer")
+
+
+def test_what_the_bot_end_says_the_channel_end_reads():
+    assert chan_websocket.parse_command(chan_websocket.start_buffering()) == StartBuffering()
+    assert chan_websocket.parse_command(chan_websocket.stop_buffering("3:answer")) == (
+        StopBuffering("3:answer")
+    )
+    assert chan_websocket.parse_command(chan_websocket.flush()) == FlushMedia()
+    assert chan_websocket.parse_command(chan_websocket.hangup()) == HangUpChannel()
+    assert chan_websocket.parse_command("GET_STATUS") is None
