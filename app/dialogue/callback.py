@@ -17,6 +17,7 @@ import dataclasses
 import re
 
 from .call import Call, Hangup, RequestCallback, State, Step, TransferReason
+from .intents import SystemIntent
 from .matcher import Match
 from .redact import NUMBER_WORDS
 from .texts import UNKNOWN_ABOUT, say_number
@@ -64,15 +65,15 @@ class CallbackSteps:
                     return self._leave_callback(call)
                 call = dataclasses.replace(call, no_match=call.no_match + 1)
             return self._number_given(call, digits)  # "nej ring til 22 33 44 56" anywhere here
-        if call.state is State.CALLBACK_CONFIRM and match.intent == "nej":
+        if call.state is State.CALLBACK_CONFIRM and match.intent == SystemIntent.NO:
             return self._ask_number_again(call)
-        if match.intent == "ja" or (
-            match.intent == "menneske" and call.state is State.CALLBACK_OFFER
+        if match.intent == SystemIntent.YES or (
+            match.intent == SystemIntent.PERSON and call.state is State.CALLBACK_OFFER
         ):  # wanting a person, when closed, is wanting this callback
             return self._callback_yes(call)
-        if match.intent in ("nej", "tak"):
+        if match.intent in (SystemIntent.NO, SystemIntent.THANKS):
             return self._callback_no(call)
-        if match.intent == "gentag":
+        if match.intent == SystemIntent.REPEAT:
             return self._repeat(call)
         return self._unclear_yes_no(call, give_up=self._leave_callback)
 

@@ -37,7 +37,7 @@ from .call import (
 from .callback import NO_KEY, NUMBER, YES_KEY, CallbackSteps, spoken_digits
 from .cue_steps import CueSteps
 from .hours import OpeningHours
-from .intents import MAX_MENU_CHOICES, SYSTEM_TOPIC, Intent, IntentSet
+from .intents import MAX_MENU_CHOICES, SYSTEM_TOPIC, Intent, IntentSet, SystemIntent
 from .local_facts import fill
 from .matcher import Decision, Match, Matcher
 from .normalise import TRAILING_WORDS
@@ -158,10 +158,10 @@ class Flow(CallbackSteps, CueSteps, OfferSteps, TopicSteps):
         asked_yes_no = call.state in YES_NO_STATES or (
             call.last_said and call.last_said[-1].prompt_id == "anything_else"
         )
-        if match.intent in ("ja", "nej"):
+        if match.intent in (SystemIntent.YES, SystemIntent.NO):
             return bool(asked_yes_no)
         if call.state in YES_NO_STATES:
-            return match.intent == "farvel"
+            return match.intent == SystemIntent.GOODBYE
         return match.decision is Decision.ANSWER
 
     def step(self, call: Call, event: Event) -> Step:
@@ -200,15 +200,15 @@ class Flow(CallbackSteps, CueSteps, OfferSteps, TopicSteps):
         turn = Turn(redacted, match.intent, match.decision.value, round(match.confidence, 3))
         if call.state in CALLBACK_STATES:  # the number's sentence never names the topic
             turn = dataclasses.replace(turn, intent=None, decision="callback")
-        repeats = call.repeats if match.intent == "gentag" else 0
+        repeats = call.repeats if match.intent == SystemIntent.REPEAT else 0
         call = dataclasses.replace(
             call, turns=(*call.turns, turn), silences=0, repeats=repeats, unheard=None
         )
         if cues.is_urgent(text):
             return self._urgent(call)
-        if match.intent == "farvel" and len(call.turns) == 1 and not call.keyed:
+        if match.intent == SystemIntent.GOODBYE and len(call.turns) == 1 and not call.keyed:
             return self._not_helped_yet(call)  # "tak for hjælpen" before anything was asked
-        if match.intent == "farvel":  # a goodbye ends the call from any state
+        if match.intent == SystemIntent.GOODBYE:  # a goodbye ends the call from any state
             return self._goodbye(call)
         if call.state in CALLBACK_STATES:
             return self._callback_heard(call, match, text)
@@ -270,9 +270,9 @@ class Flow(CallbackSteps, CueSteps, OfferSteps, TopicSteps):
     def _confirming(self, call: Call, match: Match) -> Step:
         pending = self.intents.intents.get(call.pending or "")
         call = dataclasses.replace(call, state=State.LISTENING, pending=None)
-        if match.intent == "ja" and pending:
+        if match.intent == SystemIntent.YES and pending:
             return self._dispatch(call, pending)
-        if match.intent == "nej":
+        if match.intent == SystemIntent.NO:
             return self._no_match(call, prompt="confirm_again")
         if match.decision is Decision.ANSWER and match.intent:
             return self._dispatch(call, self.intents.intents[match.intent])
@@ -286,7 +286,7 @@ class Flow(CallbackSteps, CueSteps, OfferSteps, TopicSteps):
         if call.state is State.OFFERING and digit in (YES_KEY, NO_KEY):
             return self._accept_offer(call) if digit == YES_KEY else self._decline_offer(call)
         if call.state is State.CONFIRMING and digit in (YES_KEY, NO_KEY):
-            said = "ja" if digit == YES_KEY else "nej"
+            said = SystemIntent.YES if digit == YES_KEY else SystemIntent.NO
             return self._confirming(call, Match(digit, said, 1.0, Decision.ANSWER, ()))
         chosen = self._chosen_by_key(call, digit)
         if chosen is not None:
@@ -342,22 +342,22 @@ class Flow(CallbackSteps, CueSteps, OfferSteps, TopicSteps):
     # --- decisions ----------------------------------------------------------------------
 
     def _dispatch(self, call: Call, intent: Intent, also: str | None = None) -> Step:
-        if intent.id == "menneske":
+        if intent.id == SystemIntent.PERSON:
             return self._transfer(call, TransferReason.REQUESTED)
-        if intent.id == "farvel":
+        if intent.id == SystemIntent.GOODBYE:
             return self._goodbye(call)
-        if intent.id == "nej":  # a goodbye only to "Kan jeg hjælpe med andet?", never a miss
+        if intent.id == SystemIntent.NO:  # goodbye only to "Kan jeg hjælpe med andet?"
             if call.last_said and call.last_said[-1].prompt_id in ("anything_else", "ask_again"):
                 return self._goodbye(call)
             return self._no_match(call)
-        if intent.id == "ja":  # yes to "Kan jeg hjælpe med andet?"; to nothing, it is no request
+        if intent.id == SystemIntent.YES:  # to "Kan jeg hjælpe med andet?"; else no request
             if call.last_said and call.last_said[-1].prompt_id == "anything_else":
                 ask = self._say("ask_again")
                 return Step(dataclasses.replace(call, last_said=(ask,)), (ask,))
             return self._no_match(call, prompt="ask")
-        if intent.id == "gentag":
+        if intent.id == SystemIntent.REPEAT:
             return self._repeat(call)
-        if intent.id in ("hilsen", "tak"):
+        if intent.id in (SystemIntent.HELLO, SystemIntent.THANKS):
             return self._small_talk(call, intent.id)
         if intent.action == "transfer":
             return self._transfer(call, TransferReason.INTENT, intent=intent)

@@ -7,6 +7,7 @@ import re
 import string
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,7 +22,20 @@ from .normalise import tokens
 
 ACTIONS = ("answer", "transfer")
 SYSTEM_TOPIC = "system"
-"""Intents of this topic (ja, nej, farvel, gentag, menneske) steer the flow; they need no answer."""
+"""Intents of this topic (`SystemIntent`) steer the flow; they need no answer."""
+
+
+class SystemIntent(StrEnum):
+    """The intents the flow acts on by id (topic `system`); their examples are the admins'."""
+
+    YES = "ja"
+    NO = "nej"
+    THANKS = "tak"
+    GOODBYE = "farvel"
+    PERSON = "menneske"
+    REPEAT = "gentag"
+    HELLO = "hilsen"
+
 
 INTENT_KEYS: dict[str, type | tuple[type, ...]] = {
     "id": str,

@@ -14,6 +14,7 @@ import dataclasses
 from collections.abc import Callable
 
 from .call import LINK_OFFER, PERSON_OFFER, Call, Say, SendLink, State, Step, TransferReason
+from .intents import SystemIntent
 from .matcher import Decision, Match
 
 REPHRASE_OFFERS = frozenset({"not_it", "not_it_closed"})
@@ -25,11 +26,11 @@ class OfferSteps:
 
     def _offering(self, call: Call, match: Match, text: str) -> Step:
         """After "Vil du stilles videre?" or "Du nævnte også …": ja, nej, or something new."""
-        if match.intent == "ja":
+        if match.intent == SystemIntent.YES:
             return self._accept_offer(call)
-        if match.intent in ("nej", "tak"):
+        if match.intent in (SystemIntent.NO, SystemIntent.THANKS):
             return self._decline_offer(call)
-        if match.intent == "gentag":
+        if match.intent == SystemIntent.REPEAT:
             return self._repeat(call)
         asked_to_rephrase = call.last_said and call.last_said[-1].prompt_id in REPHRASE_OFFERS
         if asked_to_rephrase or (match.decision is not Decision.NONE and match.intent):
@@ -70,11 +71,11 @@ class OfferSteps:
 
     def _small_talk(self, call: Call, kind: str) -> Step:
         """Greetings never end a call; thanks after an answer close it politely."""
-        if kind == "tak" and call.answered:
+        if kind == SystemIntent.THANKS and call.answered:
             return self._goodbye(call, prompt="thanks_bye")
         if call.small_talk:  # counts now, so small talk alone cannot keep a call going
             return self._no_match(call, prompt="ask")
-        say = self._say("hello" if kind == "hilsen" else "thanks_ask")
+        say = self._say("hello" if kind == SystemIntent.HELLO else "thanks_ask")
         call = dataclasses.replace(call, small_talk=call.small_talk + 1, last_said=(say,))
         return Step(call, (say,))
 

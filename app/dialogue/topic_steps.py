@@ -15,7 +15,7 @@ import dataclasses
 
 from . import cues
 from .call import Call, Say, State, Step, TransferReason
-from .intents import SYSTEM_TOPIC, Intent
+from .intents import SYSTEM_TOPIC, Intent, SystemIntent
 from .matcher import Decision, Match
 from .texts import menu_choices
 
@@ -55,7 +55,9 @@ class TopicSteps:
             return self._dispatch(call, picked)
         named = self.intents.intents.get(match.intent or "")
         clear = match.decision is Decision.ANSWER and named is not None
-        if clear and (named.topic != SYSTEM_TOPIC or named.id in ("menneske", "farvel")):
+        if clear and (
+            named.topic != SYSTEM_TOPIC or named.id in (SystemIntent.PERSON, SystemIntent.GOODBYE)
+        ):
             return self._dispatch(call, named)
         return self._transfer(call, TransferReason.NO_MATCH, queue=queue)
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from redis import Redis
 
 from ..dialogue.call import Call, TransferReason, Turn
+from ..dialogue.intents import SystemIntent
 from ..dialogue.redact import MASKS
 
 ITEM_KEY = "review:item:{id}"
@@ -51,7 +52,7 @@ def missed_turns(call: Call) -> list[tuple[str, str, str | None]]:
             continue  # a number or mark alone ("[telefon]#"): nothing to understand or teach
         if turn.decision == "none":
             found.append((turn.text, "none", turn.intent))
-        elif turn.decision == "confirm" and answer_after == "nej":
+        elif turn.decision == "confirm" and answer_after == SystemIntent.NO:
             found.append((turn.text, "confirm_rejected", turn.intent))
         elif turn.decision == "rejected":  # "nej, det var ikke det", 👎: a wrong answer
             asked = _question_answered(turns[:i], call.answered)
@@ -72,7 +73,7 @@ def _has_words(text: str) -> bool:
 def _question_answered(before: tuple[Turn, ...], answered: tuple[str, ...]) -> Turn | None:
     """The caller's question behind the answer just rejected (past a "ja" to "Handler det om")."""
     for turn in reversed(before):
-        if turn.intent in answered and turn.intent not in ("ja", "nej"):
+        if turn.intent in answered and turn.intent not in (SystemIntent.YES, SystemIntent.NO):
             return turn
         if turn.decision == "confirm" and turn.intent:
             return turn

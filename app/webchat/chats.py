@@ -1,7 +1,7 @@
 """The website chat as a channel: the phone's flow and intents, rendered as messages and buttons.
 
 A chat is kept in Redis under a random session id: the flow's call state, the messages shown
-(the citizen's redacted), its status (`bot`, `waiting` for an agent, `agent`, `ended`) and the
+(the citizen's redacted), its status (`ChatStatus`) and the
 buttons on offer. Each request loads it under a short lock, feeds one event to the flow and
 saves it back, so any web process (or node) can serve the next message. What the phone does with
 keys the chat does with buttons whose values are those keys: a topic in the menu is "1", a
@@ -18,6 +18,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from redis import Redis
@@ -82,6 +83,18 @@ class ChatError(ValueError):
     """Input the chat cannot take; the message says why (a 400 for the API)."""
 
 
+class ChatStatus(StrEnum):
+    """Who a chat is with: the bot, the queue, a callback form, an agent, or nobody any more."""
+
+    BOT = "bot"
+    WAITING = "waiting"
+    """Handed over; waiting for an agent to take it."""
+    CALLBACK = "callback"
+    """Waited too long: the citizen is asked for a number to be called back on."""
+    AGENT = "agent"
+    ENDED = "ended"
+
+
 @dataclass
 class Chat:
     """One chat as stored."""
@@ -89,7 +102,7 @@ class Chat:
     sid: str
     call: Call
     meta: dict[str, Any]
-    status: str = "bot"
+    status: ChatStatus = ChatStatus.BOT
     messages: list[dict[str, Any]] = field(default_factory=list)
     choices: list[dict[str, str]] = field(default_factory=list)
     agent: str | None = None
@@ -118,7 +131,8 @@ class Chat:
     def from_json(cls, sid: str, raw: str | bytes) -> Chat:
         """Read the stored form."""
         data = json.loads(raw)
-        return cls(sid=sid, call=Call.from_dict(data.pop("call")), **data)
+        status = ChatStatus(data.pop("status", ChatStatus.BOT))
+        return cls(sid=sid, call=Call.from_dict(data.pop("call")), status=status, **data)
 
 
 @dataclass(frozen=True)
@@ -128,7 +142,7 @@ class Reply:
     session: str
     messages: list[dict[str, Any]]
     choices: list[dict[str, str]]
-    status: str
+    status: ChatStatus
     ended: bool
     seq: int
     """The last message's number (poll with `after=seq`)."""
@@ -204,11 +218,11 @@ class Chats:
                 pass  # opening the chat, or an empty line: nothing to answer
             elif choice is not None and choice.startswith("feedback:"):
                 self._rate(chat, choice.removeprefix("feedback:"))
-            elif chat.status in ("waiting", "agent"):
+            elif chat.status in (ChatStatus.WAITING, ChatStatus.AGENT):
                 chat.add("citizen", redact(value))
-            elif chat.status == "callback":
+            elif chat.status is ChatStatus.CALLBACK:
                 self._callback_step(chat, value)
-            elif chat.status == "ended":
+            elif chat.status is ChatStatus.ENDED:
                 if chat.messages[-1]["text"] != CHAT["ended"]:  # said once, however often asked
                     chat.add("bot", CHAT["ended"])
             elif len(chat.messages) >= MAX_MESSAGES:
@@ -229,7 +243,7 @@ class Chats:
         with self._locked(sid) as chat:
             if chat is None:
                 raise LookupError(sid)
-            if chat.status == "waiting" and self._waited_out(chat):
+            if chat.status is ChatStatus.WAITING and self._waited_out(chat):
                 self._no_agent(chat)
                 self._save(chat)
             self.redis.zadd(SEEN_KEY, {sid: time.time()})
@@ -249,7 +263,7 @@ class Chats:
         if chat.call.state is not State.ENDED:
             self._feed(chat, HungUp())
         self.redis.zrem(WAITING_KEY, chat.sid)
-        chat.status, chat.choices, chat.feedback = "ended", [], None
+        chat.status, chat.choices, chat.feedback = ChatStatus.ENDED, [], None
         chat.add("bot", CHAT["full"])
 
     def _feed(self, chat: Chat, event: Event) -> None:
@@ -267,7 +281,7 @@ class Chats:
         chat.choices = self._choices(chat)
 
     def _choices(self, chat: Chat) -> list[dict[str, str]]:
-        if chat.status != "bot" or chat.call.state is State.ENDED:
+        if chat.status is not ChatStatus.BOT or chat.call.state is State.ENDED:
             return []
         state = chat.call.state
         last = chat.call.last_said[-1].prompt_id if chat.call.last_said else ""
@@ -334,7 +348,7 @@ class Chats:
     def _reply(self, chat: Chat, after: int, mine: bool = False) -> Reply:
         """Messages after `after`; the citizen's own only with `mine` (the page echoes them)."""
         feedback = None
-        if chat.feedback and chat.status == "bot":
+        if chat.feedback and chat.status is ChatStatus.BOT:
             feedback = {
                 "question": CHAT["feedback"],
                 "choices": [
@@ -352,10 +366,10 @@ class Chats:
             ],
             choices=chat.choices,
             status=chat.status,
-            ended=chat.status == "ended",
+            ended=chat.status is ChatStatus.ENDED,
             seq=newer[-1]["seq"] if newer else min(after, len(chat.messages)),
             feedback=feedback,
-            queue=self._queue_note(chat) if chat.status == "waiting" else None,
+            queue=self._queue_note(chat) if chat.status is ChatStatus.WAITING else None,
         )
 
     def _queue_note(self, chat: Chat) -> str:
@@ -383,7 +397,7 @@ class Chats:
         """Nobody took the chat in time: offer a callback request or the contact form."""
         self.redis.zrem(WAITING_KEY, chat.sid)
         self.services.kpi.mark_queue_result(chat.call.call_id, "abandoned_in_queue")
-        chat.status, chat.waiting_since = "callback", None
+        chat.status, chat.waiting_since = ChatStatus.CALLBACK, None
         text = CHAT["no_agent"]
         links = (
             [{"title": CHAT["contact_form"], "url": self.contact_url}] if self.contact_url else []
@@ -404,7 +418,7 @@ class Chats:
             self.services.request_callback(chat.call.call_id, request, queue, inline=True)
             chat.add("citizen", redact(text))
             chat.add("bot", CHAT["callback_done"])
-            chat.status, chat.choices = "ended", []
+            chat.status, chat.choices = ChatStatus.ENDED, []
         else:
             chat.add("citizen", redact(text))
             chat.add("bot", CHAT["callback_bad_number"])
@@ -433,7 +447,7 @@ class Chats:
             if seen is not None and now - seen > GONE_SECONDS:
                 continue  # the citizen closed the page: nobody to take over
             chat = self.load(raw_sid.decode())
-            if chat is None or chat.status != "waiting":
+            if chat is None or chat.status is not ChatStatus.WAITING:
                 continue
             handoff = handoffs.load(chat.call.call_id)
             out.append(
@@ -454,11 +468,11 @@ class Chats:
         citizen is told the name.
         """
         with self._locked(sid) as chat:
-            if chat is None or chat.status != "waiting":
+            if chat is None or chat.status is not ChatStatus.WAITING:
                 return False
             self.redis.zrem(WAITING_KEY, sid)
             self.services.kpi.mark_queue_result(chat.call.call_id, "answered")
-            chat.status, chat.agent, chat.choices = "agent", agent, []
+            chat.status, chat.agent, chat.choices = ChatStatus.AGENT, agent, []
             chat.add("system", CHAT["agent_joined"].format(name=agent_name))
             chat.messages[-1]["agent_sees"] = CHAT["agent_took"]  # not "Du skriver nu med <you>"
             self._save(chat)
@@ -468,7 +482,7 @@ class Chats:
         """The agent's message to the citizen; False unless this account has the chat."""
         text = _checked(text, 2 * MAX_TEXT, empty_ok=False)
         with self._locked(sid) as chat:
-            if chat is None or chat.status != "agent" or chat.agent != agent:
+            if chat is None or chat.status is not ChatStatus.AGENT or chat.agent != agent:
                 return False
             if len(chat.messages) >= MAX_MESSAGES:
                 raise ChatError("the chat is full; close it and ask the citizen to start anew")
@@ -479,9 +493,9 @@ class Chats:
     def agent_closes(self, sid: str, agent: str) -> bool:
         """The agent ends the chat."""
         with self._locked(sid) as chat:
-            if chat is None or chat.status != "agent" or chat.agent != agent:
+            if chat is None or chat.status is not ChatStatus.AGENT or chat.agent != agent:
                 return False
-            chat.status = "ended"
+            chat.status = ChatStatus.ENDED
             chat.add("system", CHAT["agent_left"])
             self._save(chat)
             return True
@@ -509,9 +523,9 @@ class Chats:
             sid = raw.decode()
             with self._locked(sid, touch=False) as chat:
                 self.redis.zrem(WAITING_KEY, sid)
-                if chat is not None and chat.status == "waiting":
+                if chat is not None and chat.status is ChatStatus.WAITING:
                     self.services.kpi.mark_queue_result(chat.call.call_id, "abandoned_in_queue")
-                    chat.status, chat.waiting_since, chat.choices = "ended", None, []
+                    chat.status, chat.waiting_since, chat.choices = ChatStatus.ENDED, None, []
                     self._save(chat, touch=False)
                     ended += 1
         return ended
@@ -524,7 +538,7 @@ class Chats:
             self._feed(chat, Silence())
         if chat.call.state is not State.ENDED:
             self._feed(chat, HungUp())
-        chat.status = "ended" if chat.status == "bot" else chat.status
+        chat.status = ChatStatus.ENDED if chat.status is ChatStatus.BOT else chat.status
         self._save(chat, touch=False)
         self.redis.zrem(ACTIVE_KEY, chat.sid)
 
@@ -543,7 +557,7 @@ class Chats:
         pipe.set(
             CHAT_KEY.format(sid=chat.sid), chat.to_json(), exat=max(ends, int(time.time()) + 1)
         )
-        if touch and chat.status == "bot" and chat.call.state is not State.ENDED:
+        if touch and chat.status is ChatStatus.BOT and chat.call.state is not State.ENDED:
             pipe.zadd(ACTIVE_KEY, {chat.sid: time.time()})
         elif touch:
             pipe.zrem(ACTIVE_KEY, chat.sid)
@@ -587,7 +601,7 @@ class _Locked:
         self.chats.holding = (self.key, self.token)
         chat = Chat.from_json(self.sid, raw) if raw else None
         idle = active is not None and time.time() - active > self.chats.idle_seconds
-        if chat is not None and self.touch and chat.status == "bot" and idle:
+        if chat is not None and self.touch and chat.status is ChatStatus.BOT and idle:
             if chat.call.state is not State.ENDED:
                 self.chats._end_idle(chat)  # idle past the timeout: it ends before we answer
             return None
@@ -625,11 +639,12 @@ class _ChatActions:
         """Shown under "Chats i kø", not as a phone call."""
         chat = self.chat
         self.chats.services.hand_off(chat.call, listed=False)
-        chat.status, chat.queue, chat.waiting_since = "waiting", action.queue, time.time()
+        chat.status, chat.queue, chat.waiting_since = ChatStatus.WAITING, action.queue, time.time()
         self.chats.redis.zadd(WAITING_KEY, {chat.sid: chat.waiting_since})
 
     def hang_up(self, action: Hangup) -> None:
-        self.chat.status = "ended" if self.chat.status == "bot" else self.chat.status
+        if self.chat.status is ChatStatus.BOT:  # an agent's chat is ended by the agent
+            self.chat.status = ChatStatus.ENDED
 
     def request_callback(self, action: RequestCallback) -> None:
         queue = self.flow.queue_for(self.chat.call)

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from app.dialogue.intents import check_intents, load_intents
+from app.dialogue.intents import SYSTEM_TOPIC, SystemIntent, check_intents, load_intents
 from app.errors import IntentSetError
 from tests.conftest import INTENTS_DIR, one_intent_folder
 
@@ -236,3 +236,10 @@ def test_a_queue_sip_address_must_be_a_plain_sip_uri(intent_dir, target):
     assert check_intents(intent_dir) == [
         f"{index}:{line}: queue 'jobcenter' sip must look like sip:user@host[:port]"
     ]
+
+
+def test_the_shipped_set_defines_every_intent_the_flow_acts_on():
+    intents = load_intents(INTENTS_DIR).intents
+    assert {i.value: intents[i.value].topic for i in SystemIntent if i.value in intents} == {
+        i.value: SYSTEM_TOPIC for i in SystemIntent
+    }

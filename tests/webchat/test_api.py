@@ -9,6 +9,7 @@ import pytest
 from app.kpi.report import add_counters, summarise
 from app.kpi.store import KpiStore
 from app.routing.callbacks import CallbackStore
+from app.webchat.chats import Chat, ChatStatus
 from tests.chat_app import CLOSED, Citizen
 from tests.conftest import OPEN
 from tests.staff_app import log_in
@@ -621,3 +622,12 @@ def test_the_agent_reads_that_she_took_the_chat_the_citizen_reads_her_name(chat_
     seen = agent.get(f"/agent/chats/{citizen.session}/messages.json").get_json()["messages"]
     assert seen[-1]["text"] == "Du har taget chatten. Borgeren kan se dit navn."
     assert not any("Du skriver nu med" in m["text"] for m in seen)
+
+
+def test_a_stored_chat_reads_back_with_its_status(chat_app, redis):
+    citizen = Citizen(chat_app().test_client())
+    citizen.open()
+    citizen.send(text="jeg vil gerne tale med en medarbejder")
+    raw = redis.get(f"chat:{citizen.session}")
+    assert json.loads(raw)["status"] == "waiting"
+    assert Chat.from_json(citizen.session, raw).status is ChatStatus.WAITING
