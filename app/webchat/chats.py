@@ -16,6 +16,7 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -168,6 +169,7 @@ class Chats:
         idle_seconds: a chat with no message for this long ends as a silent call does.
         agent_wait_seconds: waiting this long for an agent turns into a callback offer.
         contact_url: the municipality's contact form, offered when nobody can take a chat.
+        now: the clock in epoch seconds (Redis's expiry times stay on Redis's own clock).
     """
 
     def __init__(
@@ -176,8 +178,11 @@ class Chats:
         idle_seconds: int,
         agent_wait_seconds: int,
         contact_url: str | None = None,
+        now: Callable[[], float] = time.time,
     ) -> None:
         self.services = services
+        self.now = now
+        """Epoch seconds for idle, waiting and keeping times (tests move it instead of sleeping)."""
         self.idle_seconds = idle_seconds
         self.agent_wait_seconds = agent_wait_seconds
         self.contact_url = contact_url
@@ -233,7 +238,7 @@ class Chats:
                 chat.feedback = None  # "Fik du svar?" is about the answer just shown, only
                 self._feed(chat, _event(value, pressed=choice is not None))
             self._save(chat)
-            self.redis.zadd(SEEN_KEY, {chat.sid: time.time()})
+            self.redis.zadd(SEEN_KEY, {chat.sid: self.now()})
             return self._reply(chat, after)
 
     def poll(self, sid: str, after: int) -> Reply:
@@ -246,13 +251,13 @@ class Chats:
             if chat.status is ChatStatus.WAITING and self._waited_out(chat):
                 self._no_agent(chat)
                 self._save(chat)
-            self.redis.zadd(SEEN_KEY, {sid: time.time()})
+            self.redis.zadd(SEEN_KEY, {sid: self.now()})
             return self._reply(chat, max(0, after), mine=True)
 
     def _start(self, expired: bool) -> Chat:
         sid = secrets.token_urlsafe(18)
         convo = self.services.conversation(f"web-{sid[:16]}", channel=Channel.WEB)
-        chat = Chat(sid, convo.call, convo.meta, started=time.time())
+        chat = Chat(sid, convo.call, convo.meta, started=self.now())
         if expired:
             chat.add("bot", CHAT["expired"])
         self._perform(chat, convo.opening)
@@ -374,7 +379,7 @@ class Chats:
 
     def _queue_note(self, chat: Chat) -> str:
         """The place in the queue ("Du er nummer 2 …"): ahead are those whose pages are open."""
-        now = time.time()
+        now = self.now()
         ahead = 0
         for raw_sid in self.redis.zrange(WAITING_KEY, 0, -1):
             if raw_sid.decode() == chat.sid:
@@ -390,7 +395,7 @@ class Chats:
     def _waited_out(self, chat: Chat) -> bool:
         return (
             chat.waiting_since is not None
-            and time.time() - chat.waiting_since >= self.agent_wait_seconds
+            and self.now() - chat.waiting_since >= self.agent_wait_seconds
         )
 
     def _no_agent(self, chat: Chat) -> None:
@@ -439,7 +444,7 @@ class Chats:
         from ..routing.handoff import HandoffStore
 
         handoffs = HandoffStore(self.redis)
-        now = time.time()
+        now = self.now()
         self.redis.zremrangebyscore(SEEN_KEY, "-inf", now - KEEP_SECONDS)
         out = []
         for raw_sid, since in self.redis.zrange(WAITING_KEY, 0, -1, withscores=True):
@@ -508,7 +513,7 @@ class Chats:
         A chat left waiting for an agent (the citizen closed the page, so no poll ever ran out
         its wait) leaves the agents' queue once its wait and the idle time have both passed.
         """
-        now = now or time.time()
+        now = now or self.now()
         stale = self.redis.zrangebyscore(ACTIVE_KEY, "-inf", now - self.idle_seconds)
         ended = 0
         for raw in stale:
@@ -552,13 +557,15 @@ class Chats:
     def _save(self, chat: Chat, touch: bool = True) -> None:
         """Write the chat back and let go of its lock, in one round trip."""
         pipe = self.redis.pipeline(transaction=False)
-        chat.started = chat.started or time.time()  # chats stored before `started` existed
+        chat.started = chat.started or self.now()  # chats stored before `started` existed
         ends = int(chat.started + KEEP_SECONDS)
         pipe.set(
-            CHAT_KEY.format(sid=chat.sid), chat.to_json(), exat=max(ends, int(time.time()) + 1)
+            CHAT_KEY.format(sid=chat.sid),
+            chat.to_json(),
+            exat=max(ends, int(time.time()) + 1),  # Redis's clock
         )
         if touch and chat.status is ChatStatus.BOT and chat.call.state is not State.ENDED:
-            pipe.zadd(ACTIVE_KEY, {chat.sid: time.time()})
+            pipe.zadd(ACTIVE_KEY, {chat.sid: self.now()})
         elif touch:
             pipe.zrem(ACTIVE_KEY, chat.sid)
         if self.holding and self.holding[0] == f"chat:lock:{chat.sid}":
@@ -600,7 +607,7 @@ class _Locked:
             time.sleep(0.01)
         self.chats.holding = (self.key, self.token)
         chat = Chat.from_json(self.sid, raw) if raw else None
-        idle = active is not None and time.time() - active > self.chats.idle_seconds
+        idle = active is not None and self.chats.now() - active > self.chats.idle_seconds
         if chat is not None and self.touch and chat.status is ChatStatus.BOT and idle:
             if chat.call.state is not State.ENDED:
                 self.chats._end_idle(chat)  # idle past the timeout: it ends before we answer
@@ -639,7 +646,11 @@ class _ChatActions:
         """Shown under "Chats i kø", not as a phone call."""
         chat = self.chat
         self.chats.services.hand_off(chat.call, listed=False)
-        chat.status, chat.queue, chat.waiting_since = ChatStatus.WAITING, action.queue, time.time()
+        chat.status, chat.queue, chat.waiting_since = (
+            ChatStatus.WAITING,
+            action.queue,
+            self.chats.now(),
+        )
         self.chats.redis.zadd(WAITING_KEY, {chat.sid: chat.waiting_since})
 
     def hang_up(self, action: Hangup) -> None:
