@@ -1,7 +1,6 @@
 """The call session without a network: frames in, audio and marks out."""
 
-import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 
 import pytest
 
@@ -69,9 +68,21 @@ class Words:
         return self.texts.pop(0)
 
 
+class InlineExecutor(Executor):
+    """Renders at once on the caller's thread: the tests see each step without waiting."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:  # noqa: BLE001 - the session reads it from the future
+            future.set_exception(exc)
+        return future
+
+
 @pytest.fixture
 def session_for(flow_at):
-    executor = ThreadPoolExecutor(1)
+    executor = InlineExecutor()
     ended = []
 
     def make(recognizer, library=None, judge=None):
@@ -95,14 +106,17 @@ def session_for(flow_at):
 
 
 def play_out(session, sink):
-    """Let rendering finish and echo every mark, as Twilio does once audio has played."""
+    """Echo every mark, as Twilio does once audio has played, until nothing new is played."""
     echoed = set()
-    for _ in range(25):
+    for _ in range(100):
         session.flush()
-        for mark in [m for m in sink.played if m not in echoed]:
+        new = [m for m in sink.played if m not in echoed]
+        if not new:
+            return
+        for mark in new:
             echoed.add(mark)
             session.on_mark(mark)
-        time.sleep(0.01)
+    raise AssertionError("the bot never stopped talking")
 
 
 def prompts(sink):
@@ -175,7 +189,6 @@ def frames_until_heard(session, sink):
         session.on_audio(LOUD)
     for quiet in range(1, 100):
         session.on_audio(QUIET)
-        time.sleep(0.002)
         session.flush()
         if len(sink.played) > before or session.call.turns:
             return quiet
@@ -220,11 +233,8 @@ def test_without_partials_the_bot_is_interrupted_by_speech_long_enough(
     session, sink = session_for(TurnBased("jeg skal forny mit kørekort"))
     play_out(session, sink)
     session.on_audio(LOUD * 20 + QUIET * 40)
-    for _ in range(50):  # the answer is rendered, sent, and not yet played out (no mark back)
-        session.flush()
-        if "koerekort" in prompts(sink):
-            break
-        time.sleep(0.01)
+    session.flush()  # the answer is rendered and sent, and not yet played out (no mark back)
+    assert "koerekort" in prompts(sink)
     session.on_audio(LOUD * spoken_frames)
     assert bool(sink.cleared) == interrupted
 
