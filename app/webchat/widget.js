@@ -274,5 +274,5 @@
   fetch(`${base}/texts.json`, {credentials: "omit"})
     .then((r) => r.json())
     .then(start)
-    .catch(() => { /* the chat is not offered on this page */ });
+    .catch(() => console.info("voicebot: the chat is not offered on this page"));
 })();

@@ -119,7 +119,9 @@ def test_the_agents_page_keeps_focus_and_works_by_keyboard(admin_page, redis):
             break
     else:
         pytest.fail("the Udført button is not reachable by Tab")
-    page.wait_for_timeout(2500)  # the page refreshes itself meanwhile
+    for _ in range(2):  # two refreshes: the first has redrawn the page when the second comes
+        with page.expect_response(lambda r: "state.json" in r.url):
+            pass
     assert page.evaluate("document.activeElement.className") == "done"  # focus stayed put
     texts = page.locator("#callbacks strong").all_inner_texts()
     assert texts[0] == "Ring til +45 12 34 56 78 om dit kørekort"

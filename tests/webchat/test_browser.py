@@ -191,8 +191,8 @@ def test_a_site_that_is_not_allowed_gets_no_chat(site, page_in):
         with site(chat_allowed_origins="https://www.htk.dk") as (base, app):
             holder["app"] = host_page(base)
             page = page_in()
-            page.goto(host_base + "/")
-            page.wait_for_timeout(1500)
+            with page.expect_console_message(lambda m: "not offered" in m.text):
+                page.goto(host_base + "/")
             assert page.locator("[data-voicebot-chat]").count() == 0
             refused = app.test_client().post(
                 "/chat/api/messages", json={"text": "hej"}, headers={"Origin": host_base}
