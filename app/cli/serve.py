@@ -79,7 +79,7 @@ def sip() -> None:
     import asyncio
     import signal
 
-    from ..sip.edge import SipEdge
+    from ..sip.server import SipEdge
 
     settings = settings_or_exit()
     if not settings.asterisk_password:

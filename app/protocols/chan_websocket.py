@@ -1,7 +1,7 @@
 """Asterisk's WebSocket channel driver (chan_websocket), both ends: the bot's and the channel's.
 
 The bot (`telephony/asterisk_views`) parses what Asterisk sends and words its commands; our SIP
-edge (`sip/edge`) plays Asterisk's part, so it words Asterisk's messages and parses the commands.
+edge (`sip/call`) plays Asterisk's part, so it words Asterisk's messages and parses the commands.
 
 Asterisk ≥ 20.16 / 21.11 / 22.6 dials us with `Dial(WebSocket/<client>/c(alaw))`: BINARY frames
 carry raw G.711 (160 bytes per 20 ms, silence included), TEXT frames carry control messages, in

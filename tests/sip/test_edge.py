@@ -9,7 +9,8 @@ import pytest
 
 from app.kpi.store import KpiStore
 from app.routing.handoff import HandoffStore
-from app.sip.edge import SILENCE, InviteLimit, Outgoing, networks_of, trusted
+from app.sip.admission import InviteLimit, networks_of, trusted
+from app.sip.playout import SILENCE, Outgoing
 from app.sip.tcp_limits import ConnectionLimit
 from tests.conftest import wait_until
 from tests.processes import free_port
@@ -123,7 +124,7 @@ def test_idle_tcp_connections_from_a_stranger_cannot_crowd_out_a_trunk(edge, tmp
 
 
 def test_sip_call_ids_are_unique_ids_asterisk_accepts_and_never_shared():
-    from app.sip.edge import call_uniqueid
+    from app.sip.call import call_uniqueid
     from app.telephony.asterisk_views import CALL_ID
 
     ids = {call_uniqueid(c, t) for c in ("x-coll1@h", "xcoll1@h") for t in ("a", "b")}
@@ -284,7 +285,7 @@ def test_an_address_sending_too_many_invites_is_held_back_for_a_minute():
 def test_the_sdp_names_an_address_the_caller_can_reach(listen, public, expected):
     from types import SimpleNamespace
 
-    from app.sip.edge import SipCall
+    from app.sip.call import SipCall
 
     edge = SimpleNamespace(host=listen, settings=SimpleNamespace(sip_public_ip=public))
     incoming = SimpleNamespace(
@@ -296,7 +297,7 @@ def test_the_sdp_names_an_address_the_caller_can_reach(listen, public, expected)
 
 
 def test_one_address_flooding_sip_messages_is_held_to_its_rate():
-    from app.sip.edge import MessageLimit
+    from app.sip.admission import MessageLimit
 
     limit = MessageLimit(per_second=10)
     assert sum(limit.allows("10.0.0.5", 0.0) for _ in range(100)) == 20  # the burst
@@ -326,7 +327,8 @@ async def junk_then_key_0(edge_port, refers):
     from aiosipua import SipUAC, SipUAS, notify_refer
     from aiosipua.sdp_negotiate import build_sdp
 
-    from app.sip.edge import MessageLimit, transports
+    from app.sip.admission import MessageLimit
+    from app.sip.server import transports
 
     tcp = ConnectionLimit(lambda address: True, per_address=16, idle_seconds=30)
     udp, _ = transports(("127.0.0.1", free_port()), MessageLimit(1000), tcp)
@@ -372,7 +374,7 @@ def test_junk_rtp_leaves_the_call_understood_and_the_edge_serving(edge, redis, t
 
 
 def test_rtp_ports_come_from_the_configured_range_even_with_rtcp_free_above():
-    from app.sip.edge import free_rtp_port, rtp_ports_of
+    from app.sip.rtp_ports import free_rtp_port, rtp_ports_of
 
     ports = rtp_ports_of("41001-41011")
     assert list(ports) == [41002, 41004, 41006, 41008, 41010]
@@ -389,7 +391,7 @@ def test_rtp_ports_come_from_the_configured_range_even_with_rtcp_free_above():
 def test_the_callers_number_is_the_asserted_identity_when_the_trunk_gives_one():
     from types import SimpleNamespace
 
-    from app.sip.edge import SipCall
+    from app.sip.call import SipCall
 
     def incoming(**headers):
         invite = SimpleNamespace(get_header=lambda name: headers.get(name))
