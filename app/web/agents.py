@@ -26,7 +26,7 @@ from ..dialogue.texts import UNKNOWN_ABOUT
 from ..jsonbody import request_json
 from ..routing.callbacks import CallbackStore
 from ..routing.handoff import RECENT_KEY, HandoffStore
-from ..webchat.chats import SESSION_ID
+from ..webchat.chat import SESSION_ID
 from . import danish
 from .auth import Staff, StaffSessions, Throttled, csrf_ok, safe_return_path
 

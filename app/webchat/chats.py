@@ -11,15 +11,10 @@ person is "0", and yes and no are the words.
 from __future__ import annotations
 
 import dataclasses
-import json
-import re
 import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 from redis import Redis
@@ -27,12 +22,9 @@ from redis import Redis
 from ..dialogue.actions import run_actions
 from ..dialogue.call import (
     YES_NO_STATES,
-    Call,
     Event,
     Hangup,
-    Heard,
     HungUp,
-    Keypad,
     Played,
     RequestCallback,
     Say,
@@ -48,120 +40,30 @@ from ..dialogue.texts import CHAT
 from ..kpi.events import Channel
 from ..review.store import missed_turns
 from ..services import Services
-
-CHAT_KEY = "chat:{sid}"
-ACTIVE_KEY = "chat:active"
-"""Sorted set: session id → last activity (the idle sweep reads it)."""
-WAITING_KEY = "chat:waiting"
-"""Sorted set: session id → when it started waiting for an agent."""
-SEEN_KEY = "chat:seen"
-"""Sorted set: session id → when its page last asked (a message or a poll)."""
-GONE_SECONDS = 30
-"""A waiting chat whose page has not asked for this long has lost its citizen (the widget polls
-every 2 s while waiting): agents are no longer offered it."""
-SESSION_ID = re.compile(r"[A-Za-z0-9_-]{24}")
-MAX_TEXT = 500
-"""Characters in one message: a question, not a letter."""
-KEEP_SECONDS = 24 * 3600
-"""A chat (redacted) is kept this long from its start, for the agent who took it, then goes;
-messages do not prolong it."""
-MAX_MESSAGES = 200
-"""Messages in one chat (both sides); then it ends. A long case is an agent's ~60."""
-MAX_REPLY_MESSAGES = 50
-"""Messages in one reply or poll; the page asks again from the last one it got."""
-MAX_SILENCES = 5
-"""Silences fed to the flow when a chat goes idle, until it ends as a silent call does."""
-LOCK_MS = 10_000
-RELEASE = (
-    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+from .agent_side import AgentSide
+from .chat import (
+    ACTIVE_KEY,
+    GONE_SECONDS,
+    MAX_MESSAGES,
+    MAX_REPLY_MESSAGES,
+    MAX_SILENCES,
+    MAX_TEXT,
+    SEEN_KEY,
+    SESSION_ID,
+    WAITING_KEY,
+    Chat,
+    ChatError,
+    ChatStatus,
+    Reply,
+    checked,
+    event_of,
+    for_citizen,
+    links_of,
 )
-"""Free a lock only if it is still ours: a request that ran past LOCK_MS must not free the next
-holder's (the one thing redis-py's Lock does that a bare DEL does not)."""
-LOCK_WAIT_SECONDS = 5.0
+from .store import ChatStorage
 
 
-class ChatError(ValueError):
-    """Input the chat cannot take; the message says why (a 400 for the API)."""
-
-
-class ChatStatus(StrEnum):
-    """Who a chat is with: the bot, the queue, a callback form, an agent, or nobody any more."""
-
-    BOT = "bot"
-    WAITING = "waiting"
-    """Handed over; waiting for an agent to take it."""
-    CALLBACK = "callback"
-    """Waited too long: the citizen is asked for a number to be called back on."""
-    AGENT = "agent"
-    ENDED = "ended"
-
-
-@dataclass
-class Chat:
-    """One chat as stored."""
-
-    sid: str
-    call: Call
-    meta: dict[str, Any]
-    status: ChatStatus = ChatStatus.BOT
-    messages: list[dict[str, Any]] = field(default_factory=list)
-    choices: list[dict[str, str]] = field(default_factory=list)
-    agent: str | None = None
-    queue: str | None = None
-    waiting_since: float | None = None
-    feedback: str | None = None
-    """The topic whose answer may still be rated."""
-    started: float | None = None
-    """When the chat began (epoch seconds): it is kept KEEP_SECONDS from then."""
-    unstored: dict[int, str] = field(default_factory=dict)
-    """Message number → its clear text, for this reply only (the stored text is masked)."""
-
-    def add(self, sender: str, text: str, links: list[dict[str, str]] | None = None) -> None:
-        """Append a message with the next sequence number."""
-        message: dict[str, Any] = {"seq": len(self.messages) + 1, "from": sender, "text": text}
-        if links:
-            message["links"] = links
-        self.messages.append(message)
-
-    def to_json(self) -> str:
-        """The stored form (what `unstored` holds is never written)."""
-        data = {k: v for k, v in self.__dict__.items() if k not in ("sid", "call", "unstored")}
-        return json.dumps({**data, "call": self.call.to_dict()}, ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, sid: str, raw: str | bytes) -> Chat:
-        """Read the stored form."""
-        data = json.loads(raw)
-        status = ChatStatus(data.pop("status", ChatStatus.BOT))
-        return cls(sid=sid, call=Call.from_dict(data.pop("call")), status=status, **data)
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What the API answers: new messages since the request, buttons, and whether it ended."""
-
-    session: str
-    messages: list[dict[str, Any]]
-    choices: list[dict[str, str]]
-    status: ChatStatus
-    ended: bool
-    seq: int
-    """The last message's number (poll with `after=seq`)."""
-    feedback: dict[str, Any] | None = None
-    queue: str | None = None
-    """While waiting for a person: the place in the queue and when a callback is offered."""
-
-    def as_dict(self) -> dict[str, Any]:
-        """The JSON body."""
-        body = {k: v for k, v in self.__dict__.items() if k not in ("feedback", "queue")}
-        if self.feedback:
-            body["feedback"] = self.feedback
-        if self.queue:
-            body["queue"] = self.queue
-        return body
-
-
-class Chats:
+class Chats(AgentSide, ChatStorage):
     """The chat channel on one `Services`: start, message, poll, agents, idle sweep.
 
     Args:
@@ -193,17 +95,6 @@ class Chats:
         """The app's Redis."""
         return self.services.redis
 
-    @property
-    def holding(self) -> tuple[str, str] | None:
-        """The chat lock (key, token) this thread holds; the save that ends the request frees it."""
-        return getattr(self._holding, "lock", None)
-
-    @holding.setter
-    def holding(self, lock: tuple[str, str] | None) -> None:
-        self._holding.lock = lock
-
-    # --- the citizen ----------------------------------------------------------------------
-
     def message(self, sid: str | None, text: str | None, choice: str | None) -> Reply:
         """One message or button press; a missing, unknown or expired session starts a chat."""
         if (text is None) == (choice is None):
@@ -211,7 +102,7 @@ class Chats:
         value = text if text is not None else choice
         if not isinstance(value, str):
             raise ChatError("'text' and 'choice' must be text")
-        value = _checked(value, MAX_TEXT, empty_ok=True)
+        value = checked(value, MAX_TEXT, empty_ok=True)
         if sid is not None and not SESSION_ID.fullmatch(sid):
             raise ChatError("'session' is not a session id")
         with self._locked(sid) as chat:
@@ -236,7 +127,7 @@ class Chats:
                 pressed = next((c["label"] for c in chat.choices if c["value"] == choice), None)
                 chat.add("citizen", redact(pressed or value))  # a button as its words, not "0"
                 chat.feedback = None  # "Fik du svar?" is about the answer just shown, only
-                self._feed(chat, _event(value, pressed=choice is not None))
+                self._feed(chat, event_of(value, pressed=choice is not None))
             self._save(chat)
             self.redis.zadd(SEEN_KEY, {chat.sid: self.now()})
             return self._reply(chat, after)
@@ -365,7 +256,7 @@ class Chats:
         return Reply(
             session=chat.sid,
             messages=[
-                {**_for_citizen(m), "text": chat.unstored.get(m["seq"], m["text"])}
+                {**for_citizen(m), "text": chat.unstored.get(m["seq"], m["text"])}
                 for m in newer
                 if mine or m["from"] != "citizen"
             ],
@@ -437,74 +328,6 @@ class Chats:
                 return intent.description
         return CHAT["callback_about"]
 
-    # --- agents ---------------------------------------------------------------------------
-
-    def waiting(self) -> list[dict[str, Any]]:
-        """Chats waiting for an agent, longest first, with their hand-off context."""
-        from ..routing.handoff import HandoffStore
-
-        handoffs = HandoffStore(self.redis)
-        now = self.now()
-        self.redis.zremrangebyscore(SEEN_KEY, "-inf", now - KEEP_SECONDS)
-        out = []
-        for raw_sid, since in self.redis.zrange(WAITING_KEY, 0, -1, withscores=True):
-            seen = self.redis.zscore(SEEN_KEY, raw_sid)
-            if seen is not None and now - seen > GONE_SECONDS:
-                continue  # the citizen closed the page: nobody to take over
-            chat = self.load(raw_sid.decode())
-            if chat is None or chat.status is not ChatStatus.WAITING:
-                continue
-            handoff = handoffs.load(chat.call.call_id)
-            out.append(
-                {
-                    "session": chat.sid,
-                    "waiting_since": datetime.fromtimestamp(since, UTC).isoformat(),
-                    "summary": handoff.summary if handoff else "",
-                    "queue": chat.queue,
-                    "written": [m["text"] for m in chat.messages if m["from"] == "citizen"],
-                }
-            )
-        return out
-
-    def take(self, sid: str, agent: str, agent_name: str) -> bool:
-        """An agent (account id) takes a waiting chat; False when it is gone or taken.
-
-        The chat belongs to the account, never to a display name two staff may share; the
-        citizen is told the name.
-        """
-        with self._locked(sid) as chat:
-            if chat is None or chat.status is not ChatStatus.WAITING:
-                return False
-            self.redis.zrem(WAITING_KEY, sid)
-            self.services.kpi.mark_queue_result(chat.call.call_id, "answered")
-            chat.status, chat.agent, chat.choices = ChatStatus.AGENT, agent, []
-            chat.add("system", CHAT["agent_joined"].format(name=agent_name))
-            chat.messages[-1]["agent_sees"] = CHAT["agent_took"]  # not "Du skriver nu med <you>"
-            self._save(chat)
-            return True
-
-    def agent_says(self, sid: str, agent: str, text: str) -> bool:
-        """The agent's message to the citizen; False unless this account has the chat."""
-        text = _checked(text, 2 * MAX_TEXT, empty_ok=False)
-        with self._locked(sid) as chat:
-            if chat is None or chat.status is not ChatStatus.AGENT or chat.agent != agent:
-                return False
-            if len(chat.messages) >= MAX_MESSAGES:
-                raise ChatError("the chat is full; close it and ask the citizen to start anew")
-            chat.add("agent", redact(text))  # agents' words are stored as citizens' are
-            self._save(chat)
-            return True
-
-    def agent_closes(self, sid: str, agent: str) -> bool:
-        """The agent ends the chat."""
-        with self._locked(sid) as chat:
-            if chat is None or chat.status is not ChatStatus.AGENT or chat.agent != agent:
-                return False
-            chat.status = ChatStatus.ENDED
-            chat.add("system", CHAT["agent_left"])
-            self._save(chat)
-            return True
-
     # --- idle chats -----------------------------------------------------------------------
 
     def sweep(self, now: float | None = None) -> int:
@@ -547,78 +370,6 @@ class Chats:
         self._save(chat, touch=False)
         self.redis.zrem(ACTIVE_KEY, chat.sid)
 
-    # --- storage --------------------------------------------------------------------------
-
-    def load(self, sid: str) -> Chat | None:
-        """A stored chat, or None."""
-        raw = self.redis.get(CHAT_KEY.format(sid=sid))
-        return Chat.from_json(sid, raw) if raw else None
-
-    def _save(self, chat: Chat, touch: bool = True) -> None:
-        """Write the chat back and let go of its lock, in one round trip."""
-        pipe = self.redis.pipeline(transaction=False)
-        chat.started = chat.started or self.now()  # chats stored before `started` existed
-        ends = int(chat.started + KEEP_SECONDS)
-        pipe.set(
-            CHAT_KEY.format(sid=chat.sid),
-            chat.to_json(),
-            exat=max(ends, int(time.time()) + 1),  # Redis's clock
-        )
-        if touch and chat.status is ChatStatus.BOT and chat.call.state is not State.ENDED:
-            pipe.zadd(ACTIVE_KEY, {chat.sid: self.now()})
-        elif touch:
-            pipe.zrem(ACTIVE_KEY, chat.sid)
-        if self.holding and self.holding[0] == f"chat:lock:{chat.sid}":
-            pipe.eval(RELEASE, 1, *self.holding)
-            self.holding = None
-        pipe.execute()
-
-    def _locked(self, sid: str | None, touch: bool = True) -> _Locked:
-        return _Locked(self, sid, touch)
-
-
-class _Locked:
-    """A chat loaded under a short Redis lock (two tabs, two nodes), or None when there is none.
-
-    Taking the lock, reading the chat and its last activity is one round trip; the lock goes
-    with the save (`Chats._save`) or on leaving. A lock outlives a crashed holder by LOCK_MS.
-    """
-
-    def __init__(self, chats: Chats, sid: str | None, touch: bool) -> None:
-        self.chats, self.sid, self.touch = chats, sid, touch
-        self.key = f"chat:lock:{sid}"
-        self.token = secrets.token_hex(8)
-
-    def __enter__(self) -> Chat | None:
-        if self.sid is None:
-            return None
-        redis = self.chats.redis
-        deadline = time.monotonic() + LOCK_WAIT_SECONDS
-        while True:
-            pipe = redis.pipeline(transaction=False)
-            pipe.set(self.key, self.token, nx=True, px=LOCK_MS)
-            pipe.get(CHAT_KEY.format(sid=self.sid))
-            pipe.zscore(ACTIVE_KEY, self.sid)
-            locked, raw, active = pipe.execute()
-            if locked:
-                break
-            if time.monotonic() > deadline:
-                raise ChatError("the chat is busy; try again")
-            time.sleep(0.01)
-        self.chats.holding = (self.key, self.token)
-        chat = Chat.from_json(self.sid, raw) if raw else None
-        idle = active is not None and self.chats.now() - active > self.chats.idle_seconds
-        if chat is not None and self.touch and chat.status is ChatStatus.BOT and idle:
-            if chat.call.state is not State.ENDED:
-                self.chats._end_idle(chat)  # idle past the timeout: it ends before we answer
-            return None
-        return chat
-
-    def __exit__(self, *exc: object) -> None:
-        if self.sid is not None and self.chats.holding == (self.key, self.token):
-            self.chats.redis.eval(RELEASE, 1, self.key, self.token)
-        self.chats.holding = None
-
 
 class _ChatActions:
     """The chat's way with the flow's actions (`dialogue.actions.ChannelActions`): messages."""
@@ -631,7 +382,7 @@ class _ChatActions:
         chat, flow = self.chat, self.flow
         intent = flow.intents.intents.get(action.prompt_id)
         if intent is not None and intent.answer:
-            chat.add("bot", flow.written_answer(intent), _links(intent))
+            chat.add("bot", flow.written_answer(intent), links_of(intent))
             chat.feedback = intent.topic
             self.chats._count_feedback(intent.topic, "asked")
         elif action.private:  # a number read back: shown now, stored masked
@@ -663,33 +414,3 @@ class _ChatActions:
 
     def send_link(self, action: SendLink) -> None:
         """Never asked for: a chat shows its links with the answer."""
-
-
-def _for_citizen(message: dict[str, Any]) -> dict[str, Any]:
-    """A stored message as the citizen's page gets it (without the agents' wording)."""
-    return {k: v for k, v in message.items() if k != "agent_sees"}
-
-
-def _event(value: str, pressed: bool) -> Event:
-    """A typed line or a button's value as the flow's event (buttons carry keys and words)."""
-    if pressed and len(value) == 1 and value in "0123456789*#":
-        return Keypad(value)
-    return Heard(value)
-
-
-def _checked(text: str, longest: int, empty_ok: bool) -> str:
-    """The text stripped, or ChatError: too long, empty where it may not be, or not Unicode."""
-    text = text.strip()
-    if len(text) > longest:
-        raise ChatError(CHAT["too_long"].format(longest=longest))  # the citizen reads these
-    if not text and not empty_ok:
-        raise ChatError(CHAT["empty"])
-    try:
-        text.encode("utf-8")  # JSON may carry a lone "\\ud800", which nothing can store or show
-    except UnicodeEncodeError:
-        raise ChatError("the text is not valid Unicode") from None
-    return text
-
-
-def _links(intent: Any) -> list[dict[str, str]]:
-    return [{"title": link.title, "url": link.url} for link in intent.links]

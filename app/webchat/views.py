@@ -18,7 +18,8 @@ from redis.exceptions import RedisError
 
 from ..dialogue.texts import CHAT
 from ..jsonbody import request_json
-from .chats import SESSION_ID, ChatError, Chats
+from .chat import SESSION_ID, ChatError
+from .chats import Chats
 
 bp = Blueprint("webchat", __name__, template_folder="templates")
 

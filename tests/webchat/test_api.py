@@ -9,7 +9,7 @@ import pytest
 from app.kpi.report import add_counters, summarise
 from app.kpi.store import KpiStore
 from app.routing.callbacks import CallbackStore
-from app.webchat.chats import Chat, ChatStatus
+from app.webchat.chat import Chat, ChatStatus
 from tests.chat_app import CLOSED, Citizen
 from tests.conftest import OPEN
 from tests.staff_app import log_in
@@ -555,7 +555,7 @@ def test_thanks_as_the_first_message_does_not_end_the_chat(chat_app):
 def test_agents_see_a_waiting_chat_once_with_its_words_and_not_after_its_page_is_gone(
     chat_app, redis
 ):
-    from app.webchat.chats import GONE_SECONDS, SEEN_KEY
+    from app.webchat.chat import GONE_SECONDS, SEEN_KEY
 
     app = chat_app()
     citizen = Citizen(app.test_client())
