@@ -146,7 +146,7 @@ class Services:
         (WORKER_TTL_SECONDS - 15 s): the worker logged "could not connect" every minute and
         /readyz lost its heartbeat.
         """
-        from .jobs import WORKER_TTL_SECONDS
+        from .jobs.queue import WORKER_TTL_SECONDS
 
         _ = self.redis  # starts the embedded Redis when none is configured
         return Redis.from_url(

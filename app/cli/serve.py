@@ -107,7 +107,7 @@ def worker() -> None:
     """Run background jobs (callbacks, SMS receipts, hourly retention) from the configured Redis."""
     from rq import Queue, Worker
 
-    from ..jobs import QUEUE_NAME, WORKER_TTL_SECONDS
+    from ..jobs.queue import QUEUE_NAME, WORKER_TTL_SECONDS
     from ..jobs.retention import schedule
 
     services = open_services(settings_or_exit())

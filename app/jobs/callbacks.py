@@ -12,7 +12,7 @@ from ..config import Settings
 from ..dialogue.call import RequestCallback
 from ..routing.callbacks import Callback, CallbackStore
 from ..routing.handoff import HandoffStore
-from . import QUEUE_NAME, job_id
+from .queue import QUEUE_NAME, job_id
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from ..kpi.store import KpiStore
 from ..routing.handoff import HandoffStore
 from ..routing.sms import danish_mobile
 from ..telephony.twilio_rest import send_sms_from
-from . import QUEUE_NAME, job_id
+from .queue import QUEUE_NAME, job_id
 
 log = logging.getLogger(__name__)
 

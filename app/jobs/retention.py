@@ -16,7 +16,7 @@ from rq import Queue, get_current_job
 
 from ..config import Settings
 from ..review.store import ReviewStore
-from . import QUEUE_NAME
+from .queue import QUEUE_NAME
 
 log = logging.getLogger(__name__)
 

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from redis.exceptions import RedisError
 
 from ..dialogue.call import Call, Failed, Outcome, State, TransferReason
 from ..kpi.events import Channel
 from ..routing.handoff import Handoff, HandoffStore
-from ..services import Services
 from ..speech.end_of_turn import EndOfTurn
 from ..speech.stt import Recognizer
 from ..speech.turns import TurnDetector, WebRtcVad
 from .call_store import CallStore
 from .session import AudioSink, CallSession
+
+if TYPE_CHECKING:  # the composition root: a channel never imports it at run time
+    from ..services import Services
 
 log = logging.getLogger(__name__)
 

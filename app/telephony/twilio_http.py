@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from flask import Response, abort, current_app, request
 
-from ..services import Services
 from . import twiml
 from .twilio_stream import is_call_sid
+
+if TYPE_CHECKING:  # the composition root: a channel never imports it at run time
+    from ..services import Services
 
 
 def services() -> Services:

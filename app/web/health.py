@@ -12,7 +12,7 @@ from redis.exceptions import RedisError
 from rq import Queue, Worker
 from rq.registry import FailedJobRegistry
 
-from ..jobs import QUEUE_NAME, WORKER_STALE_SECONDS
+from ..jobs.queue import QUEUE_NAME, WORKER_STALE_SECONDS
 from ..speech.engines import model_path
 
 bp = Blueprint("health", __name__)

@@ -15,7 +15,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from redis import Redis
 
@@ -39,7 +39,6 @@ from ..dialogue.redact import redact
 from ..dialogue.texts import CHAT
 from ..kpi.events import Channel
 from ..review.store import missed_turns
-from ..services import Services
 from .agent_side import AgentSide
 from .chat import (
     ACTIVE_KEY,
@@ -61,6 +60,9 @@ from .chat import (
     links_of,
 )
 from .store import ChatStorage
+
+if TYPE_CHECKING:  # the composition root: a channel never imports it at run time
+    from ..services import Services
 
 
 class Chats(AgentSide, ChatStorage):

@@ -1,8 +1,8 @@
 from rq import Queue, SimpleWorker
 
 from app.dialogue.call import RequestCallback
-from app.jobs import QUEUE_NAME
 from app.jobs.callbacks import enqueue_callback
+from app.jobs.queue import QUEUE_NAME
 from app.routing.callbacks import CallbackStore
 from app.routing.handoff import HandoffStore
 
@@ -56,7 +56,7 @@ def test_retention_job_deletes_exactly_what_is_past_retention(redis, monkeypatch
 def test_job_ids_are_safe_for_every_channels_ids_and_never_shared():
     from rq.job import JOB_ID_PATTERN
 
-    from app.jobs import job_id
+    from app.jobs.queue import job_id
 
     ids = ["CA" + "0" * 32, "ast-1764300000.42", "ast-1764300000_42", "sip-a", "web-x_y", "a" * 200]
     made = [job_id("callback", i) for i in ids]

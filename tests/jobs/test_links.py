@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from rq import Queue
 
-from app.jobs import QUEUE_NAME
 from app.jobs.links import send_link
+from app.jobs.queue import QUEUE_NAME
 from app.kpi.report import Summary, add_counters
 from app.kpi.store import KpiStore
 from app.routing.handoff import HandoffStore

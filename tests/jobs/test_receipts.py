@@ -6,7 +6,7 @@ import base64
 
 from rq import Queue
 
-from app.jobs import QUEUE_NAME
+from app.jobs.queue import QUEUE_NAME
 from app.jobs.receipts import send_receipt
 from app.routing.callbacks import Callback, CallbackStore
 from tests.jobs.conftest import ACCOUNT, TOKEN

@@ -5,7 +5,7 @@ import time
 from redis import Redis
 from rq import Queue
 
-from app.jobs import QUEUE_NAME
+from app.jobs.queue import QUEUE_NAME
 from app.jobs.retention import purge
 from app.redis_server import EmbeddedRedis
 

@@ -9,7 +9,7 @@ from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 
 from app.dialogue.call import Heard, HungUp, Played, RequestCallback
-from app.jobs import QUEUE_NAME
+from app.jobs.queue import QUEUE_NAME
 from app.kpi.events import Channel
 from app.redis_server import EmbeddedRedis
 from app.routing.callbacks import CallbackStore

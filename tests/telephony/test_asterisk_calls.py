@@ -17,7 +17,7 @@ import requests
 import websocket
 from rq import Queue, SimpleWorker
 
-from app.jobs import QUEUE_NAME
+from app.jobs.queue import QUEUE_NAME
 from app.kpi.store import KpiStore
 from app.routing.callbacks import CallbackStore
 from app.routing.handoff import HandoffStore

@@ -5,7 +5,7 @@ from xml.etree import ElementTree
 import requests
 from rq import Queue, SimpleWorker
 
-from app.jobs import QUEUE_NAME
+from app.jobs.queue import QUEUE_NAME
 from app.kpi.store import KpiStore
 from app.routing.callbacks import CallbackStore
 from tests.twilio import PUBLIC_BASE, ScriptedModel, handed_over, sign

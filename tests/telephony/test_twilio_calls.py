@@ -210,7 +210,7 @@ def test_call_state_in_redis_holds_no_raw_numbers(phone, speech):
 def test_after_hours_a_callback_request_replaces_the_queue(phone, speech):
     from rq import Queue, SimpleWorker
 
-    from app.jobs import QUEUE_NAME
+    from app.jobs.queue import QUEUE_NAME
     from app.routing.callbacks import CallbackStore
 
     with phone(ScriptedModel("jeg skal forny mit kørekort", "ja", "ja"), at=CLOSED) as (

@@ -1,7 +1,7 @@
 import requests
 from rq import Worker
 
-from app.jobs import QUEUE_NAME, WORKER_TTL_SECONDS
+from app.jobs.queue import QUEUE_NAME, WORKER_TTL_SECONDS
 from tests.twilio import ScriptedModel, TwilioCall
 
 
