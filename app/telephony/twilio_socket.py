@@ -10,10 +10,10 @@ from typing import Any
 from . import media_loop, twilio_stream
 from .call_store import CallStore
 from .live_calls import open_session
-from .media_loop import Audio, Key, Mark, MediaEvent, Opened, Stopped
+from .media_loop import MediaEvent, Opened
 from .session import CallSession
 from .twilio_http import services
-from .twilio_stream import AudioIn, DtmfIn, MarkIn, StreamStarted, StreamStopped
+from .twilio_stream import StreamStarted
 
 log = logging.getLogger(__name__)
 
@@ -62,17 +62,11 @@ class _TwilioWire:
         self.sink, self.ended = sink, sink.ended
 
     def decode(self, raw: str | bytes) -> Iterable[MediaEvent]:
-        match twilio_stream.parse(raw):
-            case StreamStarted() as started:
-                yield Opened(started)
-            case AudioIn(ulaw=ulaw):
-                yield Audio(ulaw)
-            case DtmfIn(digit=digit):
-                yield Key(digit)
-            case MarkIn(name=name):
-                yield Mark(name)
-            case StreamStopped():
-                yield Stopped()
+        event = twilio_stream.parse(raw)
+        if isinstance(event, StreamStarted):
+            yield Opened(event)
+        elif event is not None:
+            yield event
 
     def open(self, opened: Opened) -> CallSession | None:
         event = opened.start

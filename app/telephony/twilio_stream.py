@@ -13,6 +13,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from .media_loop import Audio, Key, Mark, Stopped
+
 MAX_MESSAGE_BYTES = 64 * 1024
 """A 20 ms media message is ~250 bytes; anything near this is not Twilio."""
 OUTBOUND_CHUNK_BYTES = 8_000
@@ -33,33 +35,8 @@ class StreamStarted:
     media_format: dict[str, object] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class AudioIn:
-    """Caller audio (μ-law bytes)."""
-
-    ulaw: bytes
-
-
-@dataclass(frozen=True)
-class DtmfIn:
-    """A key the caller pressed."""
-
-    digit: str
-
-
-@dataclass(frozen=True)
-class MarkIn:
-    """Twilio played our audio up to this mark (or dropped it on `clear`)."""
-
-    name: str
-
-
-@dataclass(frozen=True)
-class StreamStopped:
-    """The stream ended: the caller hung up, or the call moved on."""
-
-
-TwilioEvent = StreamStarted | AudioIn | DtmfIn | MarkIn | StreamStopped
+TwilioEvent = StreamStarted | Audio | Key | Mark | Stopped
+"""A stream's start is Twilio's own; the rest are the media loop's events as they are."""
 
 
 DTMF_DIGITS = "0123456789*#ABCD"
@@ -97,16 +74,16 @@ def parse(message: str | bytes) -> TwilioEvent | None:
                     media_format=dict(start.get("mediaFormat", {})),
                 )
             case "media":
-                return AudioIn(base64.b64decode(data["media"]["payload"], validate=True))
+                return Audio(base64.b64decode(data["media"]["payload"], validate=True))
             case "dtmf":
                 digit = str(data["dtmf"]["digit"])
                 if len(digit) != 1 or digit not in DTMF_DIGITS:
                     raise ValueError("not a DTMF digit")
-                return DtmfIn(digit)
+                return Key(digit)
             case "mark":
-                return MarkIn(str(data["mark"]["name"]))
+                return Mark(str(data["mark"]["name"]))
             case "stop":
-                return StreamStopped()
+                return Stopped()
             case _:
                 return None
     except (ValueError, KeyError, TypeError, AttributeError, binascii.Error, RecursionError) as exc:

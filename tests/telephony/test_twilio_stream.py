@@ -4,15 +4,8 @@ import json
 import pytest
 
 from app.telephony import twilio_stream, twiml
-from app.telephony.twilio_stream import (
-    AudioIn,
-    DtmfIn,
-    MarkIn,
-    ProtocolError,
-    StreamStarted,
-    StreamStopped,
-    parse,
-)
+from app.telephony.media_loop import Audio, Key, Mark, Stopped
+from app.telephony.twilio_stream import ProtocolError, StreamStarted, parse
 
 START = {
     "event": "start",
@@ -35,14 +28,14 @@ def test_parse_every_message_twilio_sends():
     media_format = START["start"]["mediaFormat"]
     assert started == StreamStarted("MZ1", "CA" + "1" * 32, {"token": "t"}, media_format)
     payload = base64.b64encode(b"\xff" * 160).decode()
-    assert parse(json.dumps({"event": "media", "media": {"payload": payload}})) == AudioIn(
+    assert parse(json.dumps({"event": "media", "media": {"payload": payload}})) == Audio(
         b"\xff" * 160
     )
-    assert parse(json.dumps({"event": "dtmf", "dtmf": {"digit": "0"}})) == DtmfIn("0")
-    assert parse(json.dumps({"event": "mark", "mark": {"name": "1:greeting"}})) == MarkIn(
+    assert parse(json.dumps({"event": "dtmf", "dtmf": {"digit": "0"}})) == Key("0")
+    assert parse(json.dumps({"event": "mark", "mark": {"name": "1:greeting"}})) == Mark(
         "1:greeting"
     )
-    assert parse(json.dumps({"event": "stop", "stop": {}})) == StreamStopped()
+    assert parse(json.dumps({"event": "stop", "stop": {}})) == Stopped()
 
 
 @pytest.mark.parametrize(
