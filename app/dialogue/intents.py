@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import string
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -37,30 +37,6 @@ class SystemIntent(StrEnum):
     HELLO = "hilsen"
 
 
-INTENT_KEYS: dict[str, type | tuple[type, ...]] = {
-    "id": str,
-    "topic": str,
-    "description": str,
-    "examples": list,
-    "synonyms": dict,
-    "answer": str,
-    "action": str,
-    "queue": str,
-    "follow_up": bool,
-    "offer_transfer": bool,
-    "agent_summary": str,
-    "web_answer": str,
-    "links": list,
-    "owner": str,
-    "reviewed": date,
-    "reviewed_by": str,
-    "review_note": str,
-    "tests": list,
-    "not": list,
-    "follow_ups": dict,
-    "source": str,
-}
-REQUIRED_KEYS = ("id", "topic", "examples")
 ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 """Ids are KPI and routing keys: plain ASCII, so æøå are written ae, oe, aa."""
 MAX_MENU_CHOICES = 5
@@ -74,42 +50,66 @@ MAX_SPOKEN_WORDS = 50
 in ~16 s): a longer phone answer is warned about (`voicebot intents check`)."""
 
 
+def _written(kind: type, *, key: str | None = None, read: Any = None, **default: Any) -> Any:
+    """A field of `Intent` as an intent file writes it; the schema lives here, once.
+
+    `kind` is its YAML type, `key` its key in the file (when not the field's name), `read` how
+    the YAML value becomes the field's.
+    """
+    return field(metadata={"yaml": kind, "key": key, "read": read}, **default)
+
+
 @dataclass(frozen=True)
 class Intent:
     """One thing a caller can ask for, as an admin wrote it."""
 
-    id: str
-    topic: str
-    examples: tuple[str, ...]
-    description: str = ""
+    id: str = _written(str)
+    topic: str = _written(str)
+    examples: tuple[str, ...] = _written(list, read=tuple)
+    description: str = _written(str, default="")
     """Short Danish phrase for "Mente du ...?", e.g. "fornyelse af dit kørekort"."""
-    answer: str | None = None
-    action: str = "answer"
-    queue: str | None = None
-    follow_up: bool = True
-    offer_transfer: bool = False
+    answer: str | None = _written(str, default=None)
+    action: str = _written(str, default="answer")
+    queue: str | None = _written(str, default=None)
+    follow_up: bool = _written(bool, default=True)
+    offer_transfer: bool = _written(bool, default=False)
     """After the answer, ask "Vil du stilles videre?" (or offer a callback when closed)."""
-    agent_summary: str = ""
+    agent_summary: str = _written(str, default="")
     """Third person, for the agent ("kørekort"); unset, the agent reads the topic's label."""
-    synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    tests: tuple[str, ...] = ()
+    synonyms: dict[str, tuple[str, ...]] = _written(
+        dict, read=lambda v: {str(k): tuple(x) for k, x in v.items()}, default_factory=dict
+    )
+    tests: tuple[str, ...] = _written(list, read=tuple, default=())
     """Utterances that must match this intent (regression suite, never learnt from)."""
-    near_misses: tuple[str, ...] = ()
+    near_misses: tuple[str, ...] = _written(list, key="not", read=tuple, default=())
     """Utterances (key `not`) that must not match this intent."""
-    web_answer: str = ""
+    web_answer: str = _written(str, default="")
     """The chat's longer answer (lines, "- " bullets); unset, the chat shows `answer`."""
-    links: tuple[Link, ...] = ()
+    links: tuple[Link, ...] = _written(
+        list, read=lambda v: tuple(Link(str(li["title"]), str(li["url"])) for li in v), default=()
+    )
     """Pages the chat links to after the answer (e.g. borger.dk); the phone never reads them."""
-    owner: str = ""
+    owner: str = _written(str, default="")
     """Who answers for the answer's content: a subject area or a person (fagansvarlig)."""
-    reviewed: date | None = None
+    reviewed: date | None = _written(date, default=None)
     """When the owner last checked the answer (`voicebot intents due` lists old ones)."""
-    reviewed_by: str = ""
-    review_note: str = ""
-    follow_ups: dict[str, str] = field(default_factory=dict)
+    reviewed_by: str = _written(str, default="")
+    review_note: str = _written(str, default="")
+    follow_ups: dict[str, str] = _written(
+        dict, read=lambda v: {str(k): str(x) for k, x in v.items()}, default_factory=dict
+    )
     """Short answers to a follow-up about this answer (price, time, where, without_mitid)."""
-    source: str = ""
+    source: str = _written(str, default="")
     """The official page the answer's facts come from (https)."""
+
+
+INTENT_FIELDS = {f.metadata["key"] or f.name: f for f in fields(Intent)}
+"""Intent file key → the field it fills."""
+INTENT_KEYS = {key: f.metadata["yaml"] for key, f in INTENT_FIELDS.items()}
+"""Intent file key → the YAML type it must have."""
+REQUIRED_KEYS = tuple(
+    key for key, f in INTENT_FIELDS.items() if f.default is MISSING and f.default_factory is MISSING
+)
 
 
 @dataclass(frozen=True)
@@ -371,27 +371,11 @@ def _load_intent(
     if len(problems) > before:
         return None
     return Intent(
-        id=value["id"],
-        topic=value["topic"],
-        examples=tuple(value["examples"]),
-        description=value.get("description", ""),
-        answer=value.get("answer"),
-        action=value.get("action", "answer"),
-        queue=value.get("queue"),
-        follow_up=value.get("follow_up", True),
-        offer_transfer=value.get("offer_transfer", False),
-        agent_summary=value.get("agent_summary", ""),
-        web_answer=value.get("web_answer", ""),
-        links=tuple(Link(str(li["title"]), str(li["url"])) for li in value.get("links", ())),
-        owner=value.get("owner", ""),
-        reviewed=value.get("reviewed"),
-        reviewed_by=value.get("reviewed_by", ""),
-        review_note=value.get("review_note", ""),
-        synonyms={str(k): tuple(v) for k, v in (value.get("synonyms") or {}).items()},
-        tests=tuple(value.get("tests", ())),
-        near_misses=tuple(value.get("not", ())),
-        follow_ups={str(k): str(v) for k, v in (value.get("follow_ups") or {}).items()},
-        source=value.get("source", ""),
+        **{
+            f.name: f.metadata["read"](value[key]) if f.metadata["read"] else value[key]
+            for key, f in INTENT_FIELDS.items()
+            if key in value and value[key] is not None
+        }
     )
 
 
