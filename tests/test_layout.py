@@ -97,3 +97,16 @@ def test_the_settings_load_without_the_web_stack():
 def test_channels_never_load_the_composition_root():
     for channel in ("app.telephony.live_calls", "app.webchat.chats", "app.sip.server"):
         assert "app.services" not in loaded_after(f"import {channel}"), channel
+
+
+def test_every_module_imports():
+    """A name moved to another module is imported from there (a re-export is not relied on)."""
+    probe = (
+        "import importlib, sys; bad = []\n"
+        f"for name in {sorted(n for n in modules() if not n.endswith('__main__'))!r}:\n"
+        "    try: importlib.import_module(name)\n"
+        "    except Exception as exc: bad.append(f'{name}: {exc!r}')\n"
+        "print('\\n'.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -37,7 +37,8 @@ from .call import (
 from .callback import NO_KEY, NUMBER, YES_KEY, CallbackSteps, spoken_digits
 from .cue_steps import CueSteps
 from .hours import OpeningHours
-from .intents import MAX_MENU_CHOICES, SYSTEM_TOPIC, Intent, IntentSet, SystemIntent
+from .intent_index import MAX_MENU_CHOICES
+from .intents import SYSTEM_TOPIC, Intent, IntentSet, SystemIntent
 from .local_facts import fill
 from .matcher import Decision, Match, Matcher
 from .normalise import TRAILING_WORDS
