@@ -16,7 +16,6 @@ from .call import (
     LINK_OFFER,
     PERSON_OFFER,
     YES_NO_STATES,
-    Action,
     Call,
     Event,
     Failed,
@@ -30,15 +29,15 @@ from .call import (
     Silence,
     State,
     Step,
-    Transfer,
     TransferReason,
     Turn,
 )
-from .callback import NO_KEY, NUMBER, YES_KEY, CallbackSteps, spoken_digits
+from .callback import NUMBER, CallbackSteps, spoken_digits
 from .cue_steps import CueSteps
+from .endings import EndingSteps
 from .hours import OpeningHours
-from .intent_index import MAX_MENU_CHOICES
 from .intents import SYSTEM_TOPIC, Intent, IntentSet, SystemIntent
+from .keypad_steps import KeypadSteps
 from .local_facts import fill
 from .matcher import Decision, Match, Matcher
 from .normalise import TRAILING_WORDS
@@ -53,15 +52,11 @@ MAX_SILENCES = 2
 """The first silence is reprompted, the second ends the call."""
 MAX_HESITATIONS = 2
 """Fillers alone in a row that are waited out; the next is answered as a silence is."""
-MAX_WRONG_KEYS = 3
-"""Keys that mean nothing where they are pressed, before the caller is given a person."""
 MAX_REPEATS = 3
 """Repeats in a row (gentag, *) before the caller is offered a person instead."""
-REPEAT_KEY = "*"
-PERSON_KEY = "0"
 
 
-class Flow(CallbackSteps, CueSteps, OfferSteps, TopicSteps):
+class Flow(CallbackSteps, CueSteps, EndingSteps, KeypadSteps, OfferSteps, TopicSteps):
     """The conversation rules for one intent set; stateless, so one instance serves every call.
 
     Args:
@@ -279,42 +274,6 @@ class Flow(CallbackSteps, CueSteps, OfferSteps, TopicSteps):
             return self._dispatch(call, self.intents.intents[match.intent])
         return self._no_match(call)
 
-    def _keypad(self, call: Call, digit: str) -> Step:
-        if digit == PERSON_KEY:
-            return self._transfer(call, TransferReason.REQUESTED)
-        if digit == REPEAT_KEY:
-            return self._repeat(call)
-        if call.state is State.OFFERING and digit in (YES_KEY, NO_KEY):
-            return self._accept_offer(call) if digit == YES_KEY else self._decline_offer(call)
-        if call.state is State.CONFIRMING and digit in (YES_KEY, NO_KEY):
-            said = SystemIntent.YES if digit == YES_KEY else SystemIntent.NO
-            return self._confirming(call, Match(digit, said, 1.0, Decision.ANSWER, ()))
-        chosen = self._chosen_by_key(call, digit)
-        if chosen is not None:
-            return chosen
-        if call.state is not State.MENU or not 1 <= _number(digit) <= len(self._menu):
-            return self._wrong_key(call)
-        topic = self._menu[_number(digit) - 1]
-        answerable = [
-            i
-            for i in self.intents.intents.values()
-            if i.topic == topic and i.action == "answer" and i.answer
-        ]
-        call = dataclasses.replace(call, state=State.LISTENING)
-        if len(answerable) == 1:
-            return self._answer(call, answerable[0])
-        if 1 < len(answerable) <= MAX_MENU_CHOICES and all(i.description for i in answerable):
-            return self._ask_topic(call, tuple(i.id for i in answerable), keyed=True)
-        queue = self.intents.topics[topic].queue
-        return self._transfer(call, TransferReason.NO_MATCH, queue=queue)
-
-    def _wrong_key(self, call: Call) -> Step:
-        """A key that means nothing here: say so with the choices; a few times, then a person."""
-        call = dataclasses.replace(call, wrong_keys=call.wrong_keys + 1)
-        if call.wrong_keys > MAX_WRONG_KEYS:
-            return self._transfer(call, TransferReason.NO_MATCH)
-        return Step(call, (self._say("menu_invalid" if call.state is State.MENU else "no_choice"),))
-
     def _silence(self, call: Call) -> Step:
         if call.keypad_only:
             return self._transfer(call, TransferReason.ERROR)
@@ -411,71 +370,6 @@ class Flow(CallbackSteps, CueSteps, OfferSteps, TopicSteps):
             return Step(call, (self._say("no_repeat"),))
         return Step(call, call.last_said)
 
-    def _transfer(
-        self,
-        call: Call,
-        reason: TransferReason,
-        intent: Intent | None = None,
-        queue: str | None = None,
-    ) -> Step:
-        queue = queue or self.intents.queue_for(intent or self._last_intent(call))
-        now = self.clock()
-        if self.hours.is_open(now):
-            call = dataclasses.replace(call, queue=queue)
-            call = self._end(call, Outcome.TRANSFERRED, reason)
-            return Step(
-                call,
-                (
-                    self._say("transfer", barge_in=False),
-                    Transfer(queue, reason, intent.id if intent else None),
-                ),
-            )
-        if reason is TransferReason.ACCEPTED_OFFER:  # they said yes to a callback already
-            call = dataclasses.replace(
-                call,
-                state=State.CALLBACK_OFFER,
-                wanted_transfer=reason,
-                queue=queue,
-                callback_offers=call.callback_offers + 1,
-            )
-            return self._callback_yes(call)
-        return self._offer_callback(call, reason, queue)
-
-    def _goodbye(
-        self, call: Call, before: tuple[Action, ...] = (), prompt: str = "goodbye"
-    ) -> Step:
-        call = self._finish(call)
-        return Step(call, (*before, self._say(prompt, barge_in=False), Hangup()))
-
-    # --- helpers ------------------------------------------------------------------------
-
-    def _finish(self, call: Call, silent: bool = False) -> Call:
-        """End the call with the outcome it earned (DESIGN §6).
-
-        An answer the caller rejected helped no one: a call whose only answers were rejected
-        is not resolved.
-        """
-        if call.wanted_transfer:
-            return self._end(call, Outcome.TRANSFERRED)
-        if call.helped:
-            return self._end(call, Outcome.RESOLVED)
-        reason = TransferReason.REJECTED_ANSWER if call.answered else None
-        return self._end(call, Outcome.NO_INPUT if silent else Outcome.ABANDONED, reason)
-
-    def _end(self, call: Call, outcome: Outcome, reason: TransferReason | None = None) -> Call:
-        if outcome is Outcome.TRANSFERRED and reason is None:
-            reason = TransferReason.CLOSED
-        # A keyed-in number has done its work (or was abandoned): it must not outlive the call.
-        return dataclasses.replace(
-            call,
-            state=State.ENDED,
-            outcome=outcome,
-            reason=reason,
-            keyed="",
-            callback_to=None,
-            last_said=tuple(s for s in call.last_said if not s.private),
-        )
-
     def _last_intent(self, call: Call) -> Intent | None:
         for turn in reversed(call.turns):
             intent = self.intents.intents.get(turn.intent or "")
@@ -506,8 +400,3 @@ class Flow(CallbackSteps, CueSteps, OfferSteps, TopicSteps):
     def _say(self, prompt_id: str, barge_in: bool = True, **values: str) -> Say:
         values = {"municipality": self.municipality, "choices": self._choices, **values}
         return Say(prompt_id, self.texts[prompt_id].format(**values), barge_in)
-
-
-def _number(digit: str) -> int:
-    """A keypad digit as a number; 0 for anything else (never a menu choice)."""
-    return int(digit) if digit.isdigit() and len(digit) == 1 else 0

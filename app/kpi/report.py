@@ -15,7 +15,7 @@ from .events import CallRecord
 
 OUTCOMES = ("resolved", "transferred", "abandoned", "no_input", "error")
 RECONTACT_WINDOW = timedelta(hours=24)
-"""A caller back within this long after a resolved call was not really helped (DESIGN §6)."""
+"""A caller back within this long after a resolved call was not really helped (the KPI)."""
 
 
 @dataclass
@@ -84,7 +84,7 @@ class Summary:
     sms_links: int = 0
     """Answers' links texted to callers who said yes to "Vil du have linket på SMS?"."""
     rejected_answers: int = 0
-    """Calls whose only answers the caller rejected: never resolved (DESIGN §6)."""
+    """Calls whose only answers the caller rejected: never resolved (docs/conversation.md)."""
     topics: dict[str, Group] = field(default_factory=lambda: defaultdict(Group))
     channels: dict[str, Group] = field(default_factory=lambda: defaultdict(Group))
     hours: dict[int, Group] = field(default_factory=lambda: defaultdict(Group))

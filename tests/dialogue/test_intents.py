@@ -62,7 +62,7 @@ def write(directory: Path, name: str, text: str) -> Path:
 
 def test_shipped_set_is_valid_and_covers_the_catalogue(intents):
     assert check_intents(INTENTS_DIR) == []
-    assert set(intents.intents) >= CATALOGUE  # DESIGN's starting catalogue, and growing
+    assert set(intents.intents) >= CATALOGUE  # the starting catalogue, and growing
 
 
 def test_every_shipped_intent_has_tests_that_are_not_its_examples(intents):
