@@ -1,4 +1,7 @@
-"""The long-lived parts of one process (Redis, intents, flow, speech), built once from settings."""
+"""The long-lived parts of one process (Redis, intents, flow, speech), built once from settings.
+
+What a conversation leaves behind is recorded by its mixin `Outcomes` (outcomes.py).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -21,7 +23,7 @@ from redis.exceptions import RedisError
 from redis.retry import Retry
 
 from .config import Settings
-from .dialogue.call import Call, RequestCallback, Say, SendLink
+from .dialogue.call import Say
 from .dialogue.conversation import Conversation
 from .dialogue.flow import Flow
 from .dialogue.hours import OpeningHours
@@ -31,17 +33,14 @@ from .dialogue.normalise import FILLER_WORDS
 from .dialogue.texts import WRITTEN
 from .errors import ConfigError
 from .keys import Keys, load_keys
-from .kpi.events import CallRecord, Channel
+from .kpi.events import Channel
 from .kpi.store import KpiStore
+from .live_figures import LiveFigures
+from .outcomes import Meta, Outcomes
 from .redis_server import EmbeddedRedis
-from .review.store import ReviewStore, missed_turns
-from .routing.handoff import Handoff, HandoffStore
-from .routing.handoff import build as build_handoff
-from .routing.sms import danish_mobile
 from .shared_intents import CHANNEL, SYNC_SECONDS, SharedIntents
 from .speech.prompts import PromptLibrary
 from .speech.stt import SpeechModel, vocabulary_of
-from .spool import Spool
 
 if TYPE_CHECKING:
     from .speech.end_of_turn import EndOfTurn
@@ -49,61 +48,33 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SPOOL_REPLAY_SECONDS = 1.0
-"""How often a process looks for spooled writes to replay (cheap: a stat when there are none)."""
 REDIS_TIMEOUT_SECONDS = 1.0
 """A webhook waiting on Redis must still answer Twilio well within its 15 s limit; one quick retry
 reconnects a pooled connection after a Redis restart (redis-py's default backs off for seconds)."""
 
-Meta = dict[str, object]
+
+FROM_SETTINGS = object()
+"""`Services(speech_model=…)` unset: the model is loaded as the settings say."""
 
 
-@dataclass
-class LiveFigures:
-    """This process's live figures for /metrics (a lock, as every call has its own thread)."""
-
-    active: int = 0
-    recognitions: int = 0
-    recognition_seconds: float = 0.0
-    early_turns: int = 0
-    """Turns ended on the short pause because they already sounded complete."""
-    enqueue_failures: int = 0
-    """Background jobs that could not be queued (kept in the spool instead)."""
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def call_started(self) -> None:
-        """A media stream began."""
-        with self.lock:
-            self.active += 1
-
-    def call_ended(self) -> None:
-        """A media stream ended."""
-        with self.lock:
-            self.active -= 1
-
-    def count_enqueue_failure(self) -> None:
-        """A job went to the spool instead of the queue."""
-        with self.lock:
-            self.enqueue_failures += 1
-
-    def recognised(self, seconds: float, early: bool = False) -> None:
-        """A final transcript took this long after the turn ended (early: on the short pause)."""
-        with self.lock:
-            self.recognitions += 1
-            self.recognition_seconds += seconds
-            self.early_turns += early
-
-
-class Services:
+class Services(Outcomes):
     """What commands and the web app share; `close()` stops what it started.
 
     Args:
         settings: the process's settings.
         clock: current time; tests and `voicebot chat --at` pin it.
+        speech_model: a recogniser's model to use (or None: keypad only) instead of loading
+            the one the settings name; tests give a scripted one.
     """
 
-    def __init__(self, settings: Settings, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Callable[[], datetime] | None = None,
+        speech_model: SpeechModel | None | object = FROM_SETTINGS,
+    ) -> None:
         self.settings = settings
+        self._given_speech_model = speech_model
         self.tz = ZoneInfo(settings.timezone)
         self.clock = clock or (lambda: datetime.now(self.tz))
         self.hours = OpeningHours.from_spec(
@@ -243,109 +214,6 @@ class Services:
             flow, call_id, lambda call: self.record(call, meta), keypad_only, meta, can_text
         )
 
-    def record(self, call: Call, meta: Meta, ended_at: datetime | None = None) -> None:
-        """Write a finished call's KPI record (once, however often it is asked).
-
-        With Redis away the record is spooled to disk and written when it returns.
-        """
-        ended_at = ended_at or self.clock().astimezone(UTC)
-        record = CallRecord.from_call(
-            call,
-            self.flow().intents,
-            channel=Channel.of(str(meta["channel"])),
-            started_at=datetime.fromisoformat(str(meta["started_at"])),
-            ended_at=ended_at,
-            in_hours=bool(meta["in_hours"]),
-            caller=meta.get("caller"),  # type: ignore[arg-type]
-            via=meta.get("via"),  # type: ignore[arg-type]
-        )
-        try:
-            self._keep_missed(call, record.ended_at, record.channel)
-            recorded = self.kpi.record(record)
-        except RedisError:
-            payload = {"call": call.to_dict(), "meta": meta, "ended_at": ended_at.isoformat()}
-            self.spool.add("record", payload)
-            return
-        if recorded:
-            log.info(
-                "call ended call_id=%s outcome=%s reason=%s topic=%s",
-                call.call_id,
-                record.outcome,
-                record.reason,
-                record.topic,
-            )
-
-    def request_callback(
-        self, call_id: str, request: RequestCallback, queue: str, inline: bool = False
-    ) -> None:
-        """Queue the callback job (`inline`: run it now, for channels without a worker).
-
-        Whatever stops the job being queued (Redis away, or anything else), the request is kept
-        on disk until it can be, and counted: a caller who confirmed a callback is never lost.
-        """
-        from .jobs.callbacks import enqueue_callback
-
-        try:
-            enqueue_callback(self.redis, call_id, request, queue, inline=inline)
-        except Exception as exc:  # noqa: BLE001 - any failure must reach the spool, not the call
-            if not isinstance(exc, RedisError):
-                log.exception("callback not queued call_id=%s; kept in the spool", call_id)
-            self.live.count_enqueue_failure()
-            self.spool.add("callback", {"call_id": call_id, **asdict(request), "queue": queue})
-
-    def can_text(self, number: str | None) -> bool:
-        """SMS is on and the caller's number (never stored by the flow) is a Danish mobile."""
-        return bool(self.settings.sms_from) and danish_mobile(number) is not None
-
-    def send_link(self, call_id: str, link: SendLink) -> None:
-        """Queue the job that texts an answer's link; a failure is logged, the call goes on."""
-        from .jobs.links import enqueue_link
-
-        try:
-            enqueue_link(self.redis, call_id, link)
-        except RedisError:
-            log.warning("link not queued, redis unavailable call_id=%s", call_id)
-
-    def hand_off(self, call: Call, listed: bool = True) -> Handoff:
-        """Store the context an agent receives with a transferred call, and return it.
-
-        `listed`: shown among the phone hand-offs on /agent/ (a chat has its own list).
-        """
-        handoffs = HandoffStore(self.redis)
-        handoff = build_handoff(call, self.flow().intents, handoffs.caller(call.call_id))
-        handoffs.save(handoff, listed)
-        return handoff
-
-    @cached_property
-    def spool(self) -> Spool:
-        """Writes kept on disk while Redis is away."""
-        return Spool(self.settings.data_dir / "spool")
-
-    def replay_spool(self) -> int:
-        """Write spooled records and callback requests now that Redis answers."""
-        from .jobs.callbacks import enqueue_callback
-        from .kpi.store import KpiStore
-
-        def record(p: dict) -> None:
-            self.record(Call.from_dict(p["call"]), p["meta"], datetime.fromisoformat(p["ended_at"]))
-
-        def callback(p: dict) -> None:
-            request = RequestCallback(p["to"], p["intent"], p["about"])
-            enqueue_callback(self.redis, p["call_id"], request, p["queue"])
-
-        def queue_result(p: dict) -> None:
-            KpiStore(self.redis).mark_queue_result(p["call_id"], p["result"])
-
-        if not self.spool.pending():
-            return 0
-        self.redis.ping()  # raises while Redis is still away: nothing is touched
-        handlers = {"record": record, "callback": callback, "queue_result": queue_result}
-        return self.spool.replay(handlers)
-
-    def start_spool_replayer(self, every_seconds: float = SPOOL_REPLAY_SECONDS) -> None:
-        """A daemon thread that replays the spool whenever Redis is back."""
-        self.run_every("spool-replayer", every_seconds, self.replay_spool)
-
     def run_every(self, name: str, seconds: float, task: Callable[[], object]) -> None:
         """A daemon thread running `task` every `seconds` until `close()`; it outlives failures."""
 
@@ -359,22 +227,6 @@ class Services:
                     log.exception("%s failed", name)
 
         threading.Thread(target=loop, name=name, daemon=True).start()
-
-    def review(self) -> ReviewStore:
-        """Missed utterances, grouped by their content words under the current intent set."""
-        lexicon = self.flow().matcher.lexicon
-        return ReviewStore(
-            self.redis,
-            self.settings.transcript_retention_days,
-            lambda text: " ".join(sorted(set(lexicon.analyse(text)))),
-        )
-
-    def _keep_missed(self, call: Call, at: datetime, channel: str) -> None:
-        missed = missed_turns(call)
-        if missed and not self.kpi.is_recorded(call.call_id):  # once per call
-            review = self.review()
-            for text, reason, guess in missed:
-                review.add(text, reason, guess, at, channel)
 
     @cached_property
     def accounts(self) -> AccountBook:
@@ -413,6 +265,9 @@ class Services:
     def speech_model(self) -> SpeechModel | None:
         """The recogniser's model, loaded once; None (said once in the log) when unset or broken."""
         from .speech import engines
+
+        if self._given_speech_model is not FROM_SETTINGS:
+            return self._given_speech_model  # type: ignore[return-value]
 
         started = time.perf_counter()
         try:

@@ -28,8 +28,7 @@ def app_settings(phone_settings, tmp_path):
 
 @pytest.fixture
 def app(app_settings, redis):
-    services = Services(app_settings, clock=lambda: OPEN)
-    services.__dict__["speech_model"] = ScriptedModel()
+    services = Services(app_settings, clock=lambda: OPEN, speech_model=ScriptedModel())
     app = create_app(app_settings, services)
     yield app
     services.close()

@@ -104,9 +104,8 @@ def phone(phone_settings, redis, clock_at):
     @contextmanager
     def start(model=None, settings=None, at=None):
         """`model`: a speech model to use, or None; "settings" loads the one they configure."""
-        services = Services(settings or phone_settings, clock=clock_at(at or OPEN))
-        if model != "settings":
-            services.__dict__["speech_model"] = model
+        given = {} if model == "settings" else {"speech_model": model}
+        services = Services(settings or phone_settings, clock=clock_at(at or OPEN), **given)
         app = create_app(settings or phone_settings, services)
         with served(app) as base:
             started.append(services)

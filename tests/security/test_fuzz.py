@@ -28,8 +28,7 @@ API_TOKEN = "api-token-" + "t" * 32
 def api_client(app_settings, redis):
     """The hand-off API on, with a caller's number stored beside a call's hand-off key."""
     settings = app_settings.with_(api_token=API_TOKEN)
-    services = Services(settings, clock=lambda: OPEN)
-    services.__dict__["speech_model"] = ScriptedModel()
+    services = Services(settings, clock=lambda: OPEN, speech_model=ScriptedModel())
     HandoffStore(redis).remember_caller("CA" + "0" * 32, "+4512345678")
     yield create_app(settings, services).test_client()
     services.close()

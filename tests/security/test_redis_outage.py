@@ -35,8 +35,7 @@ def own_redis(tmp_path):
 def outage(own_redis, app_settings):
     server, url = own_redis
     settings = app_settings.with_(redis_url=url)
-    services = Services(settings, clock=lambda: OPEN)
-    services.__dict__["speech_model"] = ScriptedModel()
+    services = Services(settings, clock=lambda: OPEN, speech_model=ScriptedModel())
     app = create_app(settings, services)
     yield app.test_client(), services, server
     services.close()
