@@ -1,6 +1,7 @@
 import itertools
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -215,3 +216,25 @@ def staff_login(base, user, password, session=None, headers=None):
         allow_redirects=False,
         timeout=30,
     )
+
+
+@pytest.fixture
+def voicebot(redis_url, tmp_path):
+    """Run `voicebot …` as an operator does: its own process, on this test's Redis and data.
+
+    Keyword arguments are environment variables for that run (e.g. INTENTS_DIR).
+    """
+    base = {**os.environ, "REDIS_URL": redis_url, "DATA_DIR": str(tmp_path / "var")}
+    base.pop("INTENTS_DIR", None)
+
+    def run(*args, stdin="", **env):
+        return subprocess.run(
+            [sys.executable, "-m", "app", *args],
+            input=stdin,
+            env={**base, **env},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    return run

@@ -3,29 +3,8 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 from app.kpi.store import KpiStore
 from tests.conftest import INTENTS_DIR
-
-
-@pytest.fixture
-def voicebot(redis_url, redis, tmp_path):
-    """Run `voicebot …` as a separate process against the test Redis."""
-    env = {**os.environ, "REDIS_URL": redis_url, "DATA_DIR": str(tmp_path / "var")}
-    env.pop("INTENTS_DIR", None)
-
-    def run(*args, stdin=""):
-        return subprocess.run(
-            [sys.executable, "-m", "app", *args],
-            input=stdin,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
-    return run
 
 
 def test_match_writes_one_json_object_per_line_in_order(voicebot):

@@ -1,9 +1,6 @@
 """Every process serves the cluster's newest intent set; nothing admins or operators did is lost."""
 
-import os
 import shutil
-import subprocess
-import sys
 import time
 
 import pytest
@@ -127,45 +124,33 @@ def test_redis_away_keeps_the_served_set(tmp_path, redis):
     assert a.current() is served
 
 
-@pytest.fixture
-def voicebot(redis_url, tmp_path):
-    env = {**os.environ, "REDIS_URL": redis_url, "DATA_DIR": str(tmp_path / "var")}
-    env["INTENTS_DIR"] = str(node_dir(tmp_path, "cli"))
-
-    def run(*args):
-        return subprocess.run(
-            [sys.executable, "-m", "app", "intents", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-
-    return run
-
-
 def test_export_and_import_move_the_set_validated(voicebot, tmp_path, redis):
     a = SharedIntents(node_dir(tmp_path, "a"), redis)
-    out = voicebot("export", str(tmp_path / "backup"))
+    own = str(node_dir(tmp_path, "cli"))  # the command's node has its own copy
+
+    def intents(*args):
+        return voicebot("intents", *args, INTENTS_DIR=own)
+
+    out = intents("export", str(tmp_path / "backup"))
     assert out.returncode == 0 and out.stdout.startswith("version 1 ")
     backup = tmp_path / "backup" / "da"
     assert IntentFiles.read(backup) == IntentFiles.read(a.directory)
 
     edit_file(backup, "pas.yaml", "topic: borgerservice", "topic: ingen_saadan")
-    refused = voicebot("import", str(tmp_path / "backup"))
+    refused = intents("import", str(tmp_path / "backup"))
     assert refused.returncode == 1
     assert refused.stdout.startswith(f"{backup / 'pas.yaml'}:")
     assert IntentVersions(redis).current_number() == 1  # nothing stored
 
     edit_file(backup, "pas.yaml", "topic: ingen_saadan", "topic: borgerservice\nreview_note: Pas")
-    stored = voicebot("import", str(tmp_path / "backup"))
+    stored = intents("import", str(tmp_path / "backup"))
     assert stored.returncode == 0 and stored.stdout.startswith("stored as version 2 ")
     a.sync()
     assert a.current().intents["pas"].review_note == "Pas"
-    history = voicebot("history").stdout.splitlines()
+    history = intents("history").stdout.splitlines()
     assert [line.split("\t")[0] for line in history] == ["2", "1"]
     assert history[0].split("\t")[3].startswith("import by ")
 
-    old = voicebot("export", "--version", "1", str(tmp_path / "old"))
+    old = intents("export", "--version", "1", str(tmp_path / "old"))
     assert old.returncode == 0
     assert "review_note" not in (tmp_path / "old" / "da" / "pas.yaml").read_text(encoding="utf-8")

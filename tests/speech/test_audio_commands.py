@@ -2,10 +2,7 @@
 the ctc engine on the tests' tone model, Vosk on PyPI's Korean model with espeak-ng speech."""
 
 import json
-import os
 import struct
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -31,20 +28,6 @@ def alaw(pcm16):
         warnings.simplefilter("ignore", DeprecationWarning)
         import audioop
     return audioop.lin2alaw(pcm16, 2)
-
-
-@pytest.fixture
-def voicebot(tmp_path):
-    def run(*args, **env):
-        return subprocess.run(
-            [sys.executable, "-m", "app", *args],
-            env={**os.environ, "DATA_DIR": str(tmp_path / "var"), **env},
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-
-    return run
 
 
 @pytest.fixture
