@@ -110,3 +110,22 @@ def test_every_module_imports():
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_the_services_give_each_channel_what_it_names(phone_settings):
+    """A channel depends on a small Protocol of its own; `Services` must provide every member."""
+    from app.services import Services
+    from app.telephony.live_calls import PhoneServices
+    from app.webchat.chats import ChatServices
+
+    services = Services(phone_settings, speech_model=None)
+    try:
+        for protocol in (PhoneServices, ChatServices):
+            members = set(protocol.__annotations__) | {
+                name for name, value in vars(protocol).items() if callable(value)
+            }
+            members = {m for m in members if not m.startswith("_")}
+            missing = [m for m in members if m not in vars(services) and not hasattr(Services, m)]
+            assert missing == [], protocol.__name__
+    finally:
+        services.close()

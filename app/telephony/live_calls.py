@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from redis.exceptions import RedisError
 
@@ -22,14 +22,73 @@ from ..speech.turns import TurnDetector, WebRtcVad
 from .call_store import CallStore
 from .session import AudioSink, CallSession
 
-if TYPE_CHECKING:  # the composition root: a channel never imports it at run time
-    from ..services import Services
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+    from datetime import datetime
+
+    from redis import Redis
+
+    from ..dialogue.call import RequestCallback, SendLink
+    from ..dialogue.conversation import Conversation
+    from ..dialogue.flow import Flow
+    from ..dialogue.intents import IntentSet
+    from ..live_figures import LiveFigures
+    from ..speech.prompts import PromptLibrary
+    from ..speech.stt import SpeechModel
 
 log = logging.getLogger(__name__)
 
 
+class PhoneServices(Protocol):
+    """What a phone call needs of its process (`services.Services` is one; a test may be another).
+
+    The channel names what it uses instead of importing the composition root.
+    """
+
+    redis: Redis
+    live: LiveFigures
+    executor: Executor
+    prompts: PromptLibrary
+    speech_model: SpeechModel | None
+    turn_model: EndOfTurn | None
+
+    def flow(self, intents: IntentSet | None = None, written: bool = False) -> Flow:
+        """The rules on the current intent set."""
+
+    def conversation(
+        self,
+        call_id: str,
+        channel: Channel,
+        caller: str | None = None,
+        keypad_only: bool = False,
+        via: str | None = None,
+        can_text: bool = False,
+    ) -> Conversation:
+        """A new conversation, recorded when it ends."""
+
+    def vocabulary(self, intents: IntentSet) -> list[str]:
+        """The words a restricted recogniser listens for."""
+
+    def can_text(self, number: str | None) -> bool:
+        """Whether this number takes an SMS."""
+
+    def record(self, call: Call, meta: dict[str, object], ended_at: datetime | None = None) -> None:
+        """Write a finished call's KPI record (once)."""
+
+    def request_callback(
+        self, call_id: str, request: RequestCallback, queue: str, inline: bool = False
+    ) -> None:
+        """Queue a callback request (never lost)."""
+
+    def send_link(self, call_id: str, link: SendLink) -> None:
+        """Queue the SMS with an answer's link."""
+
+    def hand_off(self, call: Call, listed: bool = True) -> Handoff:
+        """Store the context an agent receives, and return it."""
+
+
 def open_session(
-    svc: Services, call_id: str, caller: str | None, sink: AudioSink, via: str
+    svc: PhoneServices, call_id: str, caller: str | None, sink: AudioSink, via: str
 ) -> CallSession:
     """A started session for a new call: greeting played, state saved as it changes.
 
@@ -63,12 +122,12 @@ def open_session(
     return session
 
 
-def _judge(svc: Services, recognizer: Recognizer | None) -> EndOfTurn | None:
+def _judge(svc: PhoneServices, recognizer: Recognizer | None) -> EndOfTurn | None:
     """The end-of-turn model, for engines whose words come only when the turn has ended."""
     return None if recognizer is None or recognizer.streaming else svc.turn_model
 
 
-def _number(svc: Services, call_id: str) -> str | None:
+def _number(svc: PhoneServices, call_id: str) -> str | None:
     """The number the call comes from, as the webhook kept it; None when Redis is away."""
     try:
         return HandoffStore(svc.redis).caller(call_id)
@@ -96,7 +155,7 @@ class NextStep:
     """The stream broke before the conversation ended: say the error prompt first."""
 
 
-def next_step(svc: Services, call_id: str) -> NextStep:
+def next_step(svc: PhoneServices, call_id: str) -> NextStep:
     """Transfer or hang up, as the conversation decided; a person when in doubt.
 
     A stream that broke before the flow finished (a crashed process, a lost connection) is a

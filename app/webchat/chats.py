@@ -15,7 +15,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from redis import Redis
 
@@ -61,12 +61,54 @@ from .chat import (
 )
 from .store import ChatStorage
 
-if TYPE_CHECKING:  # the composition root: a channel never imports it at run time
-    from ..services import Services
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from ..dialogue.call import Call
+    from ..dialogue.conversation import Conversation
+    from ..dialogue.flow import Flow
+    from ..dialogue.hours import OpeningHours
+    from ..kpi.store import KpiStore
+    from ..review.store import ReviewStore
+    from ..routing.handoff import Handoff
+
+
+class ChatServices(Protocol):
+    """What the chat needs of its process (`services.Services` is one).
+
+    The channel names what it uses instead of importing the composition root.
+    """
+
+    redis: Redis
+    hours: OpeningHours
+    kpi: KpiStore
+
+    def clock(self) -> datetime:
+        """Now, in the municipality's time zone."""
+
+    def flow(self, intents: None = None, written: bool = False) -> Flow:
+        """The rules on the current intent set (`written`: the chat's wording)."""
+
+    def conversation(self, call_id: str, channel: Channel) -> Conversation:
+        """A new conversation, recorded when it ends."""
+
+    def record(self, call: Call, meta: dict[str, Any], ended_at: datetime | None = None) -> None:
+        """Write a finished conversation's KPI record (once)."""
+
+    def request_callback(
+        self, call_id: str, request: RequestCallback, queue: str, inline: bool = False
+    ) -> None:
+        """Queue a callback request (never lost)."""
+
+    def hand_off(self, call: Call, listed: bool = True) -> Handoff:
+        """Store the context an agent receives, and return it."""
+
+    def review(self) -> ReviewStore:
+        """Where missed and rejected utterances go."""
 
 
 class Chats(AgentSide, ChatStorage):
-    """The chat channel on one `Services`: start, message, poll, agents, idle sweep.
+    """The chat channel on a process's services: start, message, poll, agents, idle sweep.
 
     Args:
         services: the app's shared services (flow, Redis, hand-off, callbacks, KPI).
@@ -78,7 +120,7 @@ class Chats(AgentSide, ChatStorage):
 
     def __init__(
         self,
-        services: Services,
+        services: ChatServices,
         idle_seconds: int,
         agent_wait_seconds: int,
         contact_url: str | None = None,
