@@ -1,6 +1,7 @@
-"""The one harness that starts `voicebot serve` for a bench, and reads a process's cost.
+"""The harness that starts `voicebot serve` for a bench, and reads a process's cost.
 
-Shared by every `voicebot bench` command and by the tests that start whole servers.
+Every `voicebot bench` command that needs a server uses it; the tests use its process helpers
+(free ports, children).
 """
 
 from __future__ import annotations

@@ -68,7 +68,7 @@ class _Locked:
     """A chat loaded under a short Redis lock (two tabs, two nodes), or None when there is none.
 
     Taking the lock, reading the chat and its last activity is one round trip; the lock goes
-    with the save (`Chats._save`) or on leaving. A lock outlives a crashed holder by LOCK_MS.
+    with the save (`ChatStorage._save`) or on leaving. A lock outlives a crashed holder by LOCK_MS.
     """
 
     def __init__(self, chats: Any, sid: str | None, touch: bool) -> None:  # a `Chats`
