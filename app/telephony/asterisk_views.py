@@ -14,7 +14,6 @@ import logging
 import re
 import threading
 from collections import deque
-from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint, Response, abort, g, jsonify, request
@@ -173,21 +172,22 @@ class _AsteriskWire:
         self.sink, self.ended = sink, sink.ended
         self.call_id, self.caller, self.via = call_id, caller, via
 
-    def decode(self, raw: str | bytes) -> Iterable[MediaEvent]:
+    def decode(self, raw: str | bytes) -> MediaEvent | None:
         if isinstance(raw, bytes):
-            if len(raw) <= MAX_AUDIO_MESSAGE:
-                yield Audio(alaw_to_ulaw(raw) if self.sink.alaw else raw)
-            return
+            if len(raw) > MAX_AUDIO_MESSAGE:
+                return None
+            return Audio(alaw_to_ulaw(raw) if self.sink.alaw else raw)
         match chan_websocket.parse(raw):
             case MediaStart() as start:
-                yield Opened(start)
+                return Opened(start)
             case DtmfEnd(digit=digit):
-                yield Key(digit)
+                return Key(digit)
             case BufferingCompleted(mark=mark):
-                yield Mark(mark)
+                return Mark(mark)
             case FlowControl(paused=paused):  # the sink's business, not the call's
                 self.sink.paused = paused
                 self.sink.pump()
+        return None
 
     def open(self, opened: Opened) -> CallSession | None:
         start = opened.start

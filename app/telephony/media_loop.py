@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from threading import Event
 from typing import Any, Protocol
@@ -68,8 +67,8 @@ class Wire(Protocol):
     ended: Event
     """Set by the sink when the session has ended the call."""
 
-    def decode(self, raw: str | bytes) -> Iterable[MediaEvent]:
-        """What one message means; a ValueError (the wire's ProtocolError) for a bad one."""
+    def decode(self, raw: str | bytes) -> MediaEvent | None:
+        """What one message means (None: nothing for the call); a ValueError for a bad one."""
 
     def open(self, opened: Opened) -> CallSession | None:
         """The call's session, or None when the call may not go on (the socket is closed)."""
@@ -97,27 +96,26 @@ def serve(ws: Any, wire: Wire, call_id: str = "-") -> None:
             continue
         last_message = time.monotonic()
         try:
-            events = list(wire.decode(raw))
+            event = wire.decode(raw)
         except ValueError as exc:  # each wire's ProtocolError
             log.warning("malformed media message ignored call_id=%s problem=%s", call_id, exc)
             continue
-        for event in events:
-            if isinstance(event, Opened):
-                if session is None:
-                    session = wire.open(event)
-                    if session is None:
-                        return
-                    call_id = session.call.call_id
-                continue
+        if isinstance(event, Opened):
             if session is None:
-                continue
-            try:
-                _dispatch(session, event)
-            except Exception:  # noqa: BLE001 - the edge of a call: apologise and hand over
-                log.exception("call failed call_id=%s", call_id)
-                session.fail("exception")
-            if isinstance(event, Stopped):
-                return
+                session = wire.open(event)
+                if session is None:
+                    return
+                call_id = session.call.call_id
+            continue
+        if session is None or event is None:
+            continue
+        try:
+            _dispatch(session, event)
+        except Exception:  # noqa: BLE001 - the edge of a call: apologise and hand over
+            log.exception("call failed call_id=%s", call_id)
+            session.fail("exception")
+        if isinstance(event, Stopped):
+            return
 
 
 def _dispatch(session: CallSession, event: MediaEvent) -> None:

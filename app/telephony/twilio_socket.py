@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
 from typing import Any
 
 from . import media_loop, twilio_stream
@@ -61,12 +60,9 @@ class _TwilioWire:
     def __init__(self, sink: TwilioSink) -> None:
         self.sink, self.ended = sink, sink.ended
 
-    def decode(self, raw: str | bytes) -> Iterable[MediaEvent]:
+    def decode(self, raw: str | bytes) -> MediaEvent | None:
         event = twilio_stream.parse(raw)
-        if isinstance(event, StreamStarted):
-            yield Opened(event)
-        elif event is not None:
-            yield event
+        return Opened(event) if isinstance(event, StreamStarted) else event
 
     def open(self, opened: Opened) -> CallSession | None:
         event = opened.start

@@ -23,15 +23,10 @@ from ..dialogue.actions import run_actions
 from ..dialogue.call import (
     YES_NO_STATES,
     Event,
-    Hangup,
     HungUp,
-    Played,
     RequestCallback,
-    Say,
-    SendLink,
     Silence,
     State,
-    Transfer,
     Turn,
 )
 from ..dialogue.callback import NUMBER, spoken_digits
@@ -57,8 +52,8 @@ from .chat import (
     checked,
     event_of,
     for_citizen,
-    links_of,
 )
+from .chat_actions import ChatActions
 from .store import ChatStorage
 
 if TYPE_CHECKING:
@@ -215,7 +210,7 @@ class Chats(AgentSide, ChatStorage):
 
     def _perform(self, chat: Chat, actions: tuple[Any, ...], was_ended: bool = False) -> None:
         """Show what the flow says, hand over, request callbacks; record the end once."""
-        run_actions(actions, _ChatActions(self, chat))
+        run_actions(actions, ChatActions(self, chat))
         if chat.call.state is State.ENDED and not was_ended:
             self.services.record(chat.call, chat.meta)
         chat.choices = self._choices(chat)
@@ -413,48 +408,3 @@ class Chats(AgentSide, ChatStorage):
         chat.status = ChatStatus.ENDED if chat.status is ChatStatus.BOT else chat.status
         self._save(chat, touch=False)
         self.redis.zrem(ACTIVE_KEY, chat.sid)
-
-
-class _ChatActions:
-    """The chat's way with the flow's actions (`dialogue.actions.ChannelActions`): messages."""
-
-    def __init__(self, chats: Chats, chat: Chat) -> None:
-        self.chats, self.chat = chats, chat
-        self.flow = chats.services.flow(written=True)
-
-    def say(self, action: Say) -> None:
-        chat, flow = self.chat, self.flow
-        intent = flow.intents.intents.get(action.prompt_id)
-        if intent is not None and intent.answer:
-            chat.add("bot", flow.written_answer(intent), links_of(intent))
-            chat.feedback = intent.topic
-            self.chats._count_feedback(intent.topic, "asked")
-        elif action.private:  # a number read back: shown now, stored masked
-            chat.add("bot", redact(action.text))
-            chat.unstored[chat.messages[-1]["seq"]] = action.text
-        else:
-            chat.add("bot", action.text)
-        if chat.call.state is not State.ENDED:
-            chat.call = flow.step(chat.call, Played(action.prompt_id)).call
-
-    def transfer(self, action: Transfer) -> None:
-        """Shown under "Chats i kø", not as a phone call."""
-        chat = self.chat
-        self.chats.services.hand_off(chat.call, listed=False)
-        chat.status, chat.queue, chat.waiting_since = (
-            ChatStatus.WAITING,
-            action.queue,
-            self.chats.now(),
-        )
-        self.chats.redis.zadd(WAITING_KEY, {chat.sid: chat.waiting_since})
-
-    def hang_up(self, action: Hangup) -> None:
-        if self.chat.status is ChatStatus.BOT:  # an agent's chat is ended by the agent
-            self.chat.status = ChatStatus.ENDED
-
-    def request_callback(self, action: RequestCallback) -> None:
-        queue = self.flow.queue_for(self.chat.call)
-        self.chats.services.request_callback(self.chat.call.call_id, action, queue, inline=True)
-
-    def send_link(self, action: SendLink) -> None:
-        """Never asked for: a chat shows its links with the answer."""
