@@ -8,13 +8,13 @@ from flask import Flask, request
 from flask_sock import Sock
 from redis.exceptions import RedisError
 
+from .channels.twilio.stream import MAX_MESSAGE_BYTES
+from .channels.webchat.chats import Chats
 from .config import Settings
-from .proxies import TrustedProxies, parse_networks
-from .services import Services
-from .serving import ENDPOINT_KEY
+from .infra.proxies import TrustedProxies, parse_networks
+from .infra.serving import ENDPOINT_KEY
 from .speech.engines import check_speech
-from .telephony.twilio_stream import MAX_MESSAGE_BYTES
-from .webchat.chats import Chats
+from .wiring import Services
 
 CHAT_SWEEP_SECONDS = 15
 """How often idle chats are looked for and ended (each ends within this of its timeout)."""
@@ -66,14 +66,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.extensions["chats"] = chats
     sock = Sock(app)
 
-    from .telephony.asterisk_views import blueprint as asterisk_blueprint
-    from .telephony.twilio_views import blueprint
-    from .web import pages
-    from .web.admin import bp as admin_bp
-    from .web.agents import bp as agents_bp
-    from .web.api import bp as api_bp
-    from .web.health import bp as health_bp
-    from .webchat.views import bp as chat_bp
+    from .channels.asterisk import blueprint as asterisk_blueprint
+    from .channels.twilio.views import blueprint
+    from .channels.webchat.views import bp as chat_bp
+    from .infra.health import bp as health_bp
+    from .staff import pages
+    from .staff.admin import bp as admin_bp
+    from .staff.agents import bp as agents_bp
+    from .staff.api import bp as api_bp
 
     app.register_blueprint(blueprint(sock), url_prefix="/twilio")
     app.register_blueprint(asterisk_blueprint(sock), url_prefix="/asterisk")

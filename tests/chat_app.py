@@ -2,8 +2,8 @@
 
 import pytest
 
-from app.services import Services
 from app.webapp import create_app
+from app.wiring import Services
 from tests.conftest import OPEN
 
 CLOSED = OPEN.replace(hour=20)

@@ -14,12 +14,12 @@ import requests
 from redis import Redis
 
 from app.config import PROJECT_ROOT, Settings
-from app.dialogue.flow import Flow
-from app.dialogue.hours import OpeningHours
-from app.dialogue.intent_files import IntentFiles
-from app.dialogue.intents import load_intents
-from app.dialogue.matcher import Matcher
-from app.redis_server import EmbeddedRedis
+from app.core.flow import Flow
+from app.core.hours import OpeningHours
+from app.core.matcher import Matcher
+from app.infra.redis_server import EmbeddedRedis
+from app.intents.catalogue import load_intents
+from app.intents.files import IntentFiles
 
 pytest_plugins = ("tests.twilio", "tests.staff_app", "tests.chat_app")
 """Fixtures every test may use, from modules whose helpers are imported by name (no `import *`)."""

@@ -6,8 +6,6 @@ import time
 
 import requests
 
-from app.bench.server import free_port  # noqa: F401 - the tests' ports come from here too
-
 
 class Node:
     """One process started as an operator starts it, on its own data and intent directories."""

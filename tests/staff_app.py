@@ -5,9 +5,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from app.services import Services
-from app.web.accounts import save_account
+from app.staff.accounts import save_account
 from app.webapp import create_app
+from app.wiring import Services
 from tests.conftest import INTENTS_DIR, OPEN
 from tests.twilio import PUBLIC_BASE, ScriptedModel, sign
 

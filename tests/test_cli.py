@@ -3,7 +3,7 @@ import os
 import subprocess
 import sys
 
-from app.kpi.store import KpiStore
+from app.outcomes.kpi.store import KpiStore
 from tests.conftest import INTENTS_DIR
 
 
@@ -144,7 +144,7 @@ def test_accounts_refuse_a_short_password(voicebot):
 
 
 def test_chat_hands_off_and_requests_callbacks_as_a_call_does(voicebot, redis):
-    from app.routing.callbacks import CallbackStore
+    from app.outcomes.callbacks import CallbackStore
 
     done = voicebot(
         "chat",

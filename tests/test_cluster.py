@@ -16,13 +16,14 @@ import pytest
 import requests
 import yaml
 
-from app.kpi.store import KpiStore
-from app.review.store import ReviewStore
-from app.shared_intents import IntentVersions
+from app.bench.server import free_port
+from app.intents.versions import IntentVersions
+from app.outcomes.kpi.store import KpiStore
+from app.outcomes.review.store import ReviewStore
 from app.speech.prompts import PromptLibrary
-from app.web.accounts import save_account
+from app.staff.accounts import save_account
 from tests.conftest import INTENTS_DIR, staff_login, wait_until
-from tests.processes import Node, free_port
+from tests.processes import Node
 from tests.twilio import AUTH_TOKEN, PUBLIC_BASE, TwilioCall
 
 pytestmark = pytest.mark.slow

@@ -166,7 +166,7 @@ def test_an_installed_package_reads_its_data_and_writes_nothing_into_site_packag
     workdir.mkdir()
     probe = (
         "from app.config import Settings; from app.bench.server import KO_INTENTS;"
-        "from app.dialogue.intents import load_intents; s = Settings();"
+        "from app.intents.catalogue import load_intents; s = Settings();"
         "print(s.data_dir, s.accounts(), KO_INTENTS, len(load_intents(KO_INTENTS).intents))"
     )
     env = {k: v for k, v in os.environ.items() if k not in ("DATA_DIR", "ACCOUNTS_FILE")}

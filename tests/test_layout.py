@@ -95,8 +95,12 @@ def test_the_settings_load_without_the_web_stack():
 
 
 def test_channels_never_load_the_composition_root():
-    for channel in ("app.telephony.live_calls", "app.webchat.chats", "app.sip.server"):
-        assert "app.services" not in loaded_after(f"import {channel}"), channel
+    for channel in (
+        "app.channels.live_calls",
+        "app.channels.webchat.chats",
+        "app.channels.sip_edge.server",
+    ):
+        assert "app.wiring" not in loaded_after(f"import {channel}"), channel
 
 
 def test_every_module_imports():
@@ -114,9 +118,9 @@ def test_every_module_imports():
 
 def test_the_services_give_each_channel_what_it_names(phone_settings):
     """A channel depends on a small Protocol of its own; `Services` must provide every member."""
-    from app.services import Services
-    from app.telephony.live_calls import PhoneServices
-    from app.webchat.chats import ChatServices
+    from app.channels.live_calls import PhoneServices
+    from app.channels.webchat.chats import ChatServices
+    from app.wiring import Services
 
     services = Services(phone_settings, speech_model=None)
     try:

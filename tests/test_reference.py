@@ -4,8 +4,8 @@ from dataclasses import fields
 from pathlib import Path
 
 from app.cli.main import main
+from app.cli.reference import _field_docstrings, cli_markdown, settings_markdown, write
 from app.config import Settings
-from app.reference import _field_docstrings, cli_markdown, settings_markdown, write
 
 REFERENCE = Path(__file__).parents[1] / "docs" / "reference"
 

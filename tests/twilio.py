@@ -20,10 +20,10 @@ from twilio.request_validator import RequestValidator
 from werkzeug.serving import make_server
 
 from app.config import Settings
-from app.services import Services
 from app.speech.codecs import wav_to_ulaw
 from app.speech.pyttsx3_tts import Pyttsx3Synthesizer
 from app.webapp import create_app
+from app.wiring import Services
 from tests.conftest import OPEN, wait_until
 
 PUBLIC_BASE = "https://voicebot.example.dk"

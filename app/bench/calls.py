@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 from xml.etree import ElementTree
 
+from ..channels.twilio import signature
 from ..speech.codecs import FRAME_MS, ulaw_to_pcm16, wav_to_ulaw
-from ..telephony import signature
 from .server import (
     PUBLIC_BASE,
     Engine,

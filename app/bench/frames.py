@@ -20,9 +20,9 @@ def run_frames(frames: int = 20_000) -> Iterator[str]:
     from wsproto.connection import Connection
     from wsproto.events import TextMessage
 
+    from ..channels.twilio import stream as twilio_stream
     from ..speech.codecs import ulaw_to_pcm16
     from ..speech.turns import TurnDetector, WebRtcVad
-    from ..telephony import twilio_stream
 
     rng = np.random.default_rng(0)
     ulaw = [bytes(rng.integers(0, 256, 160, dtype=np.uint8)) for _ in range(50)]

@@ -15,8 +15,8 @@ def run_match(lines: int, size: int | None = None) -> list[str]:
     import dataclasses
 
     from ..config import Settings
-    from ..dialogue.intents import SYSTEM_TOPIC, load_intents
-    from ..dialogue.matcher import Matcher
+    from ..core.matcher import Matcher
+    from ..intents.catalogue import SYSTEM_TOPIC, load_intents
 
     settings = Settings()
     intents = load_intents(settings.intents_dir)

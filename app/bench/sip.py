@@ -125,7 +125,7 @@ def run_sip(levels: list[int], hold_seconds: float, rate: int) -> Iterator[str]:
 def _level(
     server: Server, worker: int, password: str, scenario: Path, n: int, rate: int
 ) -> tuple[str, bool]:
-    from ..sip.server import SipEdge
+    from ..channels.sip_edge.server import SipEdge
 
     port = free_port()
     settings = Settings().with_(

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..dialogue.flow import Flow
+from ..core.flow import Flow
 from ..speech import end_of_turn
 from ..speech.codecs import ulaw_to_pcm16, wav_to_ulaw
 from ..speech.turns import CHECK_MS, END_OF_TURN_MS

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from ..dialogue.actions import run_actions
-from ..dialogue.call import (
+from ..core.actions import run_actions
+from ..core.call import (
     Event,
     Hangup,
     Heard,
@@ -25,13 +25,13 @@ from ..dialogue.call import (
     Silence,
     Transfer,
 )
-from ..dialogue.conversation import Conversation
-from ..kpi.events import Channel
-from ..routing.handoff import HandoffStore
+from ..core.conversation import Conversation
+from ..outcomes.handoff import HandoffStore
+from ..outcomes.kpi.events import Channel
 from .common import load_set, open_services, settings_or_exit
 
 if TYPE_CHECKING:
-    from ..services import Services
+    from ..wiring import Services
 
 
 @click.command()
@@ -129,7 +129,7 @@ class Terminal:
 )
 def match(explain: bool) -> None:
     """Match utterances from stdin (one a line) and write one JSON object a line."""
-    from ..dialogue.matcher import Matcher
+    from ..core.matcher import Matcher
 
     settings = settings_or_exit()
     matcher = Matcher(

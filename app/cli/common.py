@@ -14,8 +14,8 @@ from ..errors import ConfigError, IntentSetError
 from ..speech.engines import ENGINES
 
 if TYPE_CHECKING:
-    from ..dialogue.intents import IntentSet
-    from ..services import Services
+    from ..intents.catalogue import IntentSet
+    from ..wiring import Services
 
 
 def settings_or_exit() -> Settings:
@@ -33,7 +33,7 @@ def intents_dir(directory: str | None, settings: Settings) -> Path:
 
 def open_services(settings: Settings, clock: Callable[[], datetime] | None = None) -> Services:
     """The shared services, or one clear line (a bad setting or intent set) and exit 1."""
-    from ..services import Services
+    from ..wiring import Services
 
     try:
         return Services(settings, clock)
@@ -43,7 +43,7 @@ def open_services(settings: Settings, clock: Callable[[], datetime] | None = Non
 
 def load_set(path: Path) -> IntentSet:
     """An intent set from files, or its problems as `path:line: problem` and exit 1."""
-    from ..dialogue.intents import load_intents
+    from ..intents.catalogue import load_intents
 
     try:
         return load_intents(path)
@@ -53,8 +53,8 @@ def load_set(path: Path) -> IntentSet:
 
 def speech_for(engine: str | None, model: str | None, vocabulary: str | None) -> tuple:
     """(settings, loaded model, the intent set's vocabulary) for the speech commands."""
-    from ..services import Services
     from ..speech import engines
+    from ..wiring import Services
 
     settings = settings_or_exit()
     overrides = {"stt_engine": engine, "stt_model_path": model, "stt_vocabulary": vocabulary}

@@ -22,7 +22,7 @@ def intents() -> None:
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 def intents_check(directory: str | None) -> None:
     """Validate every intent file; prints `path:line: problem` and exits 1 on any."""
-    from ..dialogue.intents import check_intents
+    from ..intents.catalogue import check_intents
 
     path = intents_dir(directory, settings_or_exit())
     problems = check_intents(path)
@@ -30,8 +30,8 @@ def intents_check(directory: str | None) -> None:
         click.echo(problem)
     if problems:
         sys.exit(1)
-    from ..dialogue.intents import length_warnings
-    from ..dialogue.local_facts import FILE as FACTS_FILE
+    from ..intents.catalogue import length_warnings
+    from ..intents.local_facts import FILE as FACTS_FILE
 
     loaded = load_set(path)
     for warning in length_warnings(loaded, path):
@@ -45,7 +45,7 @@ def intents_check(directory: str | None) -> None:
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 def intents_test(directory: str | None) -> None:
     """Run every intent's `tests:` through the matcher; exit 1 listing each miss."""
-    from ..dialogue.evaluation import confusable_pairs, misses
+    from ..core.evaluation import confusable_pairs, misses
 
     settings = settings_or_exit()
     intent_set = load_set(intents_dir(directory, settings))
@@ -73,7 +73,7 @@ def intents_test(directory: str | None) -> None:
 )
 def intents_eval(directory: str | None, out_of_scope: str | None, heldout: str | None) -> None:
     """Accuracy on unseen and noised text, out-of-scope rejection, and suggested thresholds."""
-    from ..dialogue.evaluation import read_labelled, read_utterances, report
+    from ..core.evaluation import read_labelled, read_utterances, report
 
     settings = settings_or_exit()
     path = intents_dir(directory, settings)
@@ -83,10 +83,10 @@ def intents_eval(directory: str | None, out_of_scope: str | None, heldout: str |
     intent_set = load_set(path)
     click.echo(report(intent_set, settings.thresholds(), oos, heldout=labelled))
     if labelled:
-        from ..dialogue.first_turn import report_lines
-        from ..dialogue.flow import Flow
-        from ..dialogue.hours import OpeningHours
-        from ..dialogue.matcher import Matcher
+        from ..core.first_turn import report_lines
+        from ..core.flow import Flow
+        from ..core.hours import OpeningHours
+        from ..core.matcher import Matcher
 
         hours = OpeningHours.from_spec(
             settings.opening_hours, settings.timezone, settings.closed_dates
@@ -102,7 +102,7 @@ def intents_eval(directory: str | None, out_of_scope: str | None, heldout: str |
 @click.option("--version", "number", type=int, help="A kept older version (default: the newest).")
 def intents_export(directory: str, number: int | None) -> None:
     """Write the cluster's intent set from Redis as DIRECTORY/index.yaml and DIRECTORY/<lang>/."""
-    from ..shared_intents import IntentVersions
+    from ..intents.versions import IntentVersions
 
     settings = settings_or_exit()
     services = open_services(settings)
@@ -129,8 +129,8 @@ def intents_import(directory: str) -> None:
     """
     import getpass
 
-    from ..dialogue.intent_files import IntentFiles
-    from ..shared_intents import IntentVersions
+    from ..intents.files import IntentFiles
+    from ..intents.versions import IntentVersions
 
     settings = settings_or_exit()
     source = Path(directory) / settings.intents_dir.name
@@ -155,7 +155,7 @@ def intents_import(directory: str) -> None:
 @click.option("--count", default=20, show_default=True, help="How many versions, newest first.")
 def intents_history(count: int) -> None:
     """The newest versions in Redis: number, hash, who, when."""
-    from ..shared_intents import IntentVersions
+    from ..intents.versions import IntentVersions
 
     services = open_services(settings_or_exit())
     try:
@@ -174,7 +174,7 @@ def intents_due(directory: str | None) -> None:
     """
     from datetime import timedelta
 
-    from ..review.answers import answer_rows
+    from ..outcomes.review.answers import answer_rows
 
     settings = settings_or_exit()
     intent_set = load_set(intents_dir(directory, settings))

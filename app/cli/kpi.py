@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from ..kpi.events import Channel
+from ..outcomes.kpi.events import Channel
 from .common import open_services, settings_or_exit
 
 
@@ -25,7 +25,7 @@ def kpi() -> None:
 )
 def kpi_report(since: str | None, until: str | None, fmt: str, channel: str | None) -> None:
     """Print the KPI for a period (default: everything recorded)."""
-    from ..kpi.report import add_counters, render, summarise
+    from ..outcomes.kpi.report import add_counters, render, summarise
 
     settings = settings_or_exit()
     tz = ZoneInfo(settings.timezone)

@@ -32,7 +32,7 @@ def main(verbose: bool) -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def reference(directory: Path) -> None:
     """Write cli.md and settings.md (every command and setting, from the code) into DIRECTORY."""
-    from ..reference import write
+    from .reference import write
 
     for path in write(directory, main):
         click.echo(f"wrote {path}")

@@ -12,7 +12,7 @@ from ..errors import ConfigError
 from .common import open_services, settings_or_exit
 
 if TYPE_CHECKING:
-    from ..supervisor import Supervisor
+    from ..infra.supervisor import Supervisor
 
 
 @click.command()
@@ -27,8 +27,8 @@ def serve(host: str, port: int, threads: int | None) -> None:
     """
     import os
 
-    from ..keys import load_keys
-    from ..serving import THREADS, GunicornServer, gunicorn_options
+    from ..infra.keys import load_keys
+    from ..infra.serving import THREADS, GunicornServer, gunicorn_options
     from ..speech.engines import check_speech
     from ..webapp import create_app
 
@@ -57,8 +57,8 @@ def _embedded_helpers(settings: Settings) -> tuple[Settings, Supervisor]:
     """An embedded Redis and a worker on it, supervised; settings pointed at that Redis."""
     import os
 
-    from ..redis_server import EmbeddedRedis
-    from ..supervisor import ChildProcess, Helper, Supervisor
+    from ..infra.redis_server import EmbeddedRedis
+    from ..infra.supervisor import ChildProcess, Helper, Supervisor
 
     redis = EmbeddedRedis(settings.data_dir / "redis")
     settings = settings.with_(redis_url=redis.url)
@@ -79,7 +79,7 @@ def sip() -> None:
     import asyncio
     import signal
 
-    from ..sip.server import SipEdge
+    from ..channels.sip_edge.server import SipEdge
 
     settings = settings_or_exit()
     if not settings.asterisk_password:

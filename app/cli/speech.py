@@ -65,7 +65,7 @@ def eval_audio(
     Exit 0 when measured (and within --max-wer / --min-top1), 1 when a limit is missed,
     2 when the directory or a file cannot be read.
     """
-    from ..dialogue.matcher import Matcher
+    from ..core.matcher import Matcher
     from ..speech.audio_eval import evaluate as run
     from ..speech.audio_files import AudioFileError
 

@@ -25,7 +25,7 @@ def privacy() -> None:
 )
 def privacy_audit(logs: tuple[str, ...]) -> None:
     """Scan Redis (and log files) for CPR- and phone-like strings; exit 1 on any finding."""
-    from ..privacy import scan_logs, scan_redis
+    from ..infra.privacy import scan_logs, scan_redis
 
     services = open_services(settings_or_exit())
     try:
@@ -57,7 +57,7 @@ def accounts() -> None:
 @click.password_option(help="Asked for when not given (12+ characters).")
 def accounts_add(username: str, name: str | None, role: str, password: str) -> None:
     """Add or replace an account in ACCOUNTS_FILE (only a hash of the password is stored)."""
-    from ..web.accounts import save_account
+    from ..staff.accounts import save_account
 
     settings = settings_or_exit()
     try:
@@ -71,7 +71,7 @@ def accounts_add(username: str, name: str | None, role: str, password: str) -> N
 @click.argument("username")
 def accounts_delete(username: str) -> None:
     """Remove an account; its open sessions stop working at their next request."""
-    from ..web.accounts import delete_account
+    from ..staff.accounts import delete_account
 
     settings = settings_or_exit()
     if not delete_account(settings.accounts(), username):

@@ -9,9 +9,9 @@ from redis import Redis
 from rq import Queue, Retry, get_current_job
 
 from ..config import Settings
-from ..dialogue.call import RequestCallback
-from ..routing.callbacks import Callback, CallbackStore
-from ..routing.handoff import HandoffStore
+from ..core.call import RequestCallback
+from ..outcomes.callbacks import Callback, CallbackStore
+from ..outcomes.handoff import HandoffStore
 from .queue import QUEUE_NAME, job_id
 
 log = logging.getLogger(__name__)

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from redis import Redis
 from rq import Queue, get_current_job
 
+from ..channels.twilio.rest import send_sms_from
 from ..config import Settings
-from ..dialogue.call import SendLink
-from ..kpi.store import KpiStore
-from ..routing.handoff import HandoffStore
-from ..routing.sms import danish_mobile
-from ..telephony.twilio_rest import send_sms_from
+from ..core.call import SendLink
+from ..outcomes.handoff import HandoffStore
+from ..outcomes.kpi.store import KpiStore
+from ..outcomes.sms import danish_mobile
 from .queue import QUEUE_NAME, job_id
 
 log = logging.getLogger(__name__)

@@ -6,9 +6,9 @@ import logging
 
 from rq import get_current_job
 
+from ..channels.twilio.rest import send_sms_from
 from ..config import Settings
-from ..routing.callbacks import CallbackStore
-from ..telephony.twilio_rest import send_sms_from
+from ..outcomes.callbacks import CallbackStore
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from redis.exceptions import ResponseError
 from rq import Queue, get_current_job
 
 from ..config import Settings
-from ..review.store import ReviewStore
+from ..outcomes.review.store import ReviewStore
 from .queue import QUEUE_NAME
 
 log = logging.getLogger(__name__)

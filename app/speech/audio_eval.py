@@ -16,9 +16,9 @@ from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
-from ..dialogue.evaluation import Scores, score
-from ..dialogue.matcher import Matcher
-from ..dialogue.normalise import tokens
+from ..core.evaluation import Scores, score
+from ..core.matcher import Matcher
+from ..core.normalise import tokens
 from .audio_files import phone_line, read_wav, resample
 from .codecs import FRAME_BYTES_PCM
 from .stt import LEAD_IN, SpeechModel

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from ..dialogue.normalise import tokens
+from ..core.normalise import tokens
 
 MAX_UTTERANCE_SECONDS = 15.0
 """A turn longer than this is cut and recognised as it stands (callers who read a letter aloud)."""

@@ -18,12 +18,12 @@ from redis import Redis
 
 from app.cli.chat import Terminal, event_for
 from app.config import Settings
-from app.dialogue.actions import run_actions
-from app.dialogue.call import HungUp
-from app.kpi.events import Channel
-from app.routing.callbacks import CallbackStore
-from app.routing.handoff import HandoffStore
-from app.services import Services
+from app.core.actions import run_actions
+from app.core.call import HungUp
+from app.outcomes.callbacks import CallbackStore
+from app.outcomes.handoff import HandoffStore
+from app.outcomes.kpi.events import Channel
+from app.wiring import Services
 from tests.conftest import CLOSED, OPEN, fresh_database_url
 
 CALLS = yaml.safe_load((Path(__file__).parent / "calls_da.yaml").read_text(encoding="utf-8"))

@@ -1,10 +1,10 @@
 from rq import Queue, SimpleWorker
 
-from app.dialogue.call import RequestCallback
+from app.core.call import RequestCallback
 from app.jobs.callbacks import enqueue_callback
 from app.jobs.queue import QUEUE_NAME
-from app.routing.callbacks import CallbackStore
-from app.routing.handoff import HandoffStore
+from app.outcomes.callbacks import CallbackStore
+from app.outcomes.handoff import HandoffStore
 
 
 def test_the_request_exists_exactly_once_after_the_job_ran_twice(redis):
@@ -39,7 +39,7 @@ def test_retention_job_deletes_exactly_what_is_past_retention(redis, monkeypatch
     from datetime import UTC, datetime, timedelta
 
     from app.jobs.retention import purge
-    from app.review.store import ReviewStore
+    from app.outcomes.review.store import ReviewStore
 
     monkeypatch.setenv("TRANSCRIPT_RETENTION_DAYS", "30")
     now = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -68,7 +68,7 @@ def test_job_ids_are_safe_for_every_channels_ids_and_never_shared():
 
 def test_any_failure_to_queue_a_callback_is_spooled_and_counted(settings, monkeypatch):
     from app.jobs import callbacks
-    from app.services import Services
+    from app.wiring import Services
 
     def refuse(*args, **kwargs):
         raise ValueError("Job ID must only contain letters")

@@ -9,10 +9,10 @@ from rq import Queue
 
 from app.jobs.links import send_link
 from app.jobs.queue import QUEUE_NAME
-from app.kpi.report import Summary, add_counters
-from app.kpi.store import KpiStore
-from app.routing.handoff import HandoffStore
-from app.services import Services
+from app.outcomes.handoff import HandoffStore
+from app.outcomes.kpi.report import Summary, add_counters
+from app.outcomes.kpi.store import KpiStore
+from app.wiring import Services
 from tests.jobs.conftest import ACCOUNT, TOKEN
 
 URL = "https://www.mitid.dk/"

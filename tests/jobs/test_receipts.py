@@ -8,7 +8,7 @@ from rq import Queue
 
 from app.jobs.queue import QUEUE_NAME
 from app.jobs.receipts import send_receipt
-from app.routing.callbacks import Callback, CallbackStore
+from app.outcomes.callbacks import Callback, CallbackStore
 from tests.jobs.conftest import ACCOUNT, TOKEN
 
 

@@ -5,9 +5,9 @@ import time
 from redis import Redis
 from rq import Queue
 
+from app.infra.redis_server import EmbeddedRedis
 from app.jobs.queue import QUEUE_NAME
 from app.jobs.retention import purge
-from app.redis_server import EmbeddedRedis
 
 
 def aof_bytes(directory):

@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.channels.twilio import stream as twilio_stream
+from app.channels.twilio.socket import _serve_stream
+from app.outcomes.handoff import HandoffStore
 from app.protocols import chan_websocket
-from app.routing.handoff import HandoffStore
-from app.services import Services
-from app.telephony import twilio_stream
-from app.telephony.twilio_socket import _serve_stream
 from app.webapp import create_app
+from app.wiring import Services
 from tests.conftest import OPEN
 from tests.staff_app import PUBLIC_BASE, ScriptedModel, log_in, sign, twilio_post
 
@@ -218,7 +218,7 @@ valid_events = st.one_of(
 def test_a_call_survives_any_message_stream(app, redis, stream):
     FUZZED["stream sessions"] += 1
     FUZZED["stream messages in sessions"] += len(stream)
-    from app.telephony.call_store import CallStore
+    from app.channels.call_store import CallStore
 
     with app.app_context():
         token = CallStore(app.extensions["voicebot"].redis).issue_token("CA" + "e" * 32)

@@ -6,11 +6,11 @@ import logging
 import pytest
 import yaml
 
-from app.dialogue.call import Hangup, Heard, HungUp, Keypad, RequestCallback
-from app.dialogue.intents import load_intents
+from app.core.call import Hangup, Heard, HungUp, Keypad, RequestCallback
+from app.intents.catalogue import load_intents
+from app.intents.versions import SharedIntents
 from app.jobs.callbacks import enqueue_callback
-from app.review.promote import promote
-from app.shared_intents import SharedIntents
+from app.outcomes.review.promote import promote
 from tests.conftest import CLOSED
 from tests.staff_app import log_in, twilio_post
 from tests.twilio import PUBLIC_BASE, sign
@@ -112,7 +112,7 @@ def test_invisible_and_control_characters_are_refused_in_words(library, text):
 
 
 def test_a_promotion_leaves_only_intent_files_in_the_intents(client, app_settings, redis):
-    from app.review.store import ReviewStore
+    from app.outcomes.review.store import ReviewStore
 
     item = ReviewStore(redis, 30, str).add("mit pas er blevet væk i toget", "none", None, CLOSED)
     log_in(client)

@@ -8,13 +8,13 @@ from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 
-from app.dialogue.call import Heard, HungUp, Played, RequestCallback
+from app.core.call import Heard, HungUp, Played, RequestCallback
+from app.infra.redis_server import EmbeddedRedis
 from app.jobs.queue import QUEUE_NAME
-from app.kpi.events import Channel
-from app.redis_server import EmbeddedRedis
-from app.routing.callbacks import CallbackStore
-from app.services import Services
+from app.outcomes.callbacks import CallbackStore
+from app.outcomes.kpi.events import Channel
 from app.webapp import create_app
+from app.wiring import Services
 from tests.conftest import OPEN
 from tests.staff_app import log_in, twilio_post
 from tests.twilio import ScriptedModel

@@ -6,10 +6,10 @@ import pytest
 from flask.sessions import SecureCookieSessionInterface
 
 from app.errors import ConfigError
-from app.keys import load_keys
-from app.web import accounts as accounts_module
-from app.web.accounts import delete_account, save_account
-from app.web.auth import safe_return_path
+from app.infra.keys import load_keys
+from app.staff import accounts as accounts_module
+from app.staff.accounts import delete_account, save_account
+from app.staff.auth import safe_return_path
 from tests.conftest import staff_login
 from tests.staff_app import ADMIN_PASSWORD, AGENT_PASSWORD, form_token, log_in
 from tests.twilio import ScriptedModel

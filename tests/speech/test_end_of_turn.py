@@ -8,7 +8,7 @@ by the words' own test (`trails_off`), and these tests assert the rates, not sin
 import numpy as np
 import pytest
 
-from app.dialogue.flow import Flow
+from app.core.flow import Flow
 from app.errors import ConfigError
 from app.speech import end_of_turn
 from app.speech.codecs import FRAME_BYTES_PCM, ulaw_to_pcm16, wav_to_ulaw

@@ -8,10 +8,10 @@ import pytest
 
 from app.config import Settings
 from app.errors import ConfigError
-from app.services import Services
 from app.speech import voices
 from app.speech.codecs import ulaw_seconds
 from app.speech.piper_tts import PiperSynthesizer
+from app.wiring import Services
 
 pytestmark = pytest.mark.slow
 TEXT = "Your new health card arrives by post within two weeks."

@@ -83,8 +83,8 @@ def test_synthesis_runs_in_process_without_a_child(monkeypatch):
 
 def test_a_new_server_has_every_fixed_prompt_before_its_first_call(redis_url, tmp_path):
     from app.config import Settings
-    from app.services import Services
     from app.webapp import create_app
+    from app.wiring import Services
     from tests.conftest import OPEN
 
     settings = Settings.for_tests(

@@ -1,0 +1,1 @@
+"""How a citizen reaches the bot: phone (Twilio, Asterisk, our SIP edge) and the website chat."""

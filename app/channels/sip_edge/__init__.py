@@ -1,0 +1,1 @@
+"""`voicebot sip`: our own SIP edge in front of the media socket."""

@@ -1,0 +1,1 @@
+"""Twilio: signed webhooks, Media Streams, the queue a transferred caller waits in, SMS."""

@@ -1,0 +1,424 @@
+"""Which intent a transcript means, how sure we are, and whether to answer, confirm or ask again.
+
+Scoring works on the content stems `Lexicon.analyse` returns. Three views are blended:
+coverage (how much of what the caller said an intent's vocabulary explains, words weighted by
+how specific they are to one intent), closeness to the single nearest example, and a model
+learnt from all examples (`model.py`). Words no example uses weigh against every intent, which
+is what sends "hvad bliver vejret i morgen" to `none`. The decision then asks for evidence (a
+telling word said), judges a story clause by clause, and, when near needs of one topic cannot
+be told apart, leaves it to the flow's topic question (`choices`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from ..intents.catalogue import SYSTEM_TOPIC, IntentSet
+from .model import LearntModel
+from .normalise import CALL_WORDS, Lexicon, stem
+
+_CALL_STEMS = frozenset(map(stem, CALL_WORDS))
+
+UNKNOWN_WORD_WEIGHT = 1.0
+"""An unknown word weighs this share of the rarest known word: off-topic talk, or a word we miss."""
+SUPPORT_DAMPING = 1.0
+"""A word one example of an intent uses counts (1/k)^this as much as its most used word."""
+_CONJUNCTIONS = re.compile(r"\b(?:og så|og|samt|plus)\b", re.IGNORECASE)
+"""Where one turn may hold two requests."""
+_CLAUSE_START = re.compile(
+    r"[.,;:!?]+|\s+(?=(?:og|men|fordi|så|hvor|hvordan|hvem|hvad|hvornår|hvis|når|eller|derfor"
+    r"|nu|kan|skal|må)\b)",
+    re.IGNORECASE,
+)
+"""Where a clause of a long turn may begin: a question word, a conjunction, a modal verb."""
+_QUESTION = re.compile(
+    r"(?:hvordan|hvor|hvem|hvad|hvornår|hvilken|hvilke|kan|skal|må)\b", re.IGNORECASE
+)
+"""A clause that asks: in a story, what the caller wants to know."""
+STORY_LENGTH = 6
+"""A turn of more content words than this is a story: its best clause may carry the need."""
+MAX_CHOICES = 3
+"""Needs one topic question may name: more, and a caller forgets the first."""
+CHOICE_FLOOR = 0.2
+"""A topic question is asked only when the best intent scores at least this."""
+CHOICE_SHARE = 0.5
+"""…and only of intents scoring at least this share of the best (the topic's near needs)."""
+SURE_WITHOUT_TELLING = 0.75
+"""Without a telling word, answer only at this confidence ("jeg er lige flyttet"), since
+"hjælp" alone fits home care, benefits and a goodbye alike."""
+TELLING_INTENTS = 3
+"""A word of at most this many intents tells which one is meant; "søge", "hjælp" do not."""
+TELLING_SHARE = 0.04
+"""In a large catalogue a topic's word ("kørekort", five needs of 127) still tells: a word of
+at most this share of the intents is telling too."""
+COVERAGE_SHARE = 0.4
+"""Blend of coverage and nearest-example closeness; chosen with `voicebot intents eval`."""
+MODEL_SHARE = 0.5
+"""Share of the learnt model's probability in the score; the rest is the fuzzy matcher's.
+Chosen by `voicebot intents eval` on cross-validation, never on the eval set."""
+
+
+class Decision(StrEnum):
+    """What the flow should do with a match."""
+
+    ANSWER = "answer"
+    CONFIRM = "confirm"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Decision cut-offs on the 0–1 confidence; defaults live in `Settings` (MATCH_*)."""
+
+    answer: float
+    confirm: float
+    margin: float
+
+    def decide(self, best: float, runner_up: float) -> Decision:
+        """Answer when sure and clear of the runner-up, confirm when plausible, else none."""
+        if best >= self.answer and best - runner_up >= self.margin:
+            return Decision.ANSWER
+        if best >= self.confirm:
+            return Decision.CONFIRM
+        return Decision.NONE
+
+
+@dataclass(frozen=True)
+class Match:
+    """The matcher's verdict on one utterance (the `voicebot match` JSON line)."""
+
+    text: str
+    intent: str | None
+    confidence: float
+    decision: Decision
+    alternatives: tuple[tuple[str, float], ...]
+    """Runner-up intents, best first, each with its confidence."""
+    why: str = ""
+    """The rule that made the decision (`voicebot match --explain`)."""
+
+    @property
+    def nearest(self) -> str | None:
+        """The top-scoring intent whatever the decision (a `none` keeps it as first alternative)."""
+        return self.intent or (self.alternatives[0][0] if self.alternatives else None)
+
+    def as_dict(self) -> dict[str, object]:
+        """One line of `voicebot match`: text, intent, confidence, decision, alternatives."""
+        return {
+            "text": self.text,
+            "intent": self.intent,
+            "confidence": round(self.confidence, 3),
+            "decision": self.decision.value,
+            "alternatives": [[i, round(c, 3)] for i, c in self.alternatives],
+        }
+
+
+class Matcher:
+    """Scores every intent of one `IntentSet`; built once per set, then read-only."""
+
+    def __init__(
+        self,
+        intents: IntentSet,
+        thresholds: Thresholds,
+        model_share: float = MODEL_SHARE,
+        model_cache: Path | None = None,
+    ) -> None:
+        self.intents = intents
+        self.thresholds = thresholds
+        self.model_share = model_share
+        examples = [(i.id, e) for i in intents.intents.values() for e in i.examples]
+        self.lexicon = Lexicon([e for _, e in examples], intents.synonyms())
+        self._examples: list[tuple[str, frozenset[str]]] = []
+        samples: list[tuple[list[str], str]] = []
+        vocab: dict[str, set[str]] = {i: set() for i in intents.intents}
+        for intent_id, example in examples:
+            analysed = self.lexicon.analyse(example)
+            if analysed:
+                samples.append((analysed, intent_id))
+                self._examples.append((intent_id, frozenset(analysed)))
+                vocab[intent_id] |= set(analysed)
+        df = Counter(s for stems in vocab.values() for s in stems)
+        n = len(vocab)
+        self._weight = {s: math.log(1 + n / count) for s, count in df.items()}
+        self._unknown_weight = UNKNOWN_WORD_WEIGHT * math.log(1 + n)
+        self._telling = math.log(1 + n / max(TELLING_INTENTS, round(TELLING_SHARE * n)))
+        self._strength = {intent: self._strengths(intent) for intent in vocab}
+        self._using: dict[str, list[int]] = {}
+        """Stem → the examples (by index) that use it."""
+        for j, (_, example) in enumerate(self._examples):
+            for s in example:
+                self._using.setdefault(s, []).append(j)
+        self._example_weight = [sum(self._weight[s] for s in e) for _, e in self._examples]
+        self._written: dict[frozenset[str], set[str]] = {}
+        """An example's words → the intents an editor wrote exactly those words for."""
+        for intent_id, example in self._examples:
+            self._written.setdefault(example, set()).add(intent_id)
+        self.model = LearntModel(samples, model_cache)
+
+    def scores(self, text: str) -> list[tuple[str, float]]:
+        """Every intent with its score in 0–1, best first; empty when nothing is said."""
+        return self._ranked(self.lexicon.analyse(text))
+
+    def _ranked(self, analysed: list[str]) -> list[tuple[str, float]]:
+        stems = list(dict.fromkeys(analysed))
+        if not stems:
+            return []
+        coverage, nearest, learnt = self._views(stems)
+        share = self.model_share
+        ranked = [
+            (
+                i,
+                (1 - share) * (COVERAGE_SHARE * coverage[i] + (1 - COVERAGE_SHARE) * nearest[i])
+                + share * learnt.get(i, 0.0),
+            )
+            for i in self._strength
+        ]
+        return sorted(ranked, key=lambda pair: pair[1], reverse=True)
+
+    def _views(
+        self, stems: list[str]
+    ) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+        """Coverage, nearest-example closeness and the model's probability, by intent."""
+        total = sum(self._weight.get(s, self._unknown_weight) for s in stems)
+        coverage = {
+            intent: sum(strength.get(s, 0.0) for s in stems) / total
+            for intent, strength in self._strength.items()
+        }
+        said = frozenset(stems)
+        nearest = dict.fromkeys(self._strength, 0.0)
+        sharing = {j for s in said for j in self._using.get(s, ())}  # others score 0
+        for j in sharing:
+            intent = self._examples[j][0]
+            nearest[intent] = max(nearest[intent], self._closeness(said, j, total))
+        return coverage, nearest, self.model.probabilities(stems)
+
+    def explain(self, text: str) -> dict[str, object]:
+        """The evidence behind `match(text)`: words, their weights, each view's score.
+
+        For admins reading a miss (`voicebot match --explain`): which words were heard, which
+        no example knows, what speaks for the nearest intents, and the decision's rule.
+        """
+        found = self.match(text)
+        analysed, guesses = self.lexicon.analyse_marked(text)
+        stems = list(dict.fromkeys(analysed))
+        coverage, nearest, learnt = self._views(stems) if stems else ({}, {}, {})
+        ranked = [(found.nearest, found.confidence)] if found.intent else []
+        candidates = []
+        for intent, score in [*ranked, *found.alternatives][:3]:
+            strength = self._strength[intent]
+            candidates.append(
+                {
+                    "intent": intent,
+                    "score": round(score, 3),
+                    "coverage": round(coverage.get(intent, 0.0), 3),
+                    "nearest_example": round(nearest.get(intent, 0.0), 3),
+                    "model": round(learnt.get(intent, 0.0), 3),
+                    "words": {s: round(strength[s], 2) for s in stems if s in strength},
+                    "telling": [s for s in stems if s in strength and self._telling_word(s)],
+                    "model_features": self.model.weights(stems, intent),
+                }
+            )
+        return {
+            **found.as_dict(),
+            "why": found.why,
+            "heard": stems,
+            "guessed": sorted(guesses),
+            "unknown": [s for s in stems if s not in self._weight],
+            "candidates": candidates,
+        }
+
+    def _telling_word(self, word: str) -> bool:
+        return word not in _CALL_STEMS and self._weight.get(word, 0.0) >= self._telling
+
+    def match(self, text: str) -> Match:
+        """The best intent for a transcript, with a decision the flow can act on.
+
+        A story ("min mor er lige kommet hjem … hvem kan hjælpe hende") is judged on the whole
+        and on each clause: a clause that clearly asks for one of the whole turn's three best
+        intents answers for the turn, since the rest of a story is context, not the request.
+        """
+        stems, guesses = self.lexicon.analyse_marked(text)
+        ranked = self._ranked(stems)
+        if not ranked or ranked[0][1] <= 0:
+            return Match(text, None, 0.0, Decision.NONE, (), "nothing any example says")
+        best, confidence, decision, why = self._decide(ranked, stems, guesses)
+        if len(set(stems)) > STORY_LENGTH:
+            near = {i for i, _ in ranked[:3]}
+            asked = self._best_clause(text, near, questions_only=True)
+            clause = self._best_clause(text, near)
+            if asked and asked[2] is Decision.ANSWER and asked[0] != best:
+                clause = asked  # "vi er flyttet … hvordan finder jeg en ny læge": the question
+            elif decision is Decision.ANSWER or not clause:
+                clause = None
+            elif clause[2] is not Decision.ANSWER and decision is not Decision.NONE:
+                clause = None
+            if clause:
+                best, confidence, decision, why = clause
+                why = f"a clause of the story: {why}"
+                ranked = [(best, confidence), *((i, c) for i, c in ranked if i != best)]
+        alternatives = tuple((i, c) for i, c in ranked[1:4] if c > 0)
+        if decision is Decision.NONE:
+            near = ((best, confidence), *alternatives)
+            return Match(text, None, confidence, decision, near, why)
+        return Match(text, best, confidence, decision, alternatives, why)
+
+    def _decide(
+        self, ranked: list[tuple[str, float]], stems: list[str], guesses: frozenset[str]
+    ) -> tuple[str, float, Decision, str]:
+        """The decision on one ranking, and the rule that made it (for `--explain`)."""
+        (best, confidence), runner_up = ranked[0], ranked[1][1] if len(ranked) > 1 else 0.0
+        decision = self.thresholds.decide(confidence, runner_up)
+        t = self.thresholds
+        why = {
+            Decision.ANSWER: f"score ≥ {t.answer:.2f} and ≥ {t.margin:.2f} above the runner-up",
+            Decision.CONFIRM: f"score ≥ {t.confirm:.2f} but not sure or not clear enough",
+            Decision.NONE: f"score under {t.confirm:.2f}",
+        }[decision]
+        evidence, telling, unknown = self._evidence(best, stems, guesses)
+        if decision is not Decision.NONE and unknown and not telling:
+            return best, confidence, Decision.NONE, "only shared words, beside words none knows"
+        written = set() if guesses & set(stems) else self._written.get(frozenset(stems), set())
+        if decision is Decision.ANSWER and written == {best}:
+            return best, confidence, decision, "said as one of its own examples"
+        shown = self._evident(evidence, telling, unknown, confidence)
+        if decision is Decision.ANSWER and not shown:
+            decision = Decision.CONFIRM  # near, but not shown to be it: ask, never assume
+            why = "near, but no telling word outweighs the unknown words"
+        if decision is Decision.ANSWER and sum(map(self._telling_word, evidence)) == 1:
+            other = self._contrary(best, stems, guesses)
+            if other:  # "et sommerjob på genbrugspladsen": one word for it, one for a job
+                decision = Decision.CONFIRM
+                why = f"its one word said stands beside a telling word of {other}"
+        if decision is Decision.ANSWER and runner_up >= CHOICE_SHARE * confidence:
+            if not self._tells_apart(best, ranked[1][0], stems):
+                decision = Decision.CONFIRM  # "hjemmeplejen": applying, or a visit? ask
+                why = f"no word said tells it from {ranked[1][0]}"
+        return best, confidence, decision, why
+
+    def _contrary(self, best: str, stems: list[str], guesses: frozenset[str]) -> str | None:
+        """An intent of another topic that a telling word said speaks for, not `best`'s own."""
+        topic = self.intents.intents[best].topic
+        own = self._strength[best]
+        for s in stems:
+            if s in own or s in guesses or not self._telling_word(s):
+                continue
+            for other, strength in self._strength.items():
+                if s in strength and self.intents.intents[other].topic not in (topic, SYSTEM_TOPIC):
+                    return other
+        return None
+
+    def _tells_apart(self, best: str, other: str, stems: list[str]) -> bool:
+        """Is a telling word said that `best`'s examples use and a near `other`'s do not?"""
+        own, theirs = self._strength[best], self._strength[other]
+        return any(s in own and s not in theirs and self._telling_word(s) for s in stems)
+
+    def _best_clause(
+        self, text: str, near: set[str], questions_only: bool = False
+    ) -> tuple[str, float, Decision, str] | None:
+        """The surest clause verdict for one of the `near` intents, if any clause has one.
+
+        With `questions_only`, only clauses that ask ("hvordan …", "kan jeg …") are judged.
+        """
+        found: list[tuple[str, float, Decision, str]] = []
+        for part in _CLAUSE_START.split(text):
+            if questions_only and not _QUESTION.match(part.strip()):
+                continue
+            stems, guesses = self.lexicon.analyse_marked(part)
+            ranked = self._ranked(stems) if len(set(stems)) >= 2 else []
+            if ranked and ranked[0][0] in near:
+                verdict = self._decide(ranked, stems, guesses)
+                if verdict[2] is not Decision.NONE:
+                    found.append(verdict)
+        rank = {Decision.ANSWER: 2, Decision.CONFIRM: 1}
+        return max(found, key=lambda v: (rank[v[2]], v[1]), default=None)
+
+    def choices(self, match: Match) -> tuple[str, ...]:
+        """The near needs of one topic to ask between, when a match is not an answer.
+
+        "hjemmeplejen" said alone may mean applying for help, a visit or a complaint: if the
+        nearest intents (up to three) that score at least CHOICE_SHARE of the best share its
+        topic, the caller is asked which ("Handler det om …, … eller …?"). Empty otherwise.
+        """
+        if match.decision is Decision.ANSWER or not match.nearest:
+            return ()
+        ranked = [(match.nearest, match.confidence)] if match.intent else []
+        ranked += list(match.alternatives)
+        best, top = ranked[0]
+        topic = self.intents.intents[best].topic
+        if top < CHOICE_FLOOR or topic == SYSTEM_TOPIC:
+            return ()
+        near = [i for i, c in ranked if c >= CHOICE_SHARE * top]
+        same = [i for i in near if self.intents.intents[i].topic == topic]
+        if len(same) < 2 or len(same) < len(near):  # another topic is as near: no one topic
+            return ()
+        order = list(self.intents.intents)  # the same order every time a topic is asked
+        return tuple(sorted(same[:MAX_CHOICES], key=order.index))
+
+    def is_story(self, text: str) -> bool:
+        """A turn long enough to tell a story around its request (STORY_LENGTH content words)."""
+        return len(set(self.lexicon.analyse(text))) > STORY_LENGTH
+
+    def requests(self, text: str) -> list[str]:
+        """The topical intents a turn asks for, in the order said ("… flytte og … sundhedskort").
+
+        Each part between "og", "samt" … must be clear on its own; one request, or none, gives
+        a list of at most one.
+        """
+        parts = [p for p in _CONJUNCTIONS.split(text) if p.strip()]
+        found: list[str] = []
+        for part in parts if len(parts) > 1 else ():
+            match = self.match(part)
+            intent = self.intents.intents.get(match.intent or "")
+            clear = match.decision is Decision.ANSWER and intent and intent.topic != SYSTEM_TOPIC
+            if clear and intent.id not in found:  # type: ignore[union-attr]
+                found.append(intent.id)  # type: ignore[union-attr]
+        return found
+
+    @staticmethod
+    def _evident(evidence: list[str], telling: float, unknown: float, confidence: float) -> bool:
+        """Does what was said (as `_evidence` counts it) show the intent, not merely come near?
+
+        It must name at least one of the intent's telling words as said (of at most
+        TELLING_INTENTS intents: "tilskud", not "søge" or "hjælp"; a spelling guess is no
+        evidence), and those must outweigh the words no intent knows. In "hvornår har
+        biblioteket åbent" the library is what is asked about, and no answer knows it; a tie
+        is asked back too.
+        """
+        if not telling:  # only words many intents share ("flyttet", "hjælp"): sure, or ask
+            return not unknown and bool(evidence) and confidence >= SURE_WITHOUT_TELLING
+        return telling > unknown
+
+    def _evidence(
+        self, intent: str, stems: list[str], guesses: frozenset[str]
+    ) -> tuple[list[str], float, float]:
+        """The intent's words said (not guessed), their telling weight, the unknown words'."""
+        said = set(stems)
+        strength = self._strength[intent]
+        evidence = [s for s in said if s in strength and s not in guesses]
+        telling = sum(self._weight[s] for s in evidence if self._telling_word(s))
+        unknown = sum(self._unknown_weight for s in said if s not in self._weight)
+        return evidence, telling, unknown
+
+    def match_all(self, texts: Sequence[str]) -> list[Match]:
+        """`match` over many lines (the CLI and the eval)."""
+        return [self.match(t) for t in texts]
+
+    def _strengths(self, intent: str) -> dict[str, float]:
+        """How much each word speaks for an intent: specificity, damped if few examples use it."""
+        counts = Counter(s for i, stems in self._examples if i == intent for s in stems)
+        top = max(counts.values(), default=1)
+        return {s: self._weight[s] * (c / top) ** SUPPORT_DAMPING for s, c in counts.items()}
+
+    def _closeness(self, said: frozenset[str], j: int, said_weight: float) -> float:
+        """Weighted F1 of the words said and example `j`'s words."""
+        shared = sum(self._weight[s] for s in said & self._examples[j][1])
+        if not shared:
+            return 0.0
+        precision = shared / said_weight
+        recall = shared / self._example_weight[j]
+        return 2 * precision * recall / (precision + recall)

@@ -1,0 +1,1 @@
+"""What keeps a node running: embedded Redis, the spool, the supervisor, serving, keys, health."""

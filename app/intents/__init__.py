@@ -1,0 +1,1 @@
+"""The intent catalogue: its files, their validation, the versions every node shares."""

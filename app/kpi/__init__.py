@@ -1,1 +1,0 @@
-"""Conversation outcomes and the KPI built from them (docs/conversation.md)."""

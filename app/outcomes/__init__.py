@@ -1,0 +1,1 @@
+"""What a conversation leaves behind: KPI, hand-offs, callback requests, answers to review."""

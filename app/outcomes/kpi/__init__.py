@@ -1,0 +1,1 @@
+"""Resolved without transfer, by channel, topic, hour and day."""

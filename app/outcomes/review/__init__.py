@@ -1,0 +1,1 @@
+"""Answers and misses staff review, and the examples they teach back."""

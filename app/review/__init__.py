@@ -1,1 +1,0 @@
-"""The improvement loop: what the bot missed, kept redacted, then promoted into intents."""

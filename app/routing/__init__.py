@@ -1,1 +1,0 @@
-"""Where transferred calls go, and the context that goes with them."""

@@ -1,1 +1,0 @@
-"""Our SIP edge: trunk calls to the bot without Twilio (`voicebot sip`)."""

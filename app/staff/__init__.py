@@ -1,0 +1,1 @@
+"""Pages and APIs for the people and systems around the bot: agents, admins, contact centre."""

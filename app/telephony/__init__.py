@@ -1,1 +1,0 @@
-"""Phone calls: a vendor-free call session, and the Twilio adapter (webhooks, Media Streams)."""

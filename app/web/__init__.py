@@ -1,1 +1,0 @@
-"""Pages and APIs for people and systems around the bot (agents, contact-centre software)."""

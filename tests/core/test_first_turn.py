@@ -1,0 +1,31 @@
+"""The flow-level evaluation: what a caller's first sentence leads to, by length and topic."""
+
+from app.core.first_turn import Heard1, first_turn, length_bucket, report_lines
+
+
+def test_each_kind_of_first_reply_is_told_apart(flow_at):
+    flow = flow_at()
+    assert first_turn(flow, "jeg skal forny mit kørekort", "koerekort") is Heard1.RIGHT
+    assert first_turn(flow, "jeg skal forny mit kørekort", "pas") is Heard1.WRONG
+    assert first_turn(flow, "hjemmeplejen", "hjemmepleje") is Heard1.CHOICE_RIGHT
+    assert first_turn(flow, "hjemmeplejen er ikke kommet", "hjemmepleje_besoeg") is Heard1.RIGHT
+    assert first_turn(flow, "jeg vil tale med et menneske", "pas") is Heard1.PERSON
+    assert first_turn(flow, "blå elefanter", None) is Heard1.ASKED
+
+
+def test_lengths_fall_in_the_buckets_the_targets_use():
+    assert length_bucket("mit pas") == "≤ 8 words"
+    assert length_bucket(" ".join(["ord"] * 9)) == "9–16 words"
+    assert length_bucket(" ".join(["ord"] * 17)) == "> 16 words"
+
+
+def test_the_report_counts_answerable_needs_apart_from_those_without_an_answer(flow_at):
+    lines = report_lines(
+        flow_at(),
+        ["jeg skal forny mit kørekort", "hvad bliver vejret i morgen"],
+        ["koerekort", "vejret"],  # a need no intent answers
+    )
+    text = "\n".join(lines)
+    assert "answerable (all)       n=1    right 100.0%" in text
+    assert "out of scope (all)     n=1" in text
+    assert "out of scope refused   100.0%" in text

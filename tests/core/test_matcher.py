@@ -1,0 +1,155 @@
+import json
+
+import pytest
+
+from app.core.evaluation import labelled_tests, read_utterances, report, score
+from app.core.matcher import Decision, Thresholds
+from tests.conftest import INTENTS_DIR
+
+OUT_OF_SCOPE = read_utterances(INTENTS_DIR.parent / "out_of_scope_da.txt")
+
+
+@pytest.mark.parametrize(
+    ("said", "intent"),
+    [
+        ("jeg skal forny mit kørekort", "koerekort"),
+        ("øh ja hej jeg ringer fordi mit køre kort er udløbet", "koerekort"),
+        ("jeg har mistet mit gule kort", "sundhedskort"),
+        ("jeg er lige flyttet", "flytning"),
+        ("jeg vil tale med et menneske", "menneske"),
+        ("nej tak", "nej"),
+        ("ja tak", "ja"),
+        ("hej hej", "hilsen"),  # at the start of a call, a greeting
+        ("kan du sige det igen", "gentag"),
+    ],
+)
+def test_clear_requests_are_answered(matcher, said, intent):
+    found = matcher.match(said)
+    assert (found.intent, found.decision) == (intent, Decision.ANSWER)
+
+
+@pytest.mark.parametrize("said", ["hvad bliver vejret i morgen", "bla bla", "øh", "", "   "])
+def test_out_of_scope_talk_gets_no_intent(matcher, said):
+    found = matcher.match(said)
+    assert (found.intent, found.decision) == (None, Decision.NONE)
+
+
+def test_confidence_is_between_zero_and_one_and_alternatives_are_ranked(matcher):
+    found = matcher.match("jeg skal have et nyt kort")
+    assert 0 <= found.confidence <= 1
+    confidences = [c for _, c in found.alternatives]
+    assert confidences == sorted(confidences, reverse=True)
+    assert all(0 <= c <= found.confidence for c in confidences)
+
+
+def test_close_runner_up_means_confirm_not_answer(intents):
+    from app.core.matcher import Matcher
+
+    strict = Matcher(intents, Thresholds(answer=0.3, confirm=0.2, margin=0.99))
+    assert strict.match("jeg skal forny mit kørekort").decision is Decision.CONFIRM
+
+
+def test_a_none_still_names_the_nearest_intent_as_an_alternative(matcher):
+    found = matcher.match("min kat er blevet væk")
+    assert found.intent is None
+    assert found.alternatives == () or found.alternatives[0][1] == found.confidence
+
+
+def test_as_dict_is_the_cli_contract(matcher):
+    line = matcher.match("kørekort").as_dict()
+    assert list(line) == ["text", "intent", "confidence", "decision", "alternatives"]
+    assert json.loads(json.dumps(line)) == line
+
+
+def test_every_intent_test_utterance_has_its_intent_on_top(intents, matcher):
+    texts, labels = labelled_tests(intents)
+    result = score("tests", labels, matcher.match_all(texts))
+    assert result.top1 >= 0.90
+    assert result.wrong_answers <= 0.05
+
+
+def test_out_of_scope_list_is_mostly_rejected(matcher):
+    result = score("oos", [None] * len(OUT_OF_SCOPE), matcher.match_all(OUT_OF_SCOPE))
+    assert result.rejected >= 0.85
+
+
+def test_wrong_answers_stay_under_five_percent_of_everything_said(intents, matcher):
+    texts, labels = labelled_tests(intents)
+    result = score(
+        "all", [*labels, *[None] * len(OUT_OF_SCOPE)], matcher.match_all([*texts, *OUT_OF_SCOPE])
+    )
+    assert result.wrong_answers <= 0.05
+
+
+def test_eval_report_prints_the_figures(intents, matcher):
+    text = report(intents, matcher.thresholds, OUT_OF_SCOPE, k=2)  # `intents eval` uses 5
+    for row in (
+        "tests (clean)",
+        "tests (noised)",
+        "out of scope (held out)",
+        "examples (2-fold CV)",
+    ):
+        assert row in text
+    assert "suggested by cross-validation" in text
+
+
+def test_a_word_many_intents_share_is_asked_about_not_answered(matcher):
+    assert matcher.match("hjælp").decision is not Decision.ANSWER  # home care, benefits, a bye
+
+
+def test_story_words_no_example_uses_do_not_sink_a_clear_request(matcher):
+    found = matcher.match("min svigermor skal forny sit kørekort")
+    assert (found.intent, found.decision) == ("koerekort", Decision.ANSWER)
+
+
+def test_a_long_story_is_answered_on_the_clause_that_asks(matcher):
+    said = (
+        "vi har lige fået en lille dreng og har travlt men nu er mit pas udløbet og jeg skal "
+        "have et nyt inden ferien"
+    )
+    found = matcher.match(said)
+    assert (found.intent, found.decision) == ("pas", Decision.ANSWER)
+    assert found.why.startswith("a clause of the story")
+
+
+def test_a_long_story_about_what_no_answer_covers_is_not_answered(matcher):
+    said = "min søster har købt en ny bil og nu vil hun vide hvor man kan få den vasket billigt"
+    assert matcher.match(said).decision is Decision.NONE
+
+
+def test_near_needs_of_one_topic_become_a_topic_question(matcher):
+    found = matcher.match("hjemmeplejen")  # applying for home care, or a visit already had?
+    assert found.decision is Decision.CONFIRM
+    assert "tells it from" in found.why
+    assert matcher.choices(found) == ("hjemmepleje", "hjemmepleje_besoeg")
+
+
+def test_near_needs_of_different_topics_are_no_topic_question(matcher):
+    found = matcher.match("fornyelse")  # a passport, a driving licence, address protection
+    assert found.decision is not Decision.ANSWER
+    assert matcher.choices(found) == ()
+
+
+def test_an_answer_offers_no_choices(matcher):
+    assert matcher.choices(matcher.match("jeg skal forny mit kørekort")) == ()
+
+
+def test_explain_shows_the_words_heard_the_unknown_and_each_views_score(matcher):
+    shown = matcher.explain("hvad koster en pizza med ost")
+    assert shown["decision"] == "none" and shown["why"]
+    assert "pizza" in shown["unknown"]
+    shown = matcher.explain("jeg skal forny mit kørekort")
+    best = shown["candidates"][0]
+    assert best["intent"] == "koerekort"
+    assert {"coverage", "nearest_example", "model", "words", "telling", "model_features"} <= set(
+        best
+    )
+    assert "forny" in best["telling"]
+
+
+def test_bench_match_times_a_set_grown_to_the_asked_size():
+    from app.bench.match import run_match
+
+    lines = run_match(50, size=200)
+    assert lines[0].startswith("200 intents")
+    assert "ms each" in lines[1]

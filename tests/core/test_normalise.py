@@ -1,0 +1,63 @@
+import pytest
+
+from app.core.normalise import Lexicon, strip_fillers, tokens
+
+EXAMPLES = [
+    "jeg skal forny mit kørekort",
+    "mit sundhedskort er væk",
+    "bestille storskrald",
+    "jeg er flyttet",
+    "hvornår starter min genoptræning",
+    "det var det",
+    "træning efter en ny hofte",
+]
+lexicon = Lexicon(EXAMPLES, {"gule kort": "sundhedskort"})
+
+
+def test_tokens_lower_case_and_drop_punctuation_but_keep_danish_letters():
+    assert tokens("Mit KØREKORT, er væk!") == ["mit", "kørekort", "er", "væk"]
+
+
+def test_double_a_is_read_as_aa():
+    assert tokens("Hoeje-Taastrup") == ["hoeje", "tåstrup"]
+
+
+@pytest.mark.parametrize(
+    ("said", "kept"),
+    [
+        ("øh ja hej jeg ringer fordi mit kørekort", ["mit", "kørekort"]),
+        ("altså mit øhm kørekort", ["mit", "kørekort"]),
+        ("hej hej", ["hej", "hej"]),  # a greeting: nothing else is left
+        ("tak", ["tak"]),  # thanks alone is what was said
+        ("øh", []),
+    ],
+)
+def test_fillers_go_unless_nothing_is_left(said, kept):
+    assert strip_fillers(tokens(said)) == kept
+
+
+@pytest.mark.parametrize(
+    ("said", "stems"),
+    [
+        ("jeg skal forny mit køre kort", ["forny", "kørekort"]),  # split compound joined
+        ("kørekortet", ["kørekort"]),  # inflected
+        ("kørekrot", ["kørekort"]),  # two letters swapped
+        ("kørkort", ["kørekort"]),  # a letter dropped
+        ("sundhedskortt", ["sundhedskort"]),  # a letter doubled
+        ("det gule kort", ["sundhedskort"]),  # synonym
+        ("storskraldet", ["storskrald"]),
+        ("polskekørekort", ["polsk", "kørekort"]),  # unknown compound, known head
+        ("jeg er flytet", ["flyt"]),
+        ("jeg skal trænes", ["træning"]),  # the verb's stem joins the noun's
+    ],
+)
+def test_analyse_repairs_what_recognisers_write(said, stems):
+    assert lexicon.analyse(said) == stems
+
+
+def test_function_words_alone_are_kept_so_goodbyes_still_match():
+    assert lexicon.analyse("det var det") == ["det", "var", "det"]
+
+
+def test_short_words_are_not_corrected_into_other_words():
+    assert lexicon.analyse("skilt") == ["skilt"]  # not "skift", not anything in the examples
