@@ -99,6 +99,7 @@ def test_channels_never_load_the_composition_root():
         "app.channels.live_calls",
         "app.channels.webchat.chats",
         "app.channels.sip_edge.server",
+        "app.channels.terminal",
     ):
         assert "app.wiring" not in loaded_after(f"import {channel}"), channel
 

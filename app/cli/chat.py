@@ -6,32 +6,16 @@ import json
 import sys
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
 
+from ..channels.terminal import Terminal, event_for
 from ..core.actions import run_actions
-from ..core.call import (
-    Event,
-    Hangup,
-    Heard,
-    HungUp,
-    Keypad,
-    Played,
-    RequestCallback,
-    Say,
-    SendLink,
-    Silence,
-    Transfer,
-)
-from ..core.conversation import Conversation
+from ..core.call import HungUp
 from ..outcomes.handoff import HandoffStore
 from ..outcomes.kpi.events import Channel
 from .common import load_set, open_services, settings_or_exit
-
-if TYPE_CHECKING:
-    from ..wiring import Services
 
 
 @click.command()
@@ -59,7 +43,7 @@ def chat(at: str | None, caller: str | None) -> None:
             HandoffStore(services.redis).remember_caller(call_id, caller)
             caller_hash = services.caller_hash(caller)
         convo = services.conversation(call_id, channel=Channel.TERMINAL, caller=caller_hash)
-        terminal = Terminal(services, convo)
+        terminal = Terminal(services, convo, click.echo)
         run_actions(convo.opening, terminal)
         while not convo.ended:
             if interactive:
@@ -80,47 +64,6 @@ def chat(at: str | None, caller: str | None) -> None:
         )
     finally:
         services.close()
-
-
-def event_for(text: str) -> Event:
-    """What a typed line means: nothing is silence, a lone 0-9 * # a key, the rest speech."""
-    if not text:
-        return Silence()
-    if len(text) == 1 and text in "0123456789*#":
-        return Keypad(text)
-    return Heard(text)
-
-
-class Terminal:
-    """The terminal's way with the flow's actions: print them; a printed prompt has "played"."""
-
-    def __init__(self, services: Services, convo: Conversation) -> None:
-        self.services, self.convo = services, convo
-
-    def say(self, action: Say) -> None:
-        """Print the prompt; it has been heard in full."""
-        click.echo(f"bot> {action.text}")
-        self.convo.handle(Played(action.prompt_id))
-
-    def transfer(self, action: Transfer) -> None:
-        """Hand off as a call does: the agents' page lists it."""
-        self.services.hand_off(self.convo.call)
-        click.echo(f"-- transfer to queue '{action.queue}' (reason: {action.reason.value})")
-
-    def hang_up(self, action: Hangup) -> None:
-        """Say so; the loop ends with the conversation."""
-        click.echo("-- the bot hangs up")
-
-    def request_callback(self, action: RequestCallback) -> None:
-        """Request it at once (no worker needed)."""
-        queue = self.convo.flow.queue_for(self.convo.call)
-        self.services.request_callback(self.convo.call.call_id, action, queue, inline=True)
-        to = action.to or "the calling number"
-        click.echo(f"-- callback requested to {to} about {action.about}")
-
-    def send_link(self, action: SendLink) -> None:
-        """Print the link (the terminal has no number to text)."""
-        click.echo(f"-- link by SMS: {action.url}")
 
 
 @click.command()

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from redis import Redis
 
-from app.cli.chat import Terminal, event_for
+from app.channels.terminal import Terminal, event_for
 from app.config import Settings
 from app.core.actions import run_actions
 from app.core.call import HungUp
