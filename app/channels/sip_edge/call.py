@@ -7,12 +7,14 @@ import base64
 import hashlib
 import logging
 import socket
+from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ...protocols import chan_websocket
 from ...protocols.chan_websocket import FlushMedia, HangUpChannel, StopBuffering
+from .aiosipua_compat import send_in_dialog
 from .g711 import ENCODE, PAYLOAD_TYPES
 from .playout import FRAME, Outgoing
 from .rtp_ports import free_rtp_port
@@ -41,6 +43,27 @@ def call_uniqueid(call_id: str, remote_tag: str) -> str:
     return f"sip-{readable}-{digest}"
 
 
+class CallState(StrEnum):
+    """Where a SIP call is: each state says what the edge is doing for the caller now."""
+
+    SETTING_UP = "setting up"
+    """INVITE received: RTP being set up and the bot being reached; no answer sent yet."""
+    TALKING = "talking"
+    """Answered: caller audio to the bot, the bot's prompts paced back as RTP."""
+    HELD = "held"
+    """The caller put us on hold (re-INVITE sendonly/inactive): prompts wait where they are."""
+    NEXT_STEP = "next step"
+    """The bot hung up its side: asking it what follows (a queue, or goodbye)."""
+    REFERRING = "referring"
+    """REFER sent: the caller's side is asked to call the queue itself."""
+    BRIDGED = "bridged"
+    """We called the queue and relay audio between the two legs."""
+    ENDED = "ended"
+    """The caller's side ended the dialog (BYE, CANCEL)."""
+    TO_END = "to end"
+    """We end the dialog with a BYE (the call went quiet, its session expired, we stop)."""
+
+
 class SipCall:
     """One call: its RTP session, its socket to the bot, and the pacing between them."""
 
@@ -53,14 +76,11 @@ class SipCall:
         self.rtp_port = 0
         self.ws: Any = None
         self.out: Outgoing | None = None
+        self.state = CallState.SETTING_UP
         self.closed = asyncio.Event()
-        """The media part is over (either side)."""
+        """The media part is over (either side): the tasks of the TALKING state stop."""
         self.ended = asyncio.Event()
-        """The caller's side ended the dialog (BYE, CANCEL), or we must end it."""
-        self.bye_due = False
-        self.bot_hung_up = False
-        self.held = False
-        """The caller put us on hold (re-INVITE sendonly/inactive): prompts wait."""
+        """Set on entering ENDED or TO_END, for the tasks that wait on the dialog's end."""
         self.to_bot: asyncio.Queue[str | bytes] = asyncio.Queue()
         """Caller audio, keys and marks for the bot, sent in order by one task."""
         self.referred: asyncio.Future[int] | None = None
@@ -111,21 +131,27 @@ class SipCall:
             self.rtp.on_audio = self._caller_audio
             self.rtp.on_dtmf = self._caller_key
             self.incoming.accept(self.rtp.sdp_answer)
+            self._enter(CallState.TALKING)
             self.edge.pacing.setup.append(asyncio.get_running_loop().time() - self.invited)
             log.info("sip call answered call_id=%s codec=%s", self.uniqueid, law)
             await asyncio.gather(self._from_bot(), self._pace(), self._send_to_bot())
-            if self.bot_hung_up and not self.ended.is_set():
+            if self.state is CallState.NEXT_STEP:
                 await self._what_next()
         finally:
-            await self.close(bye=self.bye_due or not self.ended.is_set())
+            await self.close(bye=self.state is not CallState.ENDED)
 
     def caller_gone(self, bye: bool = False) -> None:
         """The caller's side ended the call (BYE, CANCEL), or it went quiet (`bye`: we end it)."""
-        self.bye_due = bye
+        self.state = CallState.TO_END if bye else CallState.ENDED
         self.ended.set()
         self.closed.set()
         if self.ws is not None:  # wakes the reader
             asyncio.get_running_loop().create_task(self.ws.close())
+
+    def _enter(self, state: CallState) -> None:
+        """Move on, unless the dialog has ended: nothing follows ENDED or TO_END."""
+        if self.state not in (CallState.ENDED, CallState.TO_END):
+            self.state = state
 
     def agent_gone(self) -> None:
         """The contact centre hung up a bridged call."""
@@ -152,13 +178,15 @@ class SipCall:
             return
         audio = offer.audio
         address = offer.rtp_address
-        self.held = audio is not None and (
+        held = audio is not None and (
             audio.direction in ("sendonly", "inactive") or (address and address[0] == "0.0.0.0")
         )
-        if address and address[0] != "0.0.0.0" and not self.held:
+        if address and address[0] != "0.0.0.0" and not held:
             self.rtp.update_remote(address)
         self.incoming.accept(answer)
-        log.info("sip call re-invited call_id=%s held=%s", self.uniqueid, self.held)
+        if self.state in (CallState.TALKING, CallState.HELD):
+            self._enter(CallState.HELD if held else CallState.TALKING)
+        log.info("sip call re-invited call_id=%s state=%s", self.uniqueid, self.state)
 
     def _media_address(self) -> str:
         """The address put in our SDP.
@@ -223,7 +251,7 @@ class SipCall:
                     case FlushMedia():
                         self.out.flush()
                     case HangUpChannel():
-                        self.bot_hung_up = True
+                        self._enter(CallState.NEXT_STEP)
                         break
         except Exception:  # noqa: BLE001 - however the socket ends, this side is done
             pass
@@ -239,7 +267,7 @@ class SipCall:
         loop = asyncio.get_running_loop()
         timestamp, due = 0, loop.time()
         while not self.closed.is_set():
-            if not self.held:
+            if self.state is not CallState.HELD:
                 frame, marks = self.out.next_frame()
                 self.edge.pacing.record(loop.time() - due)
                 self.rtp.send_audio(frame, timestamp)
@@ -286,9 +314,9 @@ class SipCall:
         loop = asyncio.get_running_loop()
         self.referred, self.transferred = loop.create_future(), loop.create_future()
         headers = {"Refer-To": transfer.refer_to(), **transfer.headers()}
-        # aiosipua's send_refer takes no extra headers; this is the call it makes.
-        self._uac()._send_in_dialog(
-            self.incoming.dialog, "REFER", self.incoming.source_addr, extra_headers=headers
+        self._enter(CallState.REFERRING)
+        send_in_dialog(
+            self._uac(), self.incoming.dialog, "REFER", self.incoming.source_addr, headers
         )
         log.info("sip call referred call_id=%s", self.uniqueid)
         status = await self._until(self.referred, REFER_WAIT)
@@ -314,6 +342,7 @@ class SipCall:
             return
         leg = self.bridge.leg.call_id
         self.edge.legs[leg] = self
+        self._enter(CallState.BRIDGED)
         log.info("sip call bridged call_id=%s", self.uniqueid)
         ended = asyncio.ensure_future(self.ended.wait())
         agent = asyncio.ensure_future(self.bridge.ended.wait())

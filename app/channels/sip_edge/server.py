@@ -17,7 +17,8 @@ from typing import Any
 
 from ...config import Settings
 from ...intents.catalogue import load_intents
-from .admission import MAX_SIP_MESSAGE, InviteLimit, MessageLimit, networks_of, trusted
+from .admission import InviteLimit, MessageLimit, networks_of, trusted
+from .aiosipua_compat import respond, send_error, transports
 from .call import SipCall, settle
 from .digest import DigestGuard, Verdict, users_of
 from .playout import Pacing
@@ -179,8 +180,7 @@ class SipEdge:
             return False
         assert self.digest is not None
         challenge = self.digest.challenge(time.time(), stale=verdict is Verdict.STALE)
-        # IncomingCall.reject() takes no headers; this is what it does, plus ours.
-        incoming._send_response(401, "Unauthorized", extra_headers={"WWW-Authenticate": challenge})
+        respond(incoming, 401, "Unauthorized", {"WWW-Authenticate": challenge})
         incoming.dialog.terminate()
         return False
 
@@ -241,82 +241,6 @@ class SipEdge:
             except Exception:  # noqa: BLE001 - one bad request, never the edge
                 log.warning("malformed SIP request refused")
                 if isinstance(message, SipRequest) and message.method.upper() != "ACK":
-                    uas._send_error(message, 400, "Bad Request")
+                    send_error(uas, message, 400, "Bad Request")
 
         return on_message
-
-
-def transports(
-    local_addr: tuple[str, int], limit: MessageLimit, connections: ConnectionLimit
-) -> tuple[Any, Any]:
-    """The UDP and TCP transports of aiosipua, our size and rate limits in front of its parser.
-
-    The UDP one also skips an isinstance assert that CPython 3.11's transports fail; the TCP one
-    admits connections by `connections` and closes untrusted ones that fall silent.
-    """
-    from aiosipua import transport as sip_transport
-
-    # aiosipua reads these per TCP message; ours are tighter than its 64 KB and 1 MB.
-    sip_transport.MAX_HEADER_BYTES = MAX_SIP_MESSAGE
-    sip_transport.MAX_BODY_BYTES = MAX_SIP_MESSAGE
-
-    class Guarded:
-        def _dispatch(self, data: bytes, addr: tuple[str, int]) -> None:
-            if len(data) > MAX_SIP_MESSAGE:
-                log.warning("oversized SIP message dropped (%d bytes)", len(data))
-                return
-            if not limit.allows(addr[0], asyncio.get_running_loop().time()):
-                return  # a flood: dropped quietly, a retransmission will come if it mattered
-            super()._dispatch(data, addr)  # type: ignore[misc]
-
-    class Protocol(asyncio.DatagramProtocol):
-        def __init__(self, owner: Any) -> None:
-            self.owner = owner
-
-        def datagram_received(self, data: bytes, addr: Any) -> None:
-            self.owner._dispatch(data, (str(addr[0]), int(addr[1])))
-
-    class Udp(Guarded, sip_transport.UdpSipTransport):  # type: ignore[misc]
-        async def start(self) -> None:
-            loop = asyncio.get_running_loop()
-            self._udp_transport, _ = await loop.create_datagram_endpoint(
-                lambda: Protocol(self), local_addr=self.local_addr
-            )
-
-    class Tcp(Guarded, sip_transport.TcpSipTransport):  # type: ignore[misc]
-        heard: dict[tuple[str, int], float] = {}  # a class per transports() call: per edge
-
-        async def _handle_connection(self, reader: Any, writer: Any) -> None:
-            peer = writer.get_extra_info("peername")
-            addr = (str(peer[0]), int(peer[1])) if peer else ("0.0.0.0", 0)
-            if not connections.admit(addr[0]):
-                writer.close()
-                return
-            watchdog = None
-            if not connections.trusted(addr[0]):
-                self.heard[addr] = asyncio.get_running_loop().time()
-                watchdog = asyncio.create_task(self._close_when_silent(addr, writer))
-            try:
-                await super()._handle_connection(reader, writer)
-            finally:
-                if watchdog is not None:
-                    watchdog.cancel()
-                self.heard.pop(addr, None)
-                connections.release(addr[0])
-
-        async def _close_when_silent(self, addr: tuple[str, int], writer: Any) -> None:
-            loop = asyncio.get_running_loop()
-            while True:
-                silent = loop.time() - self.heard.get(addr, loop.time())
-                if silent >= connections.idle_seconds:
-                    log.info("idle untrusted SIP TCP connection closed")
-                    writer.close()  # its reader sees EOF; the transport's loop ends
-                    return
-                await asyncio.sleep(connections.idle_seconds - silent)
-
-        def _dispatch(self, data: bytes, addr: tuple[str, int]) -> None:
-            if addr in self.heard:
-                self.heard[addr] = asyncio.get_running_loop().time()
-            super()._dispatch(data, addr)
-
-    return Udp(local_addr=local_addr), Tcp(local_addr=local_addr)
