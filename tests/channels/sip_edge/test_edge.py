@@ -39,7 +39,7 @@ def seconds_between(messages, first, then):
 def test_a_trunk_call_hears_the_bot_presses_0_and_is_referred_to_the_queue(
     edge, redis, tmp_path, transport, agent_port
 ):
-    port, log = edge
+    port, _ = edge
     assert sipp("caller_presses_0.xml", port, tmp_path, transport=transport) == 0  # … REFER, BYE
     messages = next(tmp_path.glob("caller_presses_0_*_messages.log")).read_text()
     assert "m=audio" in messages and "RTP/AVP 8 101" in messages  # PCMA chosen, with events
