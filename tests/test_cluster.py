@@ -16,14 +16,13 @@ import pytest
 import requests
 import yaml
 
-from app.bench.server import free_port
+from app.bench.server import Child, free_port
 from app.intents.versions import IntentVersions
 from app.outcomes.kpi.store import KpiStore
 from app.outcomes.review.store import ReviewStore
 from app.speech.prompts import PromptLibrary
 from app.staff.accounts import save_account
 from tests.conftest import INTENTS_DIR, staff_login, wait_until
-from tests.processes import Node
 from tests.twilio import AUTH_TOKEN, PUBLIC_BASE, TwilioCall
 
 pytestmark = pytest.mark.slow
@@ -60,11 +59,11 @@ def cluster(redis_url, redis, tmp_path, prompt_cache_dir):
             "DRAIN_NOTICE_SECONDS": "6",  # deploy/Caddyfile checks every 5 s
         }
         if worker:
-            node = Node(root, ["worker"], env)
+            node = Child(["worker"], env, log=root / "log.txt", root=root)
         else:
             port = free_port()
             command = ["serve", "--host", "127.0.0.1", "--port", str(port), "--threads", "16"]
-            node = Node(root, command, env, port)
+            node = Child(command, env, port, log=root / "log.txt", root=root)
         started.append(node)
         return node if worker else node.wait_ready()
 
@@ -93,7 +92,7 @@ def front(tmp_path):
             "INTERNAL_LISTEN": f"127.0.0.1:{internal}",
         }
         command = ["caddy", "run", "--config", str(ROOT / "deploy" / "Caddyfile")]
-        proxy = Node(home, ["--adapter", "caddyfile"], env, port, command=command)
+        proxy = Child(["--adapter", "caddyfile"], env, port, log=home / "log.txt", command=command)
         proxy.internal = f"http://127.0.0.1:{internal}"  # what `voicebot sip` uses in compose
         started.append(proxy)
         return proxy.wait_ready()
@@ -160,7 +159,7 @@ def test_a_promotion_on_one_node_is_understood_everywhere_within_two_seconds(clu
 
     promote_on(a, redis, phrase)
     number = IntentVersions(redis).current_number()
-    wait_until(lambda: b.ready()["intents_version"] == number, 2.0)  # the bound
+    wait_until(lambda: b.readiness()["intents_version"] == number, 2.0)  # the bound
     assert "pas" in chat_answer(b, phrase).lower()
     assert phrase in (b.intents_dir / "pas.yaml").read_text(encoding="utf-8")  # written back
     wait_until(lambda: phrase in (worker.intents_dir / "pas.yaml").read_text(encoding="utf-8"), 5)
@@ -295,7 +294,7 @@ def test_the_access_log_names_the_route_never_the_path_a_client_wrote(cluster):
     forged = "/chat/%0a2026-12-06%2010:00:00%20ERROR%20app%20forged%20line"
     for path in (forged, "/chat/010203-1234/x", "/chat/"):
         requests.get(node.base + path, timeout=5)
-    log = node.root / "log.txt"
+    log = node.log
     wait_until(lambda: '"GET webchat.page"' in log.read_text(), 5)
     text = log.read_text()
     assert "forged" not in text and "010203" not in text

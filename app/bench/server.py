@@ -1,11 +1,13 @@
-"""The harness that starts `voicebot serve` for a bench, and reads a process's cost.
+"""The one harness that starts processes as an operator starts them, and reads their cost.
 
-Every `voicebot bench` command that needs a server uses it; the tests use its process helpers
-(free ports, children).
+`Child` is a `voicebot` command (or caddy) in a child process with its own environment and log;
+every `voicebot bench` command that needs a server and every test that runs whole processes
+(`serve`, `worker`, `sip`, the front) uses it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -16,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +44,84 @@ class Engine:
     model: str = field(default_factory=lambda: korean_model_path())
 
 
+class Child:
+    """A command in a child process: its own environment, its output in `log` (or dropped).
+
+    `port`, when it serves HTTP there; `root`, the directory it was given (data, intents).
+    """
+
+    def __init__(
+        self,
+        args: list[str],
+        env: dict[str, str],
+        port: int | None = None,
+        log: Path | None = None,
+        root: Path | None = None,
+        command: tuple[str, ...] = (sys.executable, "-m", "app"),
+    ) -> None:
+        self.port, self.log, self.root = port, log, root
+        self.base = f"http://127.0.0.1:{port}" if port else ""
+        out = log.open("w") if log else subprocess.DEVNULL
+        try:
+            self.process = subprocess.Popen([*command, *args], env=env, stdout=out, stderr=out)
+        finally:
+            if log:
+                out.close()  # type: ignore[union-attr] - the child has its own copy
+
+    @property
+    def intents_dir(self) -> Path:
+        """The Danish intents of a child started on `root/intents` (as a node's volume)."""
+        assert self.root is not None
+        return self.root / "intents" / "da"
+
+    def output(self) -> str:
+        """What it has written so far."""
+        return self.log.read_text(errors="replace") if self.log and self.log.exists() else ""
+
+    def wait_ready(self, timeout: float = 90) -> Child:
+        """Wait for /healthz; RuntimeError with its output if it died or never answered."""
+        deadline = time.monotonic() + timeout
+        while http_status(self.base + "/healthz") != 200:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{self.process.args} did not come up:\n{self.output()}")
+            time.sleep(0.2)
+        return self
+
+    def ready(self) -> bool:
+        """Does /readyz say ready?"""
+        return http_status(self.base + "/readyz") == 200
+
+    def readiness(self) -> dict[str, object]:
+        """What /readyz reports (intent set version, engines, …), ready (200) or not (503)."""
+        try:
+            with urllib.request.urlopen(self.base + "/readyz", timeout=5) as response:
+                return dict(json.loads(response.read()))
+        except urllib.error.HTTPError as not_ready:
+            return dict(json.loads(not_ready.read()))
+
+    def child(self, marker: bytes = b"") -> int | None:
+        """The live child whose command line has `marker`; b"": gunicorn's worker (its own)."""
+        own = cmdline(self.process.pid)
+        for pid in children(self.process.pid):
+            line = cmdline(pid)
+            if line and ((marker in line) if marker else line == own):
+                return pid
+        return None
+
+    def stop(self, signal_number: int | None = None, timeout: float = 30) -> None:
+        """Stop it: killed, or sent `signal_number` and waited for (killed if it will not)."""
+        if self.process.poll() is None:
+            if signal_number is None:
+                self.process.kill()
+            else:
+                self.process.send_signal(signal_number)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+
+
 class Server:
     """`voicebot serve` in a child process, on a free port, with bench settings."""
 
@@ -53,7 +134,7 @@ class Server:
     ) -> None:
         self.token = secrets.token_hex(16)
         self.data = Path(tempfile.mkdtemp(prefix="vb-bench-"))
-        self.port = free_port()
+        port = free_port()
         env = {
             **os.environ,
             "PUBLIC_BASE_URL": PUBLIC_BASE,
@@ -70,41 +151,17 @@ class Server:
                 "TTS_VOICE": "ko",
             }
         env.pop("REDIS_URL", None)
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "app",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--threads",
-                str(threads),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.base = f"http://127.0.0.1:{self.port}"
-        wait_for(lambda: http_status(self.base + "/healthz") == 200, 60)
+        args = ["serve", "--host", "127.0.0.1", "--port", str(port), "--threads", str(threads)]
+        self.served = Child(args, env, port).wait_ready(60)
+        self.process, self.base = self.served.process, self.served.base
 
     def worker_pid(self) -> int:
         """The gunicorn worker: the forked child running the same command line."""
-        own = Path(f"/proc/{self.process.pid}/cmdline").read_bytes()
-        for child in children(self.process.pid):
-            if Path(f"/proc/{child}/cmdline").read_bytes() == own:
-                return child
-        return self.process.pid
+        return self.served.child() or self.process.pid
 
     def stop(self) -> None:
         """Stop gunicorn at once (SIGINT: no graceful wait), and with it worker and Redis."""
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        self.served.stop(signal.SIGINT)
 
 
 def sample_rss(pid: int, peak: list[float], done: threading.Event) -> None:

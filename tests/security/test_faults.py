@@ -18,7 +18,7 @@ import requests
 from redis import Redis
 from rq import Worker
 
-from app.bench.server import children, free_port
+from app.bench.server import Child, free_port
 from tests.conftest import INTENTS_DIR, wait_until
 from tests.twilio import AUTH_TOKEN, PUBLIC_BASE, TwilioCall
 
@@ -29,13 +29,11 @@ KOERKORT_KEY = "5"  # menu digit of Kørekort (intents/index.yaml): its needs ar
 RENEW_KEY = "1"  # then the first of them: renewing a licence
 
 
-class Served:
-    """`voicebot serve` in a child process, its stderr kept for reading."""
+class Served(Child):
+    """`voicebot serve` on the embedded defaults (its own Redis and worker), its output kept."""
 
     def __init__(self, data_dir: Path) -> None:
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = data_dir / "serve.log"
+        port = free_port()
         self.env = {
             **os.environ,
             "PUBLIC_BASE_URL": PUBLIC_BASE,
@@ -47,29 +45,8 @@ class Served:
         for name in ("REDIS_URL", "VOSK_MODEL_PATH", "SECRET_KEY"):
             self.env.pop(name, None)
         self.redis_url = f"unix://{(data_dir / 'redis' / 'redis.sock').resolve()}"
-        command = [sys.executable, "-m", "app", "-v", "serve", "--host", "127.0.0.1"]
-        with self.log.open("w") as out:
-            self.process = subprocess.Popen(
-                [*command, "--port", str(self.port)], env=self.env, stderr=out, stdout=out
-            )
-
-    def child(self, marker: bytes) -> int | None:
-        """The pid of the master's live child whose command line has `marker` (b"": gunicorn's)."""
-        own = Path(f"/proc/{self.process.pid}/cmdline").read_bytes()
-        for pid in children(self.process.pid):
-            try:
-                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-            except OSError:
-                continue
-            if cmdline and ((marker in cmdline) if marker else cmdline == own):
-                return pid
-        return None
-
-    def ready(self) -> bool:
-        try:
-            return requests.get(self.base + "/readyz", timeout=2).status_code == 200
-        except requests.RequestException:
-            return False
+        args = ["-v", "serve", "--host", "127.0.0.1", "--port", str(port)]
+        super().__init__(args, self.env, port, log=data_dir / "serve.log")
 
 
 def kill_and_time_recovery(pid, recovered):

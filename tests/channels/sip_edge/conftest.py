@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.bench.server import free_port
+from app.bench.server import Child, free_port
 from tests.conftest import INTENTS_DIR, wait_until
-from tests.processes import Node
 
 HERE = Path(__file__).parent
 PASSWORD = "asterisk-kode-0123456789"
@@ -63,8 +62,8 @@ def edge(redis_url, redis, tmp_path, prompt_cache_dir, agent_port, edge_env):
     (tmp_path / "bot").mkdir()
     (tmp_path / "sip").mkdir()
     args = ["serve", "--host", "127.0.0.1", "--port", str(bot_port), "--threads", "8"]
-    bot = Node(tmp_path / "bot", args, env, bot_port).wait_ready()
-    sip = Node(tmp_path / "sip", ["sip"], env)
+    bot = Child(args, env, bot_port, log=tmp_path / "bot" / "log.txt").wait_ready()
+    sip = Child(["sip"], env, log=tmp_path / "sip" / "log.txt")
     wait_until(lambda: "listening" in (tmp_path / "sip" / "log.txt").read_text(), 30)
     yield sip_port, tmp_path / "sip" / "log.txt"
     sip.stop()
