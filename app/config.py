@@ -100,7 +100,7 @@ class Settings:
     """Days a redacted utterance kept for /admin/review lives; older ones are purged hourly."""
     match_answer_threshold: float = 0.42
     """Confidence from which the bot answers without asking back (chosen by `intents eval`)."""
-    match_confirm_threshold: float = 0.38
+    match_confirm_threshold: float = 0.26
     """Confidence from which the bot asks "Mente du ...?" rather than "say it again"."""
     match_margin: float = 0.10
     """An answer also needs this lead over the runner-up intent; closer calls are confirmed."""

@@ -20,6 +20,12 @@ from ..intents.catalogue import IntentSet
 from .matcher import MODEL_SHARE, Decision, Match, Matcher, Thresholds
 from .normalise import FILLER_WORDS, STOPWORDS
 
+CONFIRM_WORTH = 0.8
+"""A need reached by "Handler det om …?" and a "ja" is worth this much of a right answer (a turn
+more), in the threshold search."""
+MAX_OUT_OF_SCOPE_ASKED = 0.25
+"""At most this share of out-of-scope questions may be met with "Handler det om …?" instead of a
+refusal: a question back costs the caller a "nej", a wrong answer costs far more."""
 MODEL_SHARES = (0.0, 0.25, 0.5, 0.75)
 """The blends of fuzzy matcher and learnt model `intents eval` tries."""
 FILLER_INSERTS = ("øh", "altså", "ja hej jeg ringer fordi", "øhm", "ja altså")
@@ -147,7 +153,7 @@ def _best_thresholds(
     fallback: Thresholds,
     max_wrong: float = 0.04,
 ) -> tuple[float, Thresholds]:
-    """`choose_thresholds`, with the value it reached (right answers, half for a confirm).
+    """`choose_thresholds`, with the value it reached (right answers, CONFIRM_WORTH a confirm).
 
     The grid is searched on arrays: the same decisions as `Thresholds.decide`, ~1,000× faster.
     """
@@ -168,10 +174,9 @@ def _best_thresholds(
             good = int((answered & right).sum())
             for confirm in [x / 100 for x in range(24, int(answer * 100) + 1, 2)]:
                 confirmed = ~answered & (s1 >= confirm)
-                refused = ~answered & ~confirmed
-                if int((refused & oos).sum()) / n_oos < 0.9:
+                if int((confirmed & oos).sum()) / n_oos > MAX_OUT_OF_SCOPE_ASKED:
                     continue
-                value = good + 0.5 * int((confirmed & right).sum())
+                value = good + CONFIRM_WORTH * int((confirmed & right).sum())
                 if best is None or value > best[0]:
                     best = (value, Thresholds(answer, confirm, margin))
     return best if best else (0.0, fallback)

@@ -282,6 +282,9 @@ class Matcher:
         evidence, telling, unknown = self._evidence(best, stems, guesses)
         if decision is not Decision.NONE and unknown and not telling:
             return best, confidence, Decision.NONE, "only shared words, beside words none knows"
+        if decision is Decision.CONFIRM and confidence < t.answer and not telling:
+            # "hvor lang tid tager det": ask about a need only when a word said names it
+            return best, confidence, Decision.NONE, "unsure, and no word said tells it"
         written = set() if guesses & set(stems) else self._written.get(frozenset(stems), set())
         if decision is Decision.ANSWER and written == {best}:
             return best, confidence, decision, "said as one of its own examples"
