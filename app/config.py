@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import ConfigError
 
 if TYPE_CHECKING:
-    from .core.matcher import Thresholds
+    from .core.verdict import Thresholds
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 """The checkout the package runs from (site-packages when installed: then see HOME)."""
@@ -196,7 +196,7 @@ class Settings:
 
     def thresholds(self) -> Thresholds:
         """The matcher's decision cut-offs."""
-        from .core.matcher import Thresholds
+        from .core.verdict import Thresholds
 
         return Thresholds(
             self.match_answer_threshold, self.match_confirm_threshold, self.match_margin

@@ -18,9 +18,9 @@ import re
 
 from ..intents.catalogue import SystemIntent
 from .call import Call, Hangup, RequestCallback, State, Step, TransferReason
-from .matcher import Match
 from .redact import NUMBER_WORDS
 from .texts import UNKNOWN_ABOUT, say_number
+from .verdict import Match
 
 NUMBER = re.compile(r"(?:0045|45)?(\d{8})")
 """A Danish number: eight digits, optionally after the country code."""

@@ -15,7 +15,7 @@ import dataclasses
 
 from ..intents.catalogue import SYSTEM_TOPIC
 from .call import PERSON_OFFER, YES_NO_STATES, Call, Say, State, Step, TransferReason
-from .matcher import Decision, Match
+from .verdict import Decision, Match
 
 
 class CueSteps:

@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from ..intents.catalogue import IntentSet
-from .matcher import MODEL_SHARE, Decision, Match, Matcher, Thresholds
+from .matcher import MODEL_SHARE, Matcher
 from .normalise import FILLER_WORDS, STOPWORDS
+from .verdict import Decision, Match, Thresholds
 
 CONFIRM_WORTH = 0.8
 """A need reached by "Handler det om …?" and a "ja" is worth this much of a right answer (a turn

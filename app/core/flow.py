@@ -39,12 +39,13 @@ from .cue_steps import CueSteps
 from .endings import EndingSteps
 from .hours import OpeningHours
 from .keypad_steps import KeypadSteps
-from .matcher import Decision, Match, Matcher
+from .matcher import Matcher
 from .normalise import TRAILING_WORDS
 from .offers import REPHRASE_OFFERS, OfferSteps
 from .redact import redact, unmasked
 from .texts import DYNAMIC_PROMPTS, OPEN_NOW, PROMPTS, WRITTEN, menu_choices
 from .topic_steps import TopicSteps
+from .verdict import Decision, Match
 
 MAX_NO_MATCH = 2
 """The second misunderstanding leads to the keypad menu; a third in the menu leads to a person."""

@@ -11,7 +11,7 @@ from ..intents.catalogue import SystemIntent
 from ..intents.index import MAX_MENU_CHOICES
 from .call import Call, State, Step, TransferReason
 from .callback import NO_KEY, REPEAT_KEY, YES_KEY
-from .matcher import Decision, Match
+from .verdict import Decision, Match
 
 PERSON_KEY = "0"
 MAX_WRONG_KEYS = 3

@@ -15,13 +15,12 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 
 from ..intents.catalogue import SYSTEM_TOPIC, IntentSet
 from .model import LearntModel
 from .normalise import CALL_WORDS, Lexicon, stem
+from .verdict import Decision, Match, Thresholds
 
 _CALL_STEMS = frozenset(map(stem, CALL_WORDS))
 
@@ -62,60 +61,6 @@ COVERAGE_SHARE = 0.4
 MODEL_SHARE = 0.5
 """Share of the learnt model's probability in the score; the rest is the fuzzy matcher's.
 Chosen by `voicebot intents eval` on cross-validation, never on the eval set."""
-
-
-class Decision(StrEnum):
-    """What the flow should do with a match."""
-
-    ANSWER = "answer"
-    CONFIRM = "confirm"
-    NONE = "none"
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Decision cut-offs on the 0–1 confidence; defaults live in `Settings` (MATCH_*)."""
-
-    answer: float
-    confirm: float
-    margin: float
-
-    def decide(self, best: float, runner_up: float) -> Decision:
-        """Answer when sure and clear of the runner-up, confirm when plausible, else none."""
-        if best >= self.answer and best - runner_up >= self.margin:
-            return Decision.ANSWER
-        if best >= self.confirm:
-            return Decision.CONFIRM
-        return Decision.NONE
-
-
-@dataclass(frozen=True)
-class Match:
-    """The matcher's verdict on one utterance (the `voicebot match` JSON line)."""
-
-    text: str
-    intent: str | None
-    confidence: float
-    decision: Decision
-    alternatives: tuple[tuple[str, float], ...]
-    """Runner-up intents, best first, each with its confidence."""
-    why: str = ""
-    """The rule that made the decision (`voicebot match --explain`)."""
-
-    @property
-    def nearest(self) -> str | None:
-        """The top-scoring intent whatever the decision (a `none` keeps it as first alternative)."""
-        return self.intent or (self.alternatives[0][0] if self.alternatives else None)
-
-    def as_dict(self) -> dict[str, object]:
-        """One line of `voicebot match`: text, intent, confidence, decision, alternatives."""
-        return {
-            "text": self.text,
-            "intent": self.intent,
-            "confidence": round(self.confidence, 3),
-            "decision": self.decision.value,
-            "alternatives": [[i, round(c, 3)] for i, c in self.alternatives],
-        }
 
 
 class Matcher:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from ..intents.catalogue import SystemIntent
 from .call import LINK_OFFER, PERSON_OFFER, Call, Say, SendLink, State, Step, TransferReason
-from .matcher import Decision, Match
+from .verdict import Decision, Match
 
 REPHRASE_OFFERS = frozenset({"not_it", "not_it_closed"})
 """Offers that also invite the question said another way: anything but yes or no is that."""

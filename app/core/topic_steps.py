@@ -16,8 +16,8 @@ import dataclasses
 from ..intents.catalogue import SYSTEM_TOPIC, Intent, SystemIntent
 from . import cues
 from .call import Call, Say, State, Step, TransferReason
-from .matcher import Decision, Match
 from .texts import menu_choices
+from .verdict import Decision, Match
 
 NONE_OF_THEM = ("ingen af dem", "ingen af delene", "ikke nogen af dem", "noget andet")
 

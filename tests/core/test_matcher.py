@@ -9,7 +9,7 @@ from app.core.evaluation import (
     report,
     score,
 )
-from app.core.matcher import Decision, Thresholds
+from app.core.verdict import Decision, Thresholds
 from tests.conftest import INTENTS_DIR
 
 OUT_OF_SCOPE = read_utterances(INTENTS_DIR.parent / "out_of_scope_da.txt")

@@ -8,7 +8,8 @@ import pytest
 from app.core.call import Heard, Say
 from app.core.flow import Flow
 from app.core.hours import OpeningHours
-from app.core.matcher import Matcher, Thresholds
+from app.core.matcher import Matcher
+from app.core.verdict import Thresholds
 from app.intents.catalogue import check_intents, load_intents
 from app.intents.files import IntentFiles
 from app.intents.local_facts import UNSET, LocalFacts, fill, read_facts

@@ -27,8 +27,8 @@ from ruamel.yaml.scalarstring import (
 )
 
 from ...core.evaluation import misses
-from ...core.matcher import Thresholds
 from ...core.redact import redact
+from ...core.verdict import Thresholds
 from ...intents.catalogue import ID_PATTERN, IntentSet
 from ...intents.files import IntentFiles
 
