@@ -41,7 +41,7 @@ def test_agents_cannot_open_the_admin_pages(phone, admin_settings, browser):
 
 
 def test_review_promote_and_the_bot_understands_seconds_later(phone, admin_settings, browser):
-    phrase = "kan jeg få tilskud til briller"
+    phrase = "kan jeg få penge til en ny cykel"
     with phone(ScriptedModel(phrase), settings=admin_settings) as (base, services):
         call = missed_call(base, phrase)
         call.wait_for(lambda: services.review().items())
