@@ -70,6 +70,11 @@ def one_intent_folder(root: Path, pas_yaml: str) -> Path:
     return root / "da"
 
 
+STAGED = shutil.ignore_patterns(".*", "*.tmp")
+"""What a copy of the shared cache leaves out: a file another process is still writing (it is
+staged under a dot name, then renamed), which may be gone before copytree reaches it."""
+
+
 @pytest.fixture(scope="session", autouse=True)
 def prompt_cache_dir():
     """Rendered prompts and fitted models are shared by every test in the run (they depend only

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.bench.server import Child, free_port
-from tests.conftest import INTENTS_DIR, wait_until
+from tests.conftest import INTENTS_DIR, STAGED, wait_until
 
 HERE = Path(__file__).parent
 PASSWORD = "asterisk-kode-0123456789"
@@ -40,7 +40,7 @@ def edge(redis_url, redis, tmp_path, prompt_cache_dir, agent_port, edge_env):
     index.write_text(index.read_text().replace("borgerservice: {label: Borgerservice}", queue))
     for made in ("prompts", "models"):  # what the edge's bot would render or fit again
         if (prompt_cache_dir / made).exists():
-            shutil.copytree(prompt_cache_dir / made, tmp_path / "var" / made)
+            shutil.copytree(prompt_cache_dir / made, tmp_path / "var" / made, ignore=STAGED)
     bot_port, sip_port = free_port(), free_port()
     env = {
         **os.environ,
