@@ -71,8 +71,8 @@ def one_intent_folder(root: Path, pas_yaml: str) -> Path:
 
 
 STAGED = shutil.ignore_patterns(".*", "*.tmp")
-"""What a copy of the shared cache leaves out: a file another process is still writing (it is
-staged under a dot name, then renamed), which may be gone before copytree reaches it."""
+"""What a copy of the shared cache leaves out: a file another process is still writing (a model
+staged under a dot name, a prompt as *.tmp, then renamed), gone before copytree reaches it."""
 
 
 @pytest.fixture(scope="session", autouse=True)
