@@ -122,10 +122,15 @@ or "fra" it is as often the thing asked about ("rotter i kælderen", "støj fra 
 _stem = snowballstemmer.stemmer("danish").stemWord
 
 
+KEPT_STEMS = dict.fromkeys("ledig ledige ledigt lediges ledighed ledigheden".split(), "ledig")
+"""Words Snowball stems onto an everyday verb, given their own stem: "ledig", "ledighed" → "led",
+the stem of "leder" and "lede" too, so "jeg leder efter …" (I am looking for) was unemployment."""
+
+
 @lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
     """Snowball stem, cached: the same few thousand words recur in every call."""
-    return _stem(word)
+    return KEPT_STEMS.get(word) or _stem(word)
 
 
 def tokens(text: str) -> list[str]:

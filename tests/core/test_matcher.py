@@ -40,6 +40,11 @@ def test_out_of_scope_talk_gets_no_intent(matcher, said):
     assert (found.intent, found.decision) == (None, Decision.NONE)
 
 
+def test_looking_for_something_is_not_taken_for_unemployment(matcher):
+    assert matcher.match("jeg leder efter min kat der er løbet væk").intent != "ledighed"
+    assert matcher.match("jeg er ledig fra på mandag").intent == "ledighed"
+
+
 def test_confidence_is_between_zero_and_one_and_alternatives_are_ranked(matcher):
     found = matcher.match("jeg skal have et nyt kort")
     assert 0 <= found.confidence <= 1

@@ -1,6 +1,6 @@
 import pytest
 
-from app.core.normalise import Lexicon, strip_fillers, tokens
+from app.core.normalise import Lexicon, stem, strip_fillers, tokens
 
 EXAMPLES = [
     "jeg skal forny mit kørekort",
@@ -61,3 +61,8 @@ def test_function_words_alone_are_kept_so_goodbyes_still_match():
 
 def test_short_words_are_not_corrected_into_other_words():
     assert lexicon.analyse("skilt") == ["skilt"]  # not "skift", not anything in the examples
+
+
+def test_being_unemployed_and_looking_for_something_do_not_share_a_stem():
+    assert {stem(w) for w in ("ledig", "ledige", "ledighed")} == {"ledig"}
+    assert stem("leder") == stem("lede") != stem("ledig")  # "jeg leder efter …"
