@@ -19,10 +19,12 @@ from pathlib import Path
 
 from ..intents.catalogue import SYSTEM_TOPIC, IntentSet
 from .model import LearntModel
-from .normalise import CALL_WORDS, Lexicon, stem
+from .normalise import CALL_WORDS, STORY_WORDS, Lexicon, stem
 from .verdict import Decision, Match, Thresholds
 
-_CALL_STEMS = frozenset(map(stem, CALL_WORDS))
+_NEVER_TELLING = frozenset(map(stem, CALL_WORDS | STORY_WORDS))
+"""Words of any call or story ("ringer", "købe", "mor"): an example may use one, but it never
+tells one need from another, however few examples use it."""
 
 UNKNOWN_WORD_WEIGHT = 1.0
 """An unknown word weighs this share of the rarest known word: off-topic talk, or a word we miss."""
@@ -178,7 +180,7 @@ class Matcher:
         }
 
     def _telling_word(self, word: str) -> bool:
-        return word not in _CALL_STEMS and self._weight.get(word, 0.0) >= self._telling
+        return word not in _NEVER_TELLING and self._weight.get(word, 0.0) >= self._telling
 
     def match(self, text: str) -> Match:
         """The best intent for a transcript, with a decision the flow can act on.
