@@ -45,6 +45,11 @@ def test_looking_for_something_is_not_taken_for_unemployment(matcher):
     assert matcher.match("jeg er ledig fra på mandag").intent == "ledighed"
 
 
+def test_an_everyday_word_an_example_uses_does_not_make_an_answer(matcher):
+    """ "købe" is in a handicapbil example, but buying a car is no request for one."""
+    assert matcher.match("hvor kan jeg købe en bil").decision is not Decision.ANSWER
+
+
 def test_confidence_is_between_zero_and_one_and_alternatives_are_ranked(matcher):
     found = matcher.match("jeg skal have et nyt kort")
     assert 0 <= found.confidence <= 1
