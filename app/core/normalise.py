@@ -93,8 +93,8 @@ STORY_WORDS = frozenset(
     lav lang langt kort kortere længe rigtig rigtigt virkelig helt heller endnu allerede
     stadigvæk desværre heldigvis pludselig sammen alene normalt
     ved vide ved tænker tænkte tror troede synes syntes sagde siger sagt fortalt fortalte hørt
-    hørte ringet ringede prøvet prøvede købe køber købt købte kommet kom gået gik ligger lå står stod bor
-    boet boede sidder sad laver lavede gjort gjorde gøre gør fik brug ting grund problem
+    hørte ringet ringede prøvet prøvede købe køber købt købte kommet kom gået gik ligger lå står
+    stod bor boet boede sidder sad laver lavede gjort gjorde gøre gør fik brug ting grund problem
     problemer situation hjem hjemme derhjemme aften aftes formiddag eftermiddag nat år måneder
     dage timer siden længere vejr vejret regn regner sol solen blæser
     """.split()

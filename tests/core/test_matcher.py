@@ -46,7 +46,7 @@ def test_looking_for_something_is_not_taken_for_unemployment(matcher):
 
 
 def test_an_everyday_word_an_example_uses_does_not_make_an_answer(matcher):
-    """ "købe" is in a handicapbil example, but buying a car is no request for one."""
+    """Buying a car is no request for a handicap car, though "købe" is in one of its examples."""
     assert matcher.match("hvor kan jeg købe en bil").decision is not Decision.ANSWER
 
 
