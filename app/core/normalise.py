@@ -122,9 +122,23 @@ or "fra" it is as often the thing asked about ("rotter i kælderen", "støj fra 
 _stem = snowballstemmer.stemmer("danish").stemWord
 
 
-KEPT_STEMS = dict.fromkeys("ledig ledige ledigt lediges ledighed ledigheden".split(), "ledig")
-"""Words Snowball stems onto an everyday verb, given their own stem: "ledig", "ledighed" → "led",
-the stem of "leder" and "lede" too, so "jeg leder efter …" (I am looking for) was unemployment."""
+KEPT_STEMS = {
+    word: kept
+    for kept, words in {
+        "ledig": "ledig ledige ledigt lediges ledighed ledigheden",
+        "læge": "læge lægen lægens læger lægerne",
+        "passe": "passe passer passes",
+        "gælde": "gælde gælder gældende",
+        "tidlig": "tidlig tidligt tidlige tidligere",
+        "farlig": "farlig farligt farlige",
+        "billig": "billig billigt billige billigere",
+        "venlig": "venlig venligt venligst",
+    }.items()
+    for word in words.split()
+}
+"""Everyday words Snowball stems onto a need's word, given their own stem: "leder" (looks for)
+and "ledig" both became "led", "lægge" and "læge" "læg", "passer" and "pas" "pas", "gælder" and
+"gæld" "gæld", "tidligere" and "tid" "tid"."""
 
 
 @lru_cache(maxsize=65_536)

@@ -66,3 +66,18 @@ def test_short_words_are_not_corrected_into_other_words():
 def test_being_unemployed_and_looking_for_something_do_not_share_a_stem():
     assert {stem(w) for w in ("ledig", "ledige", "ledighed")} == {"ledig"}
     assert stem("leder") == stem("lede") != stem("ledig")  # "jeg leder efter …"
+
+
+@pytest.mark.parametrize(
+    ("everyday", "need"),
+    [
+        ("lægge", "lægen"),  # lay down / the doctor
+        ("passer", "pas"),  # looks after, fits / passport
+        ("gælder", "gæld"),  # applies / debt
+        ("tidligere", "tid"),  # former / an appointment
+        ("farlig", "far"),  # dangerous / father
+        ("billig", "bil"),  # cheap / car
+    ],
+)
+def test_everyday_words_do_not_stem_onto_a_need(everyday, need):
+    assert stem(everyday) != stem(need)
