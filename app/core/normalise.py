@@ -133,12 +133,13 @@ KEPT_STEMS = {
         "farlig": "farlig farligt farlige",
         "billig": "billig billigt billige billigere",
         "venlig": "venlig venligt venligst",
+        "personlig": "personlig personligt personlige",
     }.items()
     for word in words.split()
 }
 """Everyday words Snowball stems onto a need's word, given their own stem: "leder" (looks for)
 and "ledig" both became "led", "lægge" and "læge" "læg", "passer" and "pas" "pas", "gælder" and
-"gæld" "gæld", "tidligere" and "tid" "tid"."""
+"gæld" "gæld", "tidligere" and "tid" "tid", "personlig" and "person" "person"."""
 
 
 @lru_cache(maxsize=65_536)

@@ -77,6 +77,7 @@ def test_being_unemployed_and_looking_for_something_do_not_share_a_stem():
         ("tidligere", "tid"),  # former / an appointment
         ("farlig", "far"),  # dangerous / father
         ("billig", "bil"),  # cheap / car
+        ("personlig", "person"),  # personal care / a person to talk to
     ],
 )
 def test_everyday_words_do_not_stem_onto_a_need(everyday, need):
