@@ -70,9 +70,17 @@ def one_intent_folder(root: Path, pas_yaml: str) -> Path:
     return root / "da"
 
 
-STAGED = shutil.ignore_patterns(".*", "*.tmp")
+_STAGED = shutil.ignore_patterns(".*", "*.tmp")
 """What a copy of the shared cache leaves out: a file another process is still writing (a model
 staged under a dot name, a prompt as *.tmp, then renamed), gone before copytree reaches it."""
+
+
+def seed_data_dir(prompt_cache_dir: Path, data_dir: Path) -> None:
+    """Copy the run's rendered prompts and fitted models into a server's own `DATA_DIR`, so a
+    node or edge the test starts neither renders nor fits them again."""
+    for made in ("prompts", "models"):
+        if (prompt_cache_dir / made).exists():
+            shutil.copytree(prompt_cache_dir / made, data_dir / made, ignore=_STAGED)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -22,7 +22,7 @@ from app.outcomes.kpi.store import KpiStore
 from app.outcomes.review.store import ReviewStore
 from app.speech.prompts import PromptLibrary
 from app.staff.accounts import save_account
-from tests.conftest import INTENTS_DIR, STAGED, staff_login, wait_until
+from tests.conftest import INTENTS_DIR, seed_data_dir, staff_login, wait_until
 from tests.twilio import AUTH_TOKEN, PUBLIC_BASE, TwilioCall
 
 pytestmark = pytest.mark.slow
@@ -42,9 +42,7 @@ def cluster(redis_url, redis, tmp_path, prompt_cache_dir):
     def start(name, worker=False):
         root = tmp_path / name
         shutil.copytree(INTENTS_DIR.parent, root / "intents")  # a volume seeded from the image
-        for made in ("prompts", "models"):  # the same files each node would render or fit
-            if (prompt_cache_dir / made).exists():
-                shutil.copytree(prompt_cache_dir / made, root / "var" / made, ignore=STAGED)
+        seed_data_dir(prompt_cache_dir, root / "var")
         env = {
             **os.environ,
             "REDIS_URL": redis_url,

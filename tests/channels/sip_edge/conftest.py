@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.bench.server import Child, free_port
-from tests.conftest import INTENTS_DIR, STAGED, wait_until
+from tests.conftest import INTENTS_DIR, seed_data_dir, wait_until
 
 HERE = Path(__file__).parent
 PASSWORD = "asterisk-kode-0123456789"
@@ -38,9 +38,7 @@ def edge(redis_url, redis, tmp_path, prompt_cache_dir, agent_port, edge_env):
         f"borgerservice: {{label: Borgerservice, sip: 'sip:borgerservice@127.0.0.1:{agent_port}'}}"
     )
     index.write_text(index.read_text().replace("borgerservice: {label: Borgerservice}", queue))
-    for made in ("prompts", "models"):  # what the edge's bot would render or fit again
-        if (prompt_cache_dir / made).exists():
-            shutil.copytree(prompt_cache_dir / made, tmp_path / "var" / made, ignore=STAGED)
+    seed_data_dir(prompt_cache_dir, tmp_path / "var")
     bot_port, sip_port = free_port(), free_port()
     env = {
         **os.environ,
