@@ -243,7 +243,7 @@ class Flow(CallbackSteps, CueSteps, EndingSteps, KeypadSteps, OfferSteps, TopicS
         """A request heard where the caller may ask for anything."""
         asked = self.matcher.requests(unmasked(redact(text)))
         main = match.intent if match.decision is Decision.ANSWER else None
-        if main in asked and self.matcher.is_story(text):  # a story: its question comes first
+        if main in asked:  # what the whole turn asks comes first; the rest may be context
             asked = [main, *(a for a in asked if a != main)]
         if len(asked) > 1:  # two requests at once: the main one now, the other offered after it
             return self._dispatch(call, self.intents.intents[asked[0]], also=asked[1])

@@ -39,9 +39,12 @@ _CLAUSE_START = re.compile(
 )
 """Where a clause of a long turn may begin: a question word, a conjunction, a modal verb."""
 _QUESTION = re.compile(
-    r"(?:hvordan|hvor|hvem|hvad|hvornår|hvilken|hvilke|kan|skal|må)\b", re.IGNORECASE
+    r"(?:hvordan|hvor|hvem|hvad|hvornår|hvilken|hvilke"
+    r"|(?:kan|skal|må) (?:jeg|man|vi|i|du|han|hun|de|min|mit|mine)\b)\b",
+    re.IGNORECASE,
 )
-"""A clause that asks: in a story, what the caller wants to know."""
+"""A clause that asks: in a story, what the caller wants to know. A modal asks only before its
+subject ("kan jeg …"); "… jeg | kan ikke logge på" is a statement, split where "kan" begins."""
 STORY_LENGTH = 6
 """A turn of more content words than this is a story: its best clause may carry the need."""
 MAX_CHOICES = 3
@@ -204,6 +207,8 @@ class Matcher:
                 clause = None
             elif clause[2] is not Decision.ANSWER and decision is not Decision.NONE:
                 clause = None
+            elif clause[0] != best:  # a clause of context wants what the whole does not: ask
+                clause = (*clause[:2], Decision.CONFIRM, clause[3])
             if clause:
                 best, confidence, decision, why = clause
                 why = f"a clause of the story: {why}"

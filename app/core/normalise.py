@@ -243,7 +243,9 @@ class Lexicon:
             # An everyday word is not a slip for a near spelling: "vejret" is not "vejen".
             parts = [word] if word in STORY_WORDS and not self.knows(word) else self._repair(word)
             if len(parts) == 1 and parts[0] != word and not self.knows(word) and len(word) < 8:
-                guessed.add(parts[0])  # a long word one slip away is that word; a short one not
+                # a long word one slip away is that word; a short one not ("sulten" is no
+                # "salt", nor the "salte" a synonym makes of it)
+                guessed.update(self._apply_synonyms(parts))
             repaired.extend(parts)
         # Numbers (a CPR or case number read out) say nothing about what the caller wants, nor
         # does an unknown word after "til" (a place: "til roskilde") or a story word.

@@ -132,6 +132,21 @@ def test_a_long_story_is_answered_on_the_clause_that_asks(matcher):
     assert found.why.startswith("a clause of the story")
 
 
+def test_a_statement_with_can_is_no_question_that_outweighs_the_story(matcher):
+    """ "… og jeg kan ikke logge på mitid": the phone stolen is the need, not the log-in."""
+    found = matcher.match("min mobil er blevet stjålet og jeg kan ikke logge på mitid længere")
+    assert (found.intent, found.decision) == ("mitid_mistet", Decision.ANSWER)
+
+
+def test_a_clause_the_whole_story_does_not_rank_first_is_asked_about_not_answered(matcher):
+    """ "vi kan ikke sove" alone sounds like a night without a roof; the party says otherwise."""
+    said = "naboerne holder fest hver weekend med høj musik og vi kan ikke sove om natten"
+    found = matcher.match(said)
+    assert found.why.startswith("a clause of the story")
+    assert found.intent != matcher.scores(said)[0][0]
+    assert found.decision is Decision.CONFIRM
+
+
 def test_a_long_story_about_what_no_answer_covers_is_not_answered(matcher):
     said = "min søster har købt en ny bil og nu vil hun vide hvor man kan få den vasket billigt"
     assert matcher.match(said).decision is Decision.NONE

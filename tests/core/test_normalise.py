@@ -63,6 +63,13 @@ def test_short_words_are_not_corrected_into_other_words():
     assert lexicon.analyse("skilt") == ["skilt"]  # not "skift", not anything in the examples
 
 
+def test_a_guess_stays_a_guess_when_a_synonym_renames_it():
+    """ "sulten" is one letter from "salt", which a synonym makes "salte": still only a guess."""
+    salting = Lexicon(["hvornår bliver der saltet"], {"salt": "salte", "saltet": "salte"})
+    stems, guesses = salting.analyse_marked("han virker sulten")
+    assert stems[-1] in guesses
+
+
 def test_being_unemployed_and_looking_for_something_do_not_share_a_stem():
     assert {stem(w) for w in ("ledig", "ledige", "ledighed")} == {"ledig"}
     assert stem("leder") == stem("lede") != stem("ledig")  # "jeg leder efter …"
