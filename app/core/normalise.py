@@ -24,7 +24,7 @@ HESITATIONS = frozenset("øh øhm øhh øhhm eh ehm hm hmm mm mmm".split())
 
 FILLER_WORDS = HESITATIONS | frozenset(
     "altså ligesom nå nåh jamen bare lige sådan egentlig faktisk godt vel okay ok tak ellers "
-    "tusind".split()
+    "tusind pls plz please plis mvh vh evt osv ca".split()
 )
 """Words that carry nothing for the matcher wherever they stand ("tak" is politeness)."""
 
@@ -54,6 +54,10 @@ FILLER_PHRASES: tuple[tuple[str, ...], ...] = tuple(
             "mit navn er",
             "må jeg spørge",
             "et spørgsmål",
+            "i forhold til",
+            "med hensyn til",
+            "angående",
+            "vedrørende",
             "jeg har et spørgsmål",
             "jeg har et spørgsmål om",
         ],
@@ -148,9 +152,34 @@ def stem(word: str) -> str:
     return KEPT_STEMS.get(word) or _stem(word)
 
 
+SHORTHAND = {
+    "ikk": "ikke",
+    "ik": "ikke",
+    "ikk'": "ikke",
+    "hva": "hvad",
+    "ha": "have",
+    "ka": "kan",
+    "ku": "kunne",
+    "sku": "skulle",
+    "bli": "blive",
+    "gi": "give",
+    "ifht": "i forhold til",
+    "iht": "i henhold til",
+    "mht": "med hensyn til",
+    "pga": "på grund af",
+    "vedr": "vedrørende",
+    "ang": "angående",
+    "tlf": "telefon",
+    "nr": "nummer",
+    "info": "information",
+}
+"""Chat shorthand and spoken contractions, written out: "ikk", "ifht", "skal ha"."""
+
+
 def tokens(text: str) -> list[str]:
-    """Lower-case words, punctuation dropped; letters of any script kept."""
-    return _NON_WORD.sub(" ", text.lower().replace("aa", "å")).split()
+    """Lower-case words, punctuation dropped, shorthand written out; any script's letters kept."""
+    words = _NON_WORD.sub(" ", text.lower().replace("aa", "å")).split()
+    return [part for w in words for part in SHORTHAND.get(w, w).split()]
 
 
 def focus(words: list[str]) -> list[str]:
@@ -300,6 +329,9 @@ class Lexicon:
         """A known word as is; else its known parts ("storskraldet"); else the nearest spelling."""
         if self.knows(word) or word in STOPWORDS or word in FILLER_WORDS:
             return [word]
+        danish = word.replace("ae", "æ").replace("oe", "ø")  # typed without æ, ø: "hjaelp"
+        if danish != word and self.knows(danish):
+            return [danish]
         return self._split(word) or [self._nearest(word) or word]
 
     def _nearest(self, word: str) -> str | None:

@@ -40,6 +40,11 @@ def test_out_of_scope_talk_gets_no_intent(matcher, said):
     assert (found.intent, found.decision) == (None, Decision.NONE)
 
 
+def test_chat_shorthand_is_understood(matcher):
+    found = matcher.match("hva gør jeg ifht mit kørekort der er udløbet")
+    assert (found.intent, found.decision) == ("koerekort", Decision.ANSWER)
+
+
 def test_looking_for_something_is_not_taken_for_unemployment(matcher):
     assert matcher.match("jeg leder efter min kat der er løbet væk").intent != "ledighed"
     assert matcher.match("jeg er ledig fra på mandag").intent == "ledighed"

@@ -63,6 +63,17 @@ def test_short_words_are_not_corrected_into_other_words():
     assert lexicon.analyse("skilt") == ["skilt"]  # not "skift", not anything in the examples
 
 
+def test_chat_shorthand_is_written_out():
+    assert tokens("hva gør jeg ifht mit kort, det virker ikk") == (
+        "hvad gør jeg i forhold til mit kort det virker ikke".split()
+    )
+
+
+def test_a_word_typed_without_danish_letters_is_read_with_them():
+    assert lexicon.analyse("mit sundhedskort er vaek") == lexicon.analyse("mit sundhedskort er væk")
+    assert lexicon.analyse("genoptraening") == lexicon.analyse("genoptræning")
+
+
 def test_a_guess_stays_a_guess_when_a_synonym_renames_it():
     """ "sulten" is one letter from "salt", which a synonym makes "salte": still only a guess."""
     salting = Lexicon(["hvornår bliver der saltet"], {"salt": "salte", "saltet": "salte"})
