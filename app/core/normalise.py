@@ -99,6 +99,7 @@ STORY_WORDS = frozenset(
     ved vide ved tænker tænkte tror troede synes syntes sagde siger sagt fortalt fortalte hørt
     hørte ringet ringede prøvet prøvede købe køber købt købte kommet kom gået gik ligger lå står
     stod bor boet boede sidder sad laver lavede gjort gjorde gøre gør fik brug ting grund problem
+    ændre ændrer ændret ændres
     problemer situation hjem hjemme derhjemme aften aftes formiddag eftermiddag nat år måneder
     dage timer siden længere vejr vejret regn regner sol solen blæser
     """.split()
