@@ -46,7 +46,7 @@ def test_fillers_go_unless_nothing_is_left(said, kept):
         ("sundhedskortt", ["sundhedskort"]),  # a letter doubled
         ("det gule kort", ["sundhedskort"]),  # synonym
         ("storskraldet", ["storskrald"]),
-        ("polskekørekort", ["polsk", "kørekort"]),  # unknown compound, known head
+        ("polskekørekort", ["udenlandsk", "kørekort"]),  # unknown compound, known head
         ("jeg er flytet", ["flyt"]),
         ("jeg skal trænes", ["træning"]),  # the verb's stem joins the noun's
     ],
@@ -72,6 +72,13 @@ def test_chat_shorthand_is_written_out():
 def test_a_word_typed_without_danish_letters_is_read_with_them():
     assert lexicon.analyse("mit sundhedskort er vaek") == lexicon.analyse("mit sundhedskort er væk")
     assert lexicon.analyse("genoptraening") == lexicon.analyse("genoptræning")
+
+
+def test_a_country_or_nationality_is_abroad_and_a_danish_town_is_no_request():
+    abroad = Lexicon(["jeg flytter til udlandet", "et udenlandsk kørekort"])
+    assert abroad.analyse("vi skal bo i spanien") == abroad.analyse("vi skal bo i udlandet")
+    assert abroad.analyse("mit polske kørekort") == ["udenlandsk", "kørekort"]
+    assert abroad.analyse("vi flytter fra roskilde") == abroad.analyse("vi flytter")
 
 
 def test_a_guess_stays_a_guess_when_a_synonym_renames_it():
