@@ -207,7 +207,8 @@ class Matcher:
                 clause = None
             elif clause[2] is not Decision.ANSWER and decision is not Decision.NONE:
                 clause = None
-            elif clause[0] != best:  # a clause of context wants what the whole does not: ask
+            elif clause[0] != best or self._asks_otherwise(text, asked, clause[0]):
+                # context wants what the whole, or the story's own question, does not: ask
                 clause = (*clause[:2], Decision.CONFIRM, clause[3])
             if clause:
                 best, confidence, decision, why = clause
@@ -291,6 +292,21 @@ class Matcher:
                     found.append(verdict)
         rank = {Decision.ANSWER: 2, Decision.CONFIRM: 1}
         return max(found, key=lambda v: (rank[v[2]], v[1]), default=None)
+
+    def _asks_otherwise(
+        self, text: str, asked: tuple[str, float, Decision, str] | None, intent: str
+    ) -> bool:
+        """Does the story ask a question that is not about `intent`?
+
+        "min far er på plejehjem … hvordan kan vi hjælpe ham med hans post": the nursing home is
+        context; what is asked is about his post.
+        """
+        if asked is not None:
+            return asked[0] != intent
+        return any(
+            _QUESTION.match(part.strip()) and len(set(self.lexicon.analyse(part))) >= 2
+            for part in _CLAUSE_START.split(text)
+        )
 
     def choices(self, match: Match) -> tuple[str, ...]:
         """The near needs of one topic to ask between, when a match is not an answer.

@@ -152,6 +152,17 @@ def test_a_clause_the_whole_story_does_not_rank_first_is_asked_about_not_answere
     assert found.decision is Decision.CONFIRM
 
 
+def test_a_clause_of_context_is_not_answered_when_the_story_asks_something_else(matcher):
+    """The nursing home is where she lives; what is asked is about her letters: ask, not answer."""
+    said = (
+        "min mor er på plejehjem og kan ikke bruge mitid hvordan kan vi hjælpe hende med hendes "
+        "breve"
+    )
+    found = matcher.match(said)
+    assert found.why.startswith("a clause of the story")
+    assert found.decision is Decision.CONFIRM
+
+
 def test_a_long_story_about_what_no_answer_covers_is_not_answered(matcher):
     said = "min søster har købt en ny bil og nu vil hun vide hvor man kan få den vasket billigt"
     assert matcher.match(said).decision is Decision.NONE
