@@ -1,0 +1,45 @@
+"""Caller-like turns through the whole flow: the tuning set's floor, so a change is seen.
+
+`intents/tuning/stories_da.tsv` is where rules and cut-offs are chosen (the eval set stays
+unread): long stories, chat and second-language Danish, and near misses that use a need's words
+for another question. These pin what was reached there; a change that answers more wrongly, or
+understands fewer stories, fails here before it reaches a caller.
+"""
+
+from collections import Counter
+
+from app.core.evaluation import read_labelled
+from app.core.first_turn import Heard1, first_turn
+from tests.conftest import INTENTS_DIR
+
+TUNING_SET = INTENTS_DIR.parent / "tuning" / "stories_da.tsv"
+
+
+def first_turns(flow):
+    texts, labels = read_labelled(TUNING_SET)
+    intents = flow.intents.intents
+    return [
+        (
+            label if label in intents else None,
+            first_turn(flow, text, label if label in intents else None),
+        )
+        for text, label in zip(texts, labels, strict=True)
+    ]
+
+
+def test_caller_like_turns_are_rarely_answered_wrongly_and_mostly_reached(flow_at):
+    results = first_turns(flow_at())
+    answerable = Counter(kind for need, kind in results if need)
+    n = sum(answerable.values())
+    assert n >= 150
+    assert answerable[Heard1.WRONG] <= 0.03 * n
+    reached = answerable[Heard1.RIGHT] + answerable[Heard1.CONFIRM_RIGHT]
+    reached += answerable[Heard1.CHOICE_RIGHT]
+    assert reached >= 0.80 * n
+    assert answerable[Heard1.RIGHT] >= 0.50 * n
+
+
+def test_near_misses_and_other_questions_are_not_answered(flow_at):
+    outside = [kind for need, kind in first_turns(flow_at()) if need is None]
+    assert len(outside) >= 50
+    assert sum(kind is Heard1.WRONG for kind in outside) <= 0.025 * len(outside)
