@@ -115,6 +115,33 @@ def test_intents_test_runs_the_regression_suite_and_names_confusable_pairs(voice
     assert done.returncode == 0, done.stdout  # the shipped files pass their own suite
 
 
+def test_intents_eval_reads_several_held_out_sets_as_one(voicebot, tmp_path):
+    import shutil
+
+    shutil.copytree(INTENTS_DIR.parent, tmp_path / "intents")
+    kept = {"pas", "koerekort", "flytning", "ja", "nej", "farvel", "menneske", "gentag", "tak"}
+    for path in (tmp_path / "intents" / "da").glob("*.yaml"):
+        if path.stem not in kept:
+            path.unlink()  # a small set: cross-validation takes a second, not a minute
+    needs = tmp_path / "needs.tsv"
+    needs.write_text("jeg skal have et nyt pas\tpas\nmit kørekort skal fornyes\tkoerekort\n")
+    other = tmp_path / "other.tsv"
+    other.write_text("vi flytter til en ny adresse\tflytning\nhvad bliver vejret i morgen\t\n")
+    done = voicebot(
+        "intents",
+        "eval",
+        str(tmp_path / "intents" / "da"),
+        "--heldout",
+        str(needs),
+        "--heldout",
+        str(other),
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert any(line.startswith("answerable (all)       n=3 ") for line in lines), done.stdout
+    assert any(line.startswith("out of scope (all)     n=1 ") for line in lines), done.stdout
+
+
 def test_serve_refuses_a_weak_secret_with_one_line(redis_url, tmp_path):
     env = {
         **os.environ,

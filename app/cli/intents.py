@@ -68,10 +68,12 @@ def intents_test(directory: str | None) -> None:
 @click.option("--out-of-scope", type=click.Path(dir_okay=False), help="Out-of-scope utterances.")
 @click.option(
     "--heldout",
+    multiple=True,
     type=click.Path(dir_okay=False, exists=True),
-    help="A labelled set (text<TAB>intent, empty for out of scope) kept apart from the intents.",
+    help="A labelled set (text<TAB>intent, empty for out of scope) kept apart from the intents;"
+    " given more than once, the sets are read as one.",
 )
-def intents_eval(directory: str | None, out_of_scope: str | None, heldout: str | None) -> None:
+def intents_eval(directory: str | None, out_of_scope: str | None, heldout: tuple[str, ...]) -> None:
     """Accuracy on unseen and noised text, out-of-scope rejection, and suggested thresholds."""
     from ..core.evaluation import read_labelled, read_utterances, report
 
@@ -79,7 +81,10 @@ def intents_eval(directory: str | None, out_of_scope: str | None, heldout: str |
     path = intents_dir(directory, settings)
     oos_path = Path(out_of_scope) if out_of_scope else path.parent / f"out_of_scope_{path.name}.txt"
     oos = read_utterances(oos_path) if oos_path.exists() else []
-    labelled = read_labelled(Path(heldout)) if heldout else None
+    labelled = None
+    for file in heldout:
+        texts, labels = read_labelled(Path(file))
+        labelled = (labelled[0] + texts, labelled[1] + labels) if labelled else (texts, labels)
     intent_set = load_set(path)
     click.echo(report(intent_set, settings.thresholds(), oos, heldout=labelled))
     if labelled:
