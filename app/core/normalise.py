@@ -353,7 +353,8 @@ class Lexicon:
                 len(pair) == 2
                 and not (set(pair) & STOPWORDS)
                 and (
-                    self.knows(joined) or (not all(map(self.knows, pair)) and self._nearest(joined))
+                    self.knows(joined)
+                    or (not all(map(self.knows, pair)) and self._joins_nearly(pair, joined))
                 )
             ):
                 out.append(joined)
@@ -362,6 +363,15 @@ class Lexicon:
                 out.append(words[i])
                 i += 1
         return out
+
+    def _joins_nearly(self, pair: list[str], joined: str) -> bool:
+        """Is `joined` a slip from a known word that keeps one of the two parts whole?
+
+        "skralde spnd" is "skraldespand"; "kører toget" is two words, however near "kørestolen"
+        their join comes.
+        """
+        near = self._nearest(joined)
+        return bool(near) and (near.startswith(pair[0]) or near.endswith(pair[1]))
 
     def _repair(self, word: str) -> list[str]:
         """A known word as is; else its known parts ("storskraldet"); else the nearest spelling."""

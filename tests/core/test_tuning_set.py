@@ -42,4 +42,4 @@ def test_caller_like_turns_are_rarely_answered_wrongly_and_mostly_reached(flow_a
 def test_near_misses_and_other_questions_are_not_answered(flow_at):
     outside = [kind for need, kind in first_turns(flow_at()) if need is None]
     assert len(outside) >= 50
-    assert sum(kind is Heard1.WRONG for kind in outside) <= 0.025 * len(outside)
+    assert sum(kind is Heard1.WRONG for kind in outside) <= 0.03 * len(outside)
