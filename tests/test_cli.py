@@ -124,9 +124,13 @@ def test_intents_eval_reads_several_held_out_sets_as_one(voicebot, tmp_path):
         if path.stem not in kept:
             path.unlink()  # a small set: cross-validation takes a second, not a minute
     needs = tmp_path / "needs.tsv"
-    needs.write_text("jeg skal have et nyt pas\tpas\nmit kørekort skal fornyes\tkoerekort\n")
+    needs.write_text(
+        "jeg skal have et nyt pas\tpas\nmit kørekort skal fornyes\tkoerekort\n", encoding="utf-8"
+    )
     other = tmp_path / "other.tsv"
-    other.write_text("vi flytter til en ny adresse\tflytning\nhvad bliver vejret i morgen\t\n")
+    other.write_text(
+        "vi flytter til en ny adresse\tflytning\nhvad bliver vejret i morgen\t\n", encoding="utf-8"
+    )
     done = voicebot(
         "intents",
         "eval",

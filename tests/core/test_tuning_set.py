@@ -16,15 +16,10 @@ TUNING_SET = INTENTS_DIR.parent / "tuning" / "stories_da.tsv"
 
 
 def first_turns(flow):
+    """(the need, or None when no intent answers it; what the first sentence led to) per line."""
     texts, labels = read_labelled(TUNING_SET)
-    intents = flow.intents.intents
-    return [
-        (
-            label if label in intents else None,
-            first_turn(flow, text, label if label in intents else None),
-        )
-        for text, label in zip(texts, labels, strict=True)
-    ]
+    needs = [label if label in flow.intents.intents else None for label in labels]
+    return [(need, first_turn(flow, text, need)) for text, need in zip(texts, needs, strict=True)]
 
 
 def test_caller_like_turns_are_rarely_answered_wrongly_and_mostly_reached(flow_at):
