@@ -19,9 +19,10 @@ from pathlib import Path
 
 from ..intents.catalogue import SYSTEM_TOPIC, IntentSet
 from .model import LearntModel
-from .normalise import CALL_WORDS, STORY_WORDS, Lexicon, stem
+from .normalise import ANIMALS, CALL_WORDS, STORY_WORDS, Lexicon, stem
 from .verdict import Decision, Match, Thresholds
 
+_ANIMAL_STEMS = frozenset(map(stem, ANIMALS))
 _NEVER_TELLING = frozenset(map(stem, CALL_WORDS | STORY_WORDS))
 """Words of any call or story ("ringer", "købe", "mor"): an example may use one, but it never
 tells one need from another, however few examples use it."""
@@ -233,6 +234,9 @@ class Matcher:
             Decision.NONE: f"score under {t.confirm:.2f}",
         }[decision]
         evidence, telling, unknown = self._evidence(best, stems, guesses)
+        animals = _ANIMAL_STEMS.intersection(stems)
+        if decision is not Decision.NONE and animals and not animals & self._strength[best].keys():
+            return best, confidence, Decision.NONE, "about an animal, which its examples never are"
         if decision is not Decision.NONE and unknown and not telling:
             return best, confidence, Decision.NONE, "only shared words, beside words none knows"
         if decision is Decision.CONFIRM and confidence < t.answer and not telling:

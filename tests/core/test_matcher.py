@@ -45,6 +45,13 @@ def test_chat_shorthand_is_understood(matcher):
     assert (found.intent, found.decision) == ("koerekort", Decision.ANSWER)
 
 
+def test_a_request_about_an_animal_is_not_answered_with_a_need_for_people(matcher):
+    """A dog's burial is no "begravelseshjælp"; noise from a dog is still noise."""
+    said = "vores hund døde i nat hvem hjælper med begravelsen"
+    assert (matcher.match(said).intent, matcher.match(said).decision) == (None, Decision.NONE)
+    assert matcher.match("naboens hunde gør hele dagen og natten").nearest == "stoej"
+
+
 def test_looking_for_something_is_not_taken_for_unemployment(matcher):
     assert matcher.match("jeg leder efter min kat der er løbet væk").intent != "ledighed"
     assert matcher.match("jeg er ledig fra på mandag").intent == "ledighed"

@@ -87,6 +87,11 @@ def test_two_words_are_joined_only_into_a_word_that_keeps_one_of_them():
     assert chair.analyse("min skralde spnd") == chair.analyse("min skraldespand")
 
 
+def test_a_year_said_in_words_leaves_no_word_behind():
+    """ "nitten hundrede og …": Snowball makes "hundrede" a dog ("hund")."""
+    assert lexicon.analyse("jeg er født i nitten hundrede og treoghalvtreds") == ["født"]
+
+
 def test_a_guess_stays_a_guess_when_a_synonym_renames_it():
     """ "sulten" is one letter from "salt", which a synonym makes "salte": still only a guess."""
     salting = Lexicon(["hvornår bliver der saltet"], {"salt": "salte", "saltet": "salte"})
