@@ -74,7 +74,9 @@ class AsteriskChannel:
         self.send(text)
 
     def send(self, message):
-        with self.lock:
+        with self.lock:  # the receiving thread hangs up under the same lock
+            if self.hung_up.is_set():
+                return  # what a channel sends after its HANGUP goes nowhere, as on Asterisk
             if isinstance(message, bytes):
                 self.ws.send_binary(message)
             else:
@@ -100,7 +102,8 @@ class AsteriskChannel:
                     self.prompts.append((arg, self._audio))
                     self._audio = b""
                 elif name == "HANGUP":
-                    self.hung_up.set()
+                    with self.lock:  # a frame being sent finishes; none starts after this
+                        self.hung_up.set()
                     self.ws.close()  # the channel is hung up and its socket closed
                     break
         except Exception:  # noqa: BLE001 - any way the socket ends, the channel is gone
