@@ -69,6 +69,29 @@ MODEL_SHARE = 0.5
 Chosen by `voicebot intents eval` on cross-validation, never on the eval set."""
 
 
+Verdict = tuple[str, float, Decision, str]
+"""An intent, its score, the decision and the rule that made it."""
+
+
+def _surest(verdicts: list[Verdict]) -> Verdict | None:
+    """An answer before a confirm, then the higher score."""
+    rank = {Decision.ANSWER: 2, Decision.CONFIRM: 1}
+    return max(verdicts, key=lambda v: (rank[v[2]], v[1]), default=None)
+
+
+def _asks_otherwise(
+    clauses: list[tuple[bool, Verdict | None]], asked: Verdict | None, intent: str
+) -> bool:
+    """Does the story ask a question that is not about `intent`?
+
+    "min far er på plejehjem … hvordan kan vi hjælpe ham med hans post": the nursing home is
+    context; what is asked is about his post.
+    """
+    if asked is not None:
+        return asked[0] != intent
+    return any(asks for asks, _ in clauses)
+
+
 class Matcher:
     """Scores every intent of one `IntentSet`; built once per set, then read-only."""
 
@@ -199,16 +222,16 @@ class Matcher:
             return Match(text, None, 0.0, Decision.NONE, (), "nothing any example says")
         best, confidence, decision, why = self._decide(ranked, stems, guesses)
         if len(set(stems)) > STORY_LENGTH:
-            near = {i for i, _ in ranked[:3]}
-            asked = self._best_clause(text, near, questions_only=True)
-            clause = self._best_clause(text, near)
+            clauses = self._clauses(text, {i for i, _ in ranked[:3]})
+            asked = _surest([v for asks, v in clauses if asks and v])
+            clause = _surest([v for _, v in clauses if v])
             if asked and asked[2] is Decision.ANSWER and asked[0] != best:
                 clause = asked  # "vi er flyttet … hvordan finder jeg en ny læge": the question
             elif decision is Decision.ANSWER or not clause:
                 clause = None
             elif clause[2] is not Decision.ANSWER and decision is not Decision.NONE:
                 clause = None
-            elif clause[0] != best or self._asks_otherwise(text, asked, clause[0]):
+            elif clause[0] != best or _asks_otherwise(clauses, asked, clause[0]):
                 # context wants what the whole, or the story's own question, does not: ask
                 clause = (*clause[:2], Decision.CONFIRM, clause[3])
             if clause:
@@ -223,7 +246,7 @@ class Matcher:
 
     def _decide(
         self, ranked: list[tuple[str, float]], stems: list[str], guesses: frozenset[str]
-    ) -> tuple[str, float, Decision, str]:
+    ) -> Verdict:
         """The decision on one ranking, and the rule that made it (for `--explain`)."""
         (best, confidence), runner_up = ranked[0], ranked[1][1] if len(ranked) > 1 else 0.0
         decision = self.thresholds.decide(confidence, runner_up)
@@ -277,40 +300,22 @@ class Matcher:
         own, theirs = self._strength[best], self._strength[other]
         return any(s in own and s not in theirs and self._telling_word(s) for s in stems)
 
-    def _best_clause(
-        self, text: str, near: set[str], questions_only: bool = False
-    ) -> tuple[str, float, Decision, str] | None:
-        """The surest clause verdict for one of the `near` intents, if any clause has one.
+    def _clauses(self, text: str, near: set[str]) -> list[tuple[bool, Verdict | None]]:
+        """Each clause of two or more content words, judged once.
 
-        With `questions_only`, only clauses that ask ("hvordan …", "kan jeg …") are judged.
+        Whether it asks ("hvordan …", "kan jeg …"), and its verdict when it names one of the
+        `near` intents and decides something.
         """
-        found: list[tuple[str, float, Decision, str]] = []
+        found: list[tuple[bool, Verdict | None]] = []
         for part in _CLAUSE_START.split(text):
-            if questions_only and not _QUESTION.match(part.strip()):
-                continue
             stems, guesses = self.lexicon.analyse_marked(part)
-            ranked = self._ranked(stems) if len(set(stems)) >= 2 else []
-            if ranked and ranked[0][0] in near:
-                verdict = self._decide(ranked, stems, guesses)
-                if verdict[2] is not Decision.NONE:
-                    found.append(verdict)
-        rank = {Decision.ANSWER: 2, Decision.CONFIRM: 1}
-        return max(found, key=lambda v: (rank[v[2]], v[1]), default=None)
-
-    def _asks_otherwise(
-        self, text: str, asked: tuple[str, float, Decision, str] | None, intent: str
-    ) -> bool:
-        """Does the story ask a question that is not about `intent`?
-
-        "min far er på plejehjem … hvordan kan vi hjælpe ham med hans post": the nursing home is
-        context; what is asked is about his post.
-        """
-        if asked is not None:
-            return asked[0] != intent
-        return any(
-            _QUESTION.match(part.strip()) and len(set(self.lexicon.analyse(part))) >= 2
-            for part in _CLAUSE_START.split(text)
-        )
+            if len(set(stems)) < 2:
+                continue
+            ranked = self._ranked(stems)
+            verdict = self._decide(ranked, stems, guesses) if ranked[0][0] in near else None
+            shown = verdict if verdict and verdict[2] is not Decision.NONE else None
+            found.append((bool(_QUESTION.match(part.strip())), shown))
+        return found
 
     def choices(self, match: Match) -> tuple[str, ...]:
         """The near needs of one topic to ask between, when a match is not an answer.
