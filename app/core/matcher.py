@@ -19,11 +19,12 @@ from pathlib import Path
 
 from ..intents.catalogue import SYSTEM_TOPIC, IntentSet
 from .model import LearntModel
-from .normalise import ANIMALS, CALL_WORDS, STORY_WORDS, Lexicon, stem
+from .normalise import ANIMALS, CALL_WORDS, HURRY, STORY_WORDS, Lexicon, stem
 from .verdict import Decision, Match, Thresholds
 
 _ANIMAL_STEMS = frozenset(map(stem, ANIMALS))
 _NEVER_TELLING = frozenset(map(stem, CALL_WORDS | STORY_WORDS))
+_HURRY = stem(HURRY)
 """Words of any call or story ("ringer", "købe", "mor"): an example may use one, but it never
 tells one need from another, however few examples use it."""
 
@@ -256,6 +257,9 @@ class Matcher:
             Decision.CONFIRM: f"score ≥ {t.confirm:.2f} but not sure or not clear enough",
             Decision.NONE: f"score under {t.confirm:.2f}",
         }[decision]
+        if decision is not Decision.NONE and _HURRY in stems and _NEVER_TELLING.issuperset(stems):
+            # "hvad bliver vejret i morgen": when, but not what
+            return best, confidence, Decision.NONE, "a date, and no word of a need"
         evidence, telling, unknown = self._evidence(best, stems, guesses)
         animals = _ANIMAL_STEMS.intersection(stems)
         if decision is not Decision.NONE and animals and not animals & self._strength[best].keys():

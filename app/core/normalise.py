@@ -96,7 +96,7 @@ STORY_WORDS = frozenset(
     mormor morfar farmor farfar eksmand ekskone papa mama dreng pige
     svært svær nemt let ny nyt nye gammel gamle gammelt stor store større lille små mindre høj
     lav lang langt kort kortere længe rigtig rigtigt virkelig helt heller endnu allerede
-    stadigvæk desværre heldigvis pludselig sammen alene normalt
+    stadigvæk desværre heldigvis pludselig sammen alene normalt straks
     ved vide ved tænker tænkte tror troede synes syntes sagde siger sagt fortalt fortalte hørt
     hørte ringet ringede prøvet prøvede købe køber købt købte kommet kom gået gik ligger lå står
     stod bor boet boede sidder sad laver lavede gjort gjorde gøre gør fik brug ting grund problem
@@ -130,6 +130,15 @@ FOREIGN = {country: "udlandet" for country in _COUNTRIES.split()} | {
 """A country or nationality named ("et polsk kørekort", "flytte til spanien") is abroad: what
 matters to a need is that it is not Denmark. Greenland and the Faroes are left out: moving
 there is no move abroad."""
+
+HURRY = "straks"
+SOON = {
+    phrase.strip(): HURRY
+    for phrase in """i dag, i morgen, i overmorgen, i aften, i nat, samme dag, på en dag, om en dag,
+    om to dage, om tre dage, om et par dage, om få dage""".split(",")
+}
+"""A near date ("vi flyver i morgen") is a hurry: context for most needs, the need itself for
+an urgent passport. "straks" is a story word, so a hurry alone never tells a need."""
 
 DANISH_PLACES = frozenset(
     """
@@ -275,12 +284,14 @@ class Lexicon:
 
     Args:
         phrases: every example the matcher learns from.
-        synonyms: variant phrase → canonical word, applied before anything else.
+        synonyms: variant phrase → canonical word, applied before anything else (with the
+            built-in ones: a country is abroad, a near date a hurry).
     """
 
     def __init__(self, phrases: Iterable[str], synonyms: Mapping[str, str] | None = None) -> None:
+        named = {**FOREIGN, **SOON, **(synonyms or {})}
         self._synonyms = sorted(
-            ((tuple(tokens(v)), tokens(c)) for v, c in {**FOREIGN, **(synonyms or {})}.items()),
+            ((tuple(tokens(v)), tokens(c)) for v, c in named.items()),
             key=lambda pair: len(pair[0]),
             reverse=True,
         )

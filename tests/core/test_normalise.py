@@ -81,6 +81,14 @@ def test_a_country_or_nationality_is_abroad_and_a_danish_town_is_no_request():
     assert abroad.analyse("vi flytter fra roskilde") == abroad.analyse("vi flytter")
 
 
+def test_a_near_date_is_a_hurry_and_a_far_one_says_nothing():
+    travel = Lexicon(["jeg skal rejse i morgen og mit pas er udløbet"])
+    hurry = stem("straks")
+    assert travel.analyse("vi flyver i overmorgen") == travel.analyse("vi flyver samme dag")
+    assert hurry in travel.analyse("mit pas skal bruges om tre dage")
+    assert hurry not in travel.analyse("mit pas udløber i december")
+
+
 def test_two_words_are_joined_only_into_a_word_that_keeps_one_of_them():
     chair = Lexicon(["min kørestol er gået i stykker", "en ny skraldespand"])
     assert "kørestol" not in chair.analyse("hvornår kører toget")  # two words, not a slip
