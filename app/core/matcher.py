@@ -317,6 +317,8 @@ class Matcher:
                 continue
             ranked = self._ranked(stems)
             verdict = self._decide(ranked, stems, guesses) if ranked[0][0] in near else None
+            if verdict and not self._evidence(verdict[0], stems, guesses)[0]:
+                verdict = None  # "… og virker sulten": only a guess ("salte") speaks for it
             shown = verdict if verdict and verdict[2] is not Decision.NONE else None
             found.append((bool(_QUESTION.match(part.strip())), shown))
         return found

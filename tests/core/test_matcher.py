@@ -166,6 +166,16 @@ def test_a_clause_the_whole_story_does_not_rank_first_is_asked_about_not_answere
     assert found.decision is Decision.CONFIRM
 
 
+def test_a_clause_only_a_spelling_guess_speaks_for_carries_no_need(matcher):
+    """ "virker sulten" is a hungry child, not the road salt ("salte") a guess makes of it."""
+    said = (
+        "jeg er bekymret for drengen ovenpå han er meget alene og virker sulten hvem skal jeg "
+        "ringe til"
+    )
+    found = matcher.match(said)
+    assert (found.intent, found.decision) == ("underretning", Decision.CONFIRM)
+
+
 def test_a_clause_of_context_is_not_answered_when_the_story_asks_something_else(matcher):
     """The nursing home is where she lives; what is asked is about her letters: ask, not answer."""
     said = (
