@@ -30,6 +30,9 @@ class Heard1(StrEnum):
     """"Handler det om …?" naming the need: one "ja" from the answer."""
     CHOICE_RIGHT = "choice right"
     """A topic question whose choices include the need."""
+    CONFIRM_OTHER = "confirm other"
+    """"Handler det om …?" naming another need (or any, when the catalogue has none): a "nej"
+    away from being asked again."""
     WRONG = "wrong"
     """Another need's answer (or any answer to a need the catalogue lacks)."""
     PERSON = "person"
@@ -56,6 +59,8 @@ def first_turn(flow: Flow, text: str, need: str | None) -> Heard1:
         return Heard1.CONFIRM_RIGHT
     if need and need in step.call.choices:
         return Heard1.CHOICE_RIGHT
+    if any(p.startswith("confirm.") for p in said):
+        return Heard1.CONFIRM_OTHER
     return Heard1.ASKED
 
 
@@ -80,7 +85,7 @@ class Tally:
             f"{name:<22} n={self.n:<4} right {self.share(Heard1.RIGHT):6.1%}"
             f"  within one question {self.share(*_REACHED):6.1%}"
             f"  wrong {self.share(Heard1.WRONG):5.1%}  person {self.share(Heard1.PERSON):5.1%}"
-            f"  asked {self.share(Heard1.ASKED):6.1%}"
+            f"  asked {self.share(Heard1.ASKED, Heard1.CONFIRM_OTHER):6.1%}"
         )
 
 
@@ -121,4 +126,12 @@ def report_lines(flow: Flow, texts: Sequence[str], needs: Sequence[str | None]) 
     if outside.n:
         refused = 1 - outside.share(Heard1.WRONG)
         lines.append(f"{'out of scope refused':<22} {refused:6.1%} (no answer given)")
+    everything = groups["answerable (all)"] + outside.counts
+    confirms = everything[Heard1.CONFIRM_RIGHT] + everything[Heard1.CONFIRM_OTHER]
+    if confirms:
+        named = everything[Heard1.CONFIRM_RIGHT] / confirms
+        lines.append(
+            f"{'confirm band':<22} n={confirms:<4} named the need {named:6.1%}"
+            ' ("Handler det om …?"; the rest named another, or one the catalogue lacks)'
+        )
     return lines

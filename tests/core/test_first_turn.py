@@ -10,7 +10,10 @@ def test_each_kind_of_first_reply_is_told_apart(flow_at):
     assert first_turn(flow, "hjemmeplejen", "hjemmepleje") is Heard1.CHOICE_RIGHT
     assert first_turn(flow, "hjemmeplejen er ikke kommet", "hjemmepleje_besoeg") is Heard1.RIGHT
     assert first_turn(flow, "jeg vil tale med et menneske", "pas") is Heard1.PERSON
-    assert first_turn(flow, "blå elefanter", None) is Heard1.ASKED
+    assert first_turn(flow, "bla bla", None) is Heard1.ASKED
+    unsure = "hvor får jeg et nyt sundhedskort jeg har tabt min pung"  # "Handler det om …?"
+    assert first_turn(flow, unsure, "sundhedskort") is Heard1.CONFIRM_RIGHT
+    assert first_turn(flow, unsure, "hittegods") is Heard1.CONFIRM_OTHER
 
 
 def test_lengths_fall_in_the_buckets_the_targets_use():
@@ -29,3 +32,9 @@ def test_the_report_counts_answerable_needs_apart_from_those_without_an_answer(f
     assert "answerable (all)       n=1    right 100.0%" in text
     assert "out of scope (all)     n=1" in text
     assert "out of scope refused   100.0%" in text
+
+
+def test_the_report_says_how_often_the_question_back_names_the_need(flow_at):
+    unsure = "hvor får jeg et nyt sundhedskort jeg har tabt min pung"
+    lines = report_lines(flow_at(), [unsure, unsure], ["sundhedskort", "hittegods"])
+    assert "confirm band           n=2    named the need  50.0%" in "\n".join(lines)
