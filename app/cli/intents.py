@@ -45,7 +45,7 @@ def intents_check(directory: str | None) -> None:
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 def intents_test(directory: str | None) -> None:
     """Run every intent's `tests:` through the matcher; exit 1 listing each miss."""
-    from ..core.evaluation import confusable_pairs, misses
+    from ..core.evaluation import confusable_pairs, misses, said_alike
 
     settings = settings_or_exit()
     intent_set = load_set(intents_dir(directory, settings))
@@ -59,6 +59,11 @@ def intents_test(directory: str | None) -> None:
         click.echo("confusable (held-out examples taken for another intent):")
         for own, taken_for, count in pairs[:15]:
             click.echo(f"  {own} → {taken_for}: {count}")
+    alike = said_alike(intent_set)
+    if alike:
+        click.echo("examples of different intents the matcher reads as the same words:")
+        for group in alike:
+            click.echo("  " + "  =  ".join(f"{i}: '{e}'" for i, e in group))
     if found:
         sys.exit(1)
 

@@ -325,6 +325,23 @@ def misses(intents: IntentSet, thresholds: Thresholds) -> list[Miss]:
     return out
 
 
+def said_alike(intents: IntentSet) -> list[list[tuple[str, str]]]:
+    """Examples of different intents that the matcher reads as the same words.
+
+    Once synonyms, stems and dropped words are applied, "jeg flytter til sverige" (flytning) and
+    "jeg flytter til udlandet" (udrejse) are one utterance: whichever wins, the other intent's
+    callers are asked back or answered wrongly. Each group is (intent, example) pairs.
+    """
+    lexicon = Matcher(intents, Thresholds(1.0, 1.0, 0.0)).lexicon
+    groups: dict[frozenset[str], list[tuple[str, str]]] = {}
+    for intent in intents.intents.values():
+        for example in intent.examples:
+            words = frozenset(lexicon.analyse(example))
+            if words:
+                groups.setdefault(words, []).append((intent.id, example))
+    return [g for g in groups.values() if len({i for i, _ in g}) > 1]
+
+
 def confusable_pairs(intents: IntentSet, thresholds: Thresholds) -> list[tuple[str, str, int]]:
     """(intent, taken for, how many) over examples held out by cross-validation, worst first.
 
