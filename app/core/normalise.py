@@ -71,7 +71,7 @@ STOPWORDS = frozenset(
     """
     af alle alt at blev blive bliver da de dem den denne der deres det dette dig din dine disse
     du efter eller en end er et for fra fordi ham han hans har havde have hende her hos hun hvad
-    hvem hvor hvordan hvis hvornår i igen ind jeg jer kan kunne man mange med meget men mig
+    hvem hvor hvordan hvis i igen ind jeg jer kan kunne man mange med meget men mig
     min mine mit mod må måske nogen noget nu når og også om op os over på sig sin sine sit skal
     skulle som så til ud under var vi vil ville være været hvilken hvilke gerne the jeres lidt
     selv sine thi vores jeres hen henne ned oppe nede inde ude deri
@@ -87,7 +87,8 @@ STOPWORDS = frozenset(
 ) | frozenset(NUMBER_WORDS)
 """Function, time and number words ("i morgen", "den første december", "en to tre"): a date
 or a number the caller adds (and the words that announce a CPR or phone number) says nothing
-about what they want. The rest is content."""
+about what they want. The rest is content; "hvornår" is too, since asking when ("hvornår får jeg
+min kontanthjælp") is another need than asking how ("hvordan får jeg kontanthjælp")."""
 
 STORY_WORDS = frozenset(
     """

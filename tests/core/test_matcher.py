@@ -38,6 +38,11 @@ def test_clear_requests_are_answered(matcher, said, intent):
     assert (found.intent, found.decision) == (intent, Decision.ANSWER)
 
 
+def test_asking_when_is_another_need_than_asking_how(matcher):
+    assert matcher.match("hvordan får jeg kontanthjælp").intent == "kontanthjaelp"
+    assert matcher.match("hvornår får jeg min kontanthjælp").intent == "kontanthjaelp_udbetaling"
+
+
 @pytest.mark.parametrize("said", ["hvad bliver vejret i morgen", "bla bla", "øh", "", "   "])
 def test_out_of_scope_talk_gets_no_intent(matcher, said):
     found = matcher.match(said)
