@@ -18,7 +18,7 @@ import numpy as np
 
 from ..intents.catalogue import IntentSet
 from .matcher import MODEL_SHARE, Matcher
-from .normalise import FILLER_WORDS, STOPWORDS
+from .normalise import FILLER_WORDS, STOPWORDS, Lexicon
 from .verdict import Decision, Match, Thresholds
 
 CONFIRM_WORTH = 0.8
@@ -332,7 +332,8 @@ def said_alike(intents: IntentSet) -> list[list[tuple[str, str]]]:
     "jeg flytter til udlandet" (udrejse) are one utterance: whichever wins, the other intent's
     callers are asked back or answered wrongly. Each group is (intent, example) pairs.
     """
-    lexicon = Matcher(intents, Thresholds(1.0, 1.0, 0.0)).lexicon
+    every = [e for intent in intents.intents.values() for e in intent.examples]
+    lexicon = Lexicon(every, intents.synonyms())  # as the matcher reads them
     groups: dict[frozenset[str], list[tuple[str, str]]] = {}
     for intent in intents.intents.values():
         for example in intent.examples:

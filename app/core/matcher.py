@@ -24,9 +24,9 @@ from .verdict import Decision, Match, Thresholds
 
 _ANIMAL_STEMS = frozenset(map(stem, ANIMALS))
 _NEVER_TELLING = frozenset(map(stem, CALL_WORDS | STORY_WORDS))
-_HURRY = stem(HURRY)
 """Words of any call or story ("ringer", "købe", "mor"): an example may use one, but it never
 tells one need from another, however few examples use it."""
+_HURRY = stem(HURRY)
 
 UNKNOWN_WORD_WEIGHT = 1.0
 """An unknown word weighs this share of the rarest known word: off-topic talk, or a word we miss."""

@@ -85,10 +85,11 @@ STOPWORDS = frozenset(
     mailadresse
     """.split()
 ) | frozenset(NUMBER_WORDS)
-"""Function, time and number words ("i morgen", "den første december", "en to tre"): a date
-or a number the caller adds (and the words that announce a CPR or phone number) says nothing
-about what they want. The rest is content; "hvornår" is too, since asking when ("hvornår får jeg
-min kontanthjælp") is another need than asking how ("hvordan får jeg kontanthjælp")."""
+"""Function, time and number words ("den første december", "en to tre"): a date or a number
+the caller adds (and the words that announce a CPR or phone number) says nothing about what they
+want, unless it is near (`SOON`: a hurry). The rest is content; "hvornår" is too, since asking
+when ("hvornår får jeg min kontanthjælp") is another need than asking how ("hvordan får jeg
+kontanthjælp")."""
 
 STORY_WORDS = frozenset(
     """
