@@ -31,6 +31,7 @@ OUT_OF_SCOPE = read_utterances(INTENTS_DIR.parent / "out_of_scope_da.txt")
         ("mit pas er udløbet", "pas"),
         ("dagpenge", "akasse"),  # paid by the a-kasse, not the jobcentre
         ("jeg flytter til norge", "udrejse"),  # moving abroad is no move within Denmark
+        ("hvor lang tid før skal jeg melde flytning", "flytning"),  # "før" tells no need
     ],
 )
 def test_clear_requests_are_answered(matcher, said, intent):
