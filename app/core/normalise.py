@@ -100,6 +100,7 @@ STORY_WORDS = frozenset(
     lav lang langt kort kortere længe rigtig rigtigt virkelig helt heller endnu allerede
     stadigvæk desværre heldigvis pludselig sammen alene normalt straks
     før siden mens imod ifølge foran frem nær hver hvert mest kun nok slet tit ofte egentlig faktisk
+    hverken flere andre begge hinanden
     ved vide ved tænker tænkte tror troede synes syntes sagde siger sagt fortalt fortalte hørt
     hørte ringet ringede prøvet prøvede købe køber købt købte kommet kom gået gik ligger lå står
     stod bor boet boede sidder sad laver lavede gjort gjorde gøre gør fik brug ting grund problem
