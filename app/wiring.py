@@ -25,10 +25,10 @@ from redis.retry import Retry
 from .config import Settings
 from .core.call import Say
 from .core.conversation import Conversation
+from .core.danish_words import FILLER_WORDS
 from .core.flow import Flow
 from .core.hours import OpeningHours
 from .core.matcher import Matcher
-from .core.normalise import FILLER_WORDS
 from .core.texts import WRITTEN
 from .errors import ConfigError
 from .infra.keys import Keys, load_keys

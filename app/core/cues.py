@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from .normalise import HESITATIONS, tokens
+from .danish_words import HESITATIONS
+from .normalise import tokens
 
 FILLERS_ALONE = HESITATIONS | frozenset("altså øhm nå jamen så men og hmm".split())
 """Said alone, these mean the caller is still thinking: wait, and count no try."""

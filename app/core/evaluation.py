@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from ..intents.catalogue import IntentSet
+from .danish_words import FILLER_WORDS, STOPWORDS
 from .matcher import MODEL_SHARE, Matcher
-from .normalise import FILLER_WORDS, STOPWORDS, Lexicon
+from .normalise import Lexicon
 from .verdict import Decision, Match, Thresholds
 
 CONFIRM_WORTH = 0.8

@@ -36,11 +36,11 @@ from .call import (
 )
 from .callback import NUMBER, CallbackSteps, spoken_digits
 from .cue_steps import CueSteps
+from .danish_words import TRAILING_WORDS
 from .endings import EndingSteps
 from .hours import OpeningHours
 from .keypad_steps import KeypadSteps
 from .matcher import Matcher
-from .normalise import TRAILING_WORDS
 from .offers import REPHRASE_OFFERS, OfferSteps
 from .redact import redact, unmasked
 from .texts import DYNAMIC_PROMPTS, OPEN_NOW, PROMPTS, WRITTEN, menu_choices

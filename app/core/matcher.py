@@ -18,8 +18,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..intents.catalogue import SYSTEM_TOPIC, IntentSet
+from .danish_words import ANIMALS, CALL_WORDS, HURRY, STORY_WORDS
 from .model import LearntModel
-from .normalise import ANIMALS, CALL_WORDS, HURRY, STORY_WORDS, Lexicon, stem
+from .normalise import Lexicon, stem
 from .verdict import Decision, Match, Thresholds
 
 _ANIMAL_STEMS = frozenset(map(stem, ANIMALS))
@@ -317,9 +318,14 @@ class Matcher:
                 continue
             ranked = self._ranked(stems)
             verdict = self._decide(ranked, stems, guesses) if ranked[0][0] in near else None
-            if verdict and not self._evidence(verdict[0], stems, guesses)[0]:
-                verdict = None  # "… og virker sulten": only a guess ("salte") speaks for it
-            shown = verdict if verdict and verdict[2] is not Decision.NONE else None
+            shown = (
+                verdict
+                if verdict
+                and verdict[2] is not Decision.NONE
+                # "… og virker sulten": only a guess ("salte") speaks for it, so nothing does
+                and self._evidence(verdict[0], stems, guesses)[0]
+                else None
+            )
             found.append((bool(_QUESTION.match(part.strip())), shown))
         return found
 
