@@ -66,6 +66,10 @@ TELLING_SHARE = 0.04
 at most this share of the intents is telling too."""
 COVERAGE_SHARE = 0.4
 """Blend of coverage and nearest-example closeness; chosen with `voicebot intents eval`."""
+CONTRARY_USE = 0.3
+"""A telling word speaks against the best intent only for an intent whose examples use it at
+least this share as often as their most used word: "fylder" in one of folkepension's many
+examples does not make "min søn fylder sytten … køreskole" a pension question."""
 MODEL_SHARE = 0.5
 """Share of the learnt model's probability in the score; the rest is the fuzzy matcher's.
 Chosen by `voicebot intents eval` on cross-validation, never on the eval set."""
@@ -289,14 +293,19 @@ class Matcher:
         return best, confidence, decision, why
 
     def _contrary(self, best: str, stems: list[str], guesses: frozenset[str]) -> str | None:
-        """An intent of another topic that a telling word said speaks for, not `best`'s own."""
+        """An intent of another topic that a telling word said speaks for, not `best`'s own.
+
+        The word must be one its examples use often (CONTRARY_USE), not one a single example of
+        many happens to hold.
+        """
         topic = self.intents.intents[best].topic
         own = self._strength[best]
         for s in stems:
             if s in own or s in guesses or not self._telling_word(s):
                 continue
             for other, strength in self._strength.items():
-                if s in strength and self.intents.intents[other].topic not in (topic, SYSTEM_TOPIC):
+                used = strength.get(s, 0.0) >= CONTRARY_USE * self._weight[s]
+                if used and self.intents.intents[other].topic not in (topic, SYSTEM_TOPIC):
                     return other
         return None
 

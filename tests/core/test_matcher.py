@@ -246,3 +246,25 @@ def test_an_unsure_guess_on_words_every_need_shares_is_not_asked_about(matcher):
     found = matcher.match("hvor lang tid tager det")
     assert found.decision is Decision.NONE and found.confidence >= matcher.thresholds.confirm
     assert found.why == "unsure, and no word said tells it"
+
+
+def test_a_telling_word_of_another_topic_keeps_a_clear_need_a_question(matcher):
+    """One word for recycling, one for a job: which is asked? Ask, never assume."""
+    found = matcher.match("jeg vil gerne have et sommerjob på genbrugspladsen")
+    assert found.decision is Decision.CONFIRM
+    assert found.why.endswith("stands beside a telling word of joblog_cv")
+
+
+@pytest.mark.parametrize(
+    ("said", "intent"),
+    [
+        ("min mand fylder tres og vil gerne forny sit kørekort", "koerekort"),
+        ("jeg har født og vil gerne søge om barselsdagpenge", "barsel"),
+    ],
+)
+def test_a_word_one_example_of_another_need_holds_does_not_hold_back_an_answer(
+    matcher, said, intent
+):
+    """ "fylder" and "født" are in one of folkepension's and sundhedspleje's many examples."""
+    found = matcher.match(said)
+    assert (found.intent, found.decision) == (intent, Decision.ANSWER)
