@@ -241,7 +241,7 @@ class Lexicon:
             for head in (left, left[:-1] if left[-1] in "se" else None):
                 if head and head in self.words and head not in STOPWORDS:
                     return [head, right]
-            if len(right) >= 6:
+            if len(right) >= 6 and len(stem(right)) >= 4:  # not "ins|tallere" for "tal"
                 return [left, right]
         return None
 
