@@ -129,7 +129,7 @@ def test_everyday_words_do_not_stem_onto_a_need(everyday, need):
 
 
 def test_an_unknown_word_is_not_cut_into_a_short_stem_it_happens_to_end_with():
-    """"installere" is no compound of "ins" and "tallere" (stem "tal")."""
+    """ "installere" is no compound of "ins" and "tallere" (stem "tal")."""
     numbers = Lexicon(["et tal på min regning", "jeg skal forny mit kørekort"])
     assert numbers.analyse("installere") == ["instal"]
     assert numbers.analyse("lastbilkørekort") == ["lastbil", "kørekort"]  # a real head is cut
