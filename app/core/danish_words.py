@@ -94,6 +94,7 @@ STORY_WORDS = frozenset(
     stod bor boet boede sidder sad laver lavede gjort gjorde gøre gør fik brug ting grund problem
     problemer situation hjem hjemme derhjemme aften aftes formiddag eftermiddag nat år måneder
     dage timer siden længere vejr vejret regn regner sol solen blæser ændre ændrer ændret ændres
+    stop stoppe stopper stoppet stoppede
     """.split()
 )
 """Everyday words of a story ("min svigermor har svært ved …", "vi har lige købt"): said around

@@ -286,3 +286,9 @@ def test_an_everyday_word_is_not_read_as_one_needs_own_word(matcher, said, not_h
 def test_the_needs_own_phrases_still_are(matcher):
     assert "skilsmis" in matcher.lexicon.analyse("vi er blevet skilt")
     assert "tilmeld" in matcher.lexicon.analyse("der står en fremmed meldt på min adresse")
+
+
+def test_a_verb_any_story_uses_tells_no_need(matcher):
+    """Benefits stop as drains do: "stopper" is no word of the sewer's against sick pay."""
+    found = matcher.match("min sygedagpenge stopper snart hvad så")
+    assert (found.intent, found.decision) == ("sygedagpenge", Decision.ANSWER)
