@@ -23,6 +23,7 @@ from .danish_words import (
     HESITATIONS,
     KEPT_STEMS,
     LEADING_ANSWERS,
+    PLACE_PHRASES,
     PLACE_PREPOSITIONS,
     SHORTHAND,
     SOON,
@@ -92,11 +93,11 @@ class Lexicon:
     Args:
         phrases: every example the matcher learns from.
         synonyms: variant phrase → canonical word, applied before anything else (with the
-            built-in ones: a country is abroad, a near date a hurry).
+            built-in ones: a country is abroad, a near date a hurry, a two-word town one).
     """
 
     def __init__(self, phrases: Iterable[str], synonyms: Mapping[str, str] | None = None) -> None:
-        named = {**FOREIGN, **SOON, **(synonyms or {})}
+        named = {**FOREIGN, **SOON, **PLACE_PHRASES, **(synonyms or {})}
         self._synonyms = sorted(
             ((tuple(tokens(v)), tokens(c)) for v, c in named.items()),
             key=lambda pair: len(pair[0]),
