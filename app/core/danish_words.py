@@ -139,9 +139,8 @@ DANISH_PLACES = frozenset(
     herning silkeborg næstved fredericia viborg køge holstebro slagelse hillerød svendborg
     hjørring holbæk frederikshavn ringsted haderslev skive helsingør lejre ballerup glostrup
     albertslund ishøj brøndby hvidovre rødovre greve solrød vallensbæk herlev gladsaxe gentofte
-    lyngby tårnby dragør amager valby nørrebro vesterbro østerbro tåstrup hedehusene fløng
-    sengeløse
-    bornholm fyn jylland sjælland lolland falster møn
+    lyngby tårnby dragør amager valby nørrebro vesterbro østerbro hedehusene fløng sengeløse
+    tåstrup bornholm fyn jylland sjælland lolland falster møn
     """.split()
 )
 """Danish towns said in a story ("vi flytter fra roskilde"): where, never what. Unknown to the
