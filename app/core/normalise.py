@@ -179,20 +179,32 @@ class Lexicon:
         while i < len(words):
             pair = words[i : i + 2]
             joined = "".join(pair)
-            if (
-                len(pair) == 2
-                and not (set(pair) & STOPWORDS)
-                and (
-                    self.knows(joined)
-                    or (not all(map(self.knows, pair)) and self._joins_nearly(pair, joined))
-                )
-            ):
+            if len(pair) == 2 and self._joins(pair, joined):
                 out.append(joined)
                 i += 2
             else:
                 out.append(words[i])
                 i += 1
         return out
+
+    def _joins(self, pair: list[str], joined: str) -> bool:
+        """Are two neighbours one word the recogniser split?
+
+        Known joined, or a slip from a known word, or known parts cut in the wrong place
+        ("affaldsbe holder"); a small word first only when the rest means nothing alone ("under
+        retning"), since "for ældre" is two words.
+        """
+        if pair[0] in STOPWORDS:
+            return pair[1] not in STOPWORDS and not self.knows(pair[1]) and self.knows(joined)
+        if pair[1] in STOPWORDS:
+            return False
+        if self.knows(joined):
+            return True
+        if all(map(self.knows, pair)):
+            return False
+        parts = self._split(joined) or []  # "affaldsbe holder" is "affald(s)|beholder"
+        moved = bool(parts) and parts[0] != pair[0] and all(map(self.knows, parts))
+        return moved or self._joins_nearly(pair, joined)
 
     def _joins_nearly(self, pair: list[str], joined: str) -> bool:
         """Is `joined` a slip from a known word that keeps one of the two parts whole?
@@ -210,6 +222,9 @@ class Lexicon:
         danish = word.replace("ae", "æ").replace("oe", "ø")  # typed without æ, ø: "hjaelp"
         if danish != word and self.knows(danish):
             return [danish]
+        doubled = word.replace("å", "a")  # "asfaalten": a doubled "a", not the typed "aa" of å
+        if doubled != word and self.knows(doubled):
+            return [doubled]
         return self._split(word) or [self._nearest(word) or word]
 
     def _nearest(self, word: str) -> str | None:

@@ -141,3 +141,20 @@ def test_the_towns_name_is_a_place_however_it_is_written():
     for said in ("jeg flytter til høje taastrup", "jeg flytter til Høje-Taastrup"):
         assert rent.analyse(said) == ["flyt"]
     assert rent.analyse("huslejen er for høje") == ["huslej", "høj"]
+
+
+def test_a_compound_the_recogniser_split_in_the_wrong_place_is_joined_again():
+    words = Lexicon(
+        ["en underretning om et barn", "hjælp for ældre", "min affaldsbeholder", "en beholder"]
+    )
+    assert words.analyse("en under retning om et barn") == words.analyse(
+        "en underretning om et barn"
+    )
+    assert words.analyse("hjælp for ældre") == ["hjælp", "ældr"]  # two words, both known
+    assert words.analyse("min affaldsbe holder") == words.analyse("min affaldsbeholder")
+
+
+def test_a_doubled_a_is_a_slip_not_the_aa_typed_for_å():
+    said = Lexicon(["hvad har du sagt til dem", "jeg bor på åen"])
+    assert said.analyse("saagt") == said.analyse("sagt")
+    assert said.analyse("paa aaen") == said.analyse("på åen")
