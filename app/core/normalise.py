@@ -64,6 +64,9 @@ def focus(words: list[str]) -> list[str]:
 
 def strip_fillers(words: list[str]) -> list[str]:
     """Drop filler words and opener phrases, unless nothing would be left ("hej hej" stays)."""
+    paused = [w for w, after in zip(words, [*words[1:], ""], strict=False) if not _pause(w, after)]
+    if any(w not in FILLER_WORDS for w in paused):  # "mange ja altså tak": a pause, not a yes
+        words = paused
     out: list[str] = []
     i = 0
     while i < len(words):
@@ -81,6 +84,11 @@ def strip_fillers(words: list[str]) -> list[str]:
         or [w for w in words if w not in FILLER_WORDS]
         or [w for w in words if w not in HESITATIONS]  # "tak", "okay tak": that is all
     )
+
+
+def _pause(word: str, after: str) -> bool:
+    """A "ja" before a hesitation or "altså" fills a pause; it answers nothing."""
+    return word == "ja" and (after in HESITATIONS or after == "altså")
 
 
 def _with_previous(words: list[str]) -> list[tuple[str, str]]:

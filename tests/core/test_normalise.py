@@ -158,3 +158,13 @@ def test_a_doubled_a_is_a_slip_not_the_aa_typed_for_å():
     said = Lexicon(["hvad har du sagt til dem", "jeg bor på åen"])
     assert said.analyse("saagt") == said.analyse("sagt")
     assert said.analyse("paa aaen") == said.analyse("på åen")
+
+
+@pytest.mark.parametrize("said", ["mange mange ja altså tak", "det var det ja øh for i dag"])
+def test_a_yes_before_a_pause_answers_nothing(said):
+    assert "ja" not in strip_fillers(tokens(said))
+
+
+@pytest.mark.parametrize("said", ["ja øh", "ja altså", "ja"])
+def test_a_yes_with_nothing_else_is_still_a_yes(said):
+    assert "ja" in strip_fillers(tokens(said))
