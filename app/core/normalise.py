@@ -233,7 +233,11 @@ class Lexicon:
         doubled = word.replace("å", "a")  # "asfaalten": a doubled "a", not the typed "aa" of å
         if doubled != word and self.knows(doubled):
             return [doubled]
-        return self._split(word) or [self._nearest(word) or word]
+        long = len(word) >= 8
+        near = self._nearest(word) if long else None
+        if near and OSA.distance(near, word) == 1:  # "hussleje" is "husleje", not "hus|leje"
+            return [near]
+        return self._split(word) or [(near if long else self._nearest(word)) or word]
 
     def _nearest(self, word: str) -> str | None:
         """The known spelling one edit away (two for long words).
