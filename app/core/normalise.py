@@ -86,6 +86,11 @@ def strip_fillers(words: list[str]) -> list[str]:
     )
 
 
+_SMALL_WORDS = STOPWORDS | EVERYDAY
+"""Words a recogniser runs into the next ("nytpas", "kommetendnu"): one half of such a run is
+enough to split it, when the other half is known."""
+
+
 def _pause(word: str, after: str) -> bool:
     """A "ja" before a hesitation or "altså" fills a pause; it answers nothing."""
     return word == "ja" and (after in HESITATIONS or after == "altså")
@@ -224,7 +229,11 @@ class Lexicon:
         return bool(near) and (near.startswith(pair[0]) or near.endswith(pair[1]))
 
     def _repair(self, word: str) -> list[str]:
-        """A known word as is; else its known parts ("storskraldet"); else the nearest spelling."""
+        """A known word as is, else the likeliest repair of what the recogniser wrote.
+
+        One slip from a long known word; else its known parts ("storskraldet"); else the
+        nearest spelling; else a small word run into a known one ("nytpas").
+        """
         if self.knows(word) or word in STOPWORDS or word in FILLER_WORDS:
             return [word]
         danish = word.replace("ae", "æ").replace("oe", "ø")  # typed without æ, ø: "hjaelp"
@@ -233,11 +242,10 @@ class Lexicon:
         doubled = word.replace("å", "a")  # "asfaalten": a doubled "a", not the typed "aa" of å
         if doubled != word and self.knows(doubled):
             return [doubled]
-        long = len(word) >= 8
-        near = self._nearest(word) if long else None
-        if near and OSA.distance(near, word) == 1:  # "hussleje" is "husleje", not "hus|leje"
-            return [near]
-        return self._split(word) or [(near if long else self._nearest(word)) or word]
+        near = self._nearest(word)
+        if near and len(word) >= 8 and OSA.distance(near, word) == 1:
+            return [near]  # "hussleje" is "husleje", not "hus|leje"
+        return self._split(word) or ([near] if near else self._run_together(word)) or [word]
 
     def _nearest(self, word: str) -> str | None:
         """The known spelling one edit away (two for long words).
@@ -270,6 +278,17 @@ class Lexicon:
                 if head and head in self.words and head not in STOPWORDS:
                     return [head, right]
             if len(right) >= 6 and len(stem(right)) >= 4:  # not "ins|tallere" for "tal"
+                return [left, right]
+        return None
+
+    def _run_together(self, word: str) -> list[str] | None:
+        """A small word run into a known one ("nytpas", "spisernok"), when nothing else fits."""
+        for cut in range(2, len(word) - 1):
+            left, right = word[:cut], word[cut:]
+            small = (left in _SMALL_WORDS, right in _SMALL_WORDS)
+            if (small == (True, False) and self.knows(right)) or (
+                small == (False, True) and self.knows(left)
+            ):
                 return [left, right]
         return None
 

@@ -171,3 +171,9 @@ def test_a_yes_before_a_pause_answers_nothing(said):
 @pytest.mark.parametrize("said", ["ja øh", "ja altså", "ja"])
 def test_a_yes_with_nothing_else_is_still_a_yes(said):
     assert "ja" in strip_fillers(tokens(said))
+
+
+def test_a_small_word_run_into_a_known_one_is_split_off():
+    passport = Lexicon(["jeg skal have et pas", "min datter spiser ikke"])
+    assert passport.analyse("jeg skal have et nytpas") == ["pas"]  # "nyt" says nothing here
+    assert passport.analyse("min datter spisernok") == passport.analyse("min datter spiser nok")
