@@ -260,9 +260,9 @@ class Lexicon:
             return found[0] if found else None
         limit = 1 if len(word) < 10 else 2
         for form, candidates in ((word, self._spellings), (stem(word), self._stem_list)):
-            found = process.extractOne(form, candidates, scorer=OSA.distance, score_cutoff=limit)
-            if found:
-                return found[0]
+            found = process.extract(form, candidates, scorer=OSA.distance, score_cutoff=limit)
+            if found:  # of equals, a letter dropped or doubled before one changed: "fisske"
+                return min(found, key=lambda f: (f[1], Indel.distance(form, f[0]), f[0]))[0]
         return None
 
     def _split(self, word: str) -> list[str] | None:

@@ -177,3 +177,8 @@ def test_a_small_word_run_into_a_known_one_is_split_off():
     passport = Lexicon(["jeg skal have et pas", "min datter spiser ikke"])
     assert passport.analyse("jeg skal have et nytpas") == ["pas"]  # "nyt" says nothing here
     assert passport.analyse("min datter spisernok") == passport.analyse("min datter spiser nok")
+
+
+def test_of_two_spellings_as_near_a_doubled_letter_wins_over_a_changed_one():
+    fishing = Lexicon(["vi vil gerne fiske", "er han finske"])
+    assert fishing.analyse("fisske") == ["fisk"]  # not "finske", a changed letter away too
