@@ -120,7 +120,8 @@ class Lexicon:
         for variant, canonical in self._synonyms:  # longest first within each first word
             if variant:
                 self._by_first.setdefault(variant[0], []).append((variant, canonical))
-        self.words: set[str] = {v[0] for v, _ in self._synonyms if len(v) == 1}
+        self._variants = {v[0] for v, _ in self._synonyms if len(v) == 1}
+        self.words: set[str] = set(self._variants)
         for phrase in phrases:
             self.words.update(self._apply_synonyms(tokens(phrase)))
         self.stems = {stem(w) for w in self.words}
@@ -234,7 +235,12 @@ class Lexicon:
         One slip from a long known word; else its known parts ("storskraldet"); else the
         nearest spelling; else a small word run into a known one ("nytpas").
         """
-        if self.knows(word) or word in STOPWORDS or word in FILLER_WORDS:
+        if word in self.words or word in STOPWORDS or word in FILLER_WORDS:
+            return [word]
+        if self.knows(word):  # by its stem only: "norgge" is the variant "norge", not "norg"
+            near = self._nearest(word)
+            if near is not None and near in self._variants and OSA.distance(near, word) == 1:
+                return [near]
             return [word]
         danish = word.replace("ae", "æ").replace("oe", "ø")  # typed without æ, ø: "hjaelp"
         if danish != word and self.knows(danish):

@@ -182,3 +182,9 @@ def test_a_small_word_run_into_a_known_one_is_split_off():
 def test_of_two_spellings_as_near_a_doubled_letter_wins_over_a_changed_one():
     fishing = Lexicon(["vi vil gerne fiske", "er han finske"])
     assert fishing.analyse("fisske") == ["fisk"]  # not "finske", a changed letter away too
+
+
+def test_a_slip_in_a_synonym_is_read_as_that_synonym_not_by_its_stem():
+    """ "norgge" shares the stem of "norge" but is only abroad once read as "norge"."""
+    abroad = Lexicon(["jeg flytter til udlandet", "vi bor i norge"])
+    assert abroad.analyse("vi flytter til norgge") == abroad.analyse("vi flytter til udlandet")
