@@ -111,6 +111,8 @@ class Lexicon:
 
     def __init__(self, phrases: Iterable[str], synonyms: Mapping[str, str] | None = None) -> None:
         named = {**FOREIGN, **SOON, **PLACE_PHRASES, **(synonyms or {})}
+        joined = {"".join(tokens(v)): c for v, c in named.items() if len(tokens(v)) > 1}
+        named = {**joined, **named}  # "gule kort" run together is "gulekort", "i dag" "idag"
         self._synonyms = sorted(
             ((tuple(tokens(v)), tokens(c)) for v, c in named.items()),
             key=lambda pair: len(pair[0]),

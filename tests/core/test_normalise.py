@@ -188,3 +188,7 @@ def test_a_slip_in_a_synonym_is_read_as_that_synonym_not_by_its_stem():
     """ "norgge" shares the stem of "norge" but is only abroad once read as "norge"."""
     abroad = Lexicon(["jeg flytter til udlandet", "vi bor i norge"])
     assert abroad.analyse("vi flytter til norgge") == abroad.analyse("vi flytter til udlandet")
+
+
+def test_a_phrase_synonym_run_together_is_that_synonym():
+    assert lexicon.analyse("mit gulekort er væk") == lexicon.analyse("mit gule kort er væk")
