@@ -86,6 +86,7 @@ def strip_fillers(words: list[str]) -> list[str]:
     )
 
 
+_VOWELS = frozenset("aeiouyæøå")
 _SMALL_WORDS = STOPWORDS | EVERYDAY
 """Words a recogniser runs into the next ("nytpas", "kommetendnu"): one half of such a run is
 enough to split it, when the other half is known."""
@@ -304,7 +305,11 @@ class Lexicon:
         """An unknown stem that is a prefix of a known one, or extends it, counts as that one.
 
         Snowball stems verbs and nouns apart ("træn" from "trænes", "træning"); this joins them.
+        A stem that drops the "e" of "-el", "-en", "-er" ("barsl" from "barslen") is the full one.
         """
+        full = f"{s[:-1]}e{s[-1]}"
+        if len(s) >= 4 and s[-1] in "lnr" and s[-2] not in _VOWELS and full in self.stems:
+            return full
         if s in self.stems or len(s) < 4:
             return s
         related = [

@@ -192,3 +192,9 @@ def test_a_slip_in_a_synonym_is_read_as_that_synonym_not_by_its_stem():
 
 def test_a_phrase_synonym_run_together_is_that_synonym():
     assert lexicon.analyse("mit gulekort er væk") == lexicon.analyse("mit gule kort er væk")
+
+
+def test_a_stem_without_the_e_danish_drops_is_the_full_one():
+    leave = Lexicon(["jeg skal på barsel", "hvor lang er barslen"])
+    assert leave.analyse("barslen") == leave.analyse("barsel") == ["barsel"]
+    assert leave.analyse("jeg skal på barsl") == ["barsel"]  # a dropped letter, or syncope
