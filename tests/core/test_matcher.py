@@ -265,7 +265,7 @@ def test_a_telling_word_of_another_topic_keeps_a_clear_need_a_question(matcher):
 def test_a_word_one_example_of_another_need_holds_does_not_hold_back_an_answer(
     matcher, said, intent
 ):
-    """ "fylder" and "født" are in one of folkepension's and sundhedspleje's many examples."""
+    """Both "fylder" and "født" are in one of folkepension's and sundhedspleje's examples."""
     found = matcher.match(said)
     assert (found.intent, found.decision) == (intent, Decision.ANSWER)
 
@@ -281,7 +281,7 @@ def test_an_everyday_word_is_not_read_as_one_needs_own_word(matcher, said, not_h
     assert not_heard not in matcher.lexicon.analyse(said)
 
 
-def test_the_needs_own_phrases_still_are(matcher):
+def test_a_needs_own_phrase_is_still_read_as_it(matcher):
     assert "skilsmis" in matcher.lexicon.analyse("vi er blevet skilt")
 
 

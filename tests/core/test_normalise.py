@@ -132,14 +132,14 @@ def test_everyday_words_do_not_stem_onto_a_need(everyday, need):
 
 
 def test_an_unknown_word_is_not_cut_into_a_short_stem_it_happens_to_end_with():
-    """ "installere" is no compound of "ins" and "tallere" (stem "tal")."""
+    """The word "installere" is no compound of "ins" and "tallere" (stem "tal")."""
     numbers = Lexicon(["et tal på min regning", "jeg skal forny mit kørekort"])
     assert numbers.analyse("installere") == ["instal"]
     assert numbers.analyse("lastbilkørekort") == ["lastbil", "kørekort"]  # a real head is cut
 
 
 def test_the_towns_name_is_a_place_however_it_is_written():
-    """ "høje" alone is "high" ("for høj husleje"); in the town's name it says nothing."""
+    """Alone, "høje" is "high" ("for høj husleje"); in the town's name it says nothing."""
     rent = Lexicon(["huslejen er for høj", "jeg flytter"])
     for said in ("jeg flytter til høje taastrup", "jeg flytter til Høje-Taastrup"):
         assert rent.analyse(said) == ["flyt"]
@@ -185,7 +185,7 @@ def test_of_two_spellings_as_near_a_doubled_letter_wins_over_a_changed_one():
 
 
 def test_a_slip_in_a_synonym_is_read_as_that_synonym_not_by_its_stem():
-    """ "norgge" shares the stem of "norge" but is only abroad once read as "norge"."""
+    """A slip, "norgge" shares the stem of "norge" but is abroad only once read as "norge"."""
     abroad = Lexicon(["jeg flytter til udlandet", "vi bor i norge"])
     assert abroad.analyse("vi flytter til norgge") == abroad.analyse("vi flytter til udlandet")
 
