@@ -86,6 +86,8 @@ def strip_fillers(words: list[str]) -> list[str]:
     )
 
 
+REPAIRS_KEPT = 50_000
+"""Repaired words a lexicon remembers before it starts over (a few MB at most)."""
 _VOWELS = frozenset("aeiouyæøå")
 _SMALL_WORDS = STOPWORDS | EVERYDAY
 """Words a recogniser runs into the next ("nytpas", "kommetendnu"): one half of such a run is
@@ -131,6 +133,7 @@ class Lexicon:
         function_words = STOPWORDS | FILLER_WORDS | {w for p in FILLER_PHRASES for w in p}
         self._spellings = sorted(w for w in self.words | function_words if len(w) >= 4)
         self._stem_list = sorted(self.stems)
+        self._repairs: dict[str, list[str]] = {}
 
     def knows(self, word: str) -> bool:
         """True when the word or its stem occurs in some example."""
@@ -155,7 +158,7 @@ class Lexicon:
         for word in self._join_compounds(words):
             # An everyday word is not a slip for a near spelling: "vejret" is not "vejen".
             everyday = word in EVERYDAY and not self.knows(word)
-            parts = [word] if everyday else self._repair(word)
+            parts = [word] if everyday else self._repaired(word)
             if len(parts) == 1 and parts[0] != word and not self.knows(word) and len(word) < 8:
                 # a long word one slip away is that word; a short one not ("sulten" is no
                 # "salt", nor the "salte" a synonym makes of it)
@@ -231,6 +234,14 @@ class Lexicon:
         """
         near = self._nearest(joined)
         return bool(near) and (near.startswith(pair[0]) or near.endswith(pair[1]))
+
+    def _repaired(self, word: str) -> list[str]:
+        """`_repair`, remembered: the same few thousand words recur in every call."""
+        if word not in self._repairs:
+            if len(self._repairs) >= REPAIRS_KEPT:
+                self._repairs.clear()
+            self._repairs[word] = self._repair(word)
+        return self._repairs[word]
 
     def _repair(self, word: str) -> list[str]:
         """A known word as is, else the likeliest repair of what the recogniser wrote.
