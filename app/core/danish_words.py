@@ -190,12 +190,14 @@ KEPT_STEMS = {
         "billig": "billig billigt billige billigere",
         "venlig": "venlig venligt venligst",
         "personlig": "personlig personligt personlige",
+        "fyret": "fyret fyres fyrede",
     }.items()
     for word in words.split()
 }
 """Everyday words Snowball stems onto a need's word, given their own stem: "leder" (looks for)
 and "ledig" both became "led", "lægge" and "læge" "læg", "passer" and "pas" "pas", "gælder" and
-"gæld" "gæld", "tidligere" and "tid" "tid", "personlig" and "person" "person"."""
+"gæld" "gæld", "tidligere" and "tid" "tid", "personlig" and "person" "person", "fyret"
+(dismissed) and "oliefyr" (a furnace) "fyr"."""
 
 
 SHORTHAND = {

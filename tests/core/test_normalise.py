@@ -125,6 +125,7 @@ def test_being_unemployed_and_looking_for_something_do_not_share_a_stem():
         ("farlig", "far"),  # dangerous / father
         ("billig", "bil"),  # cheap / car
         ("personlig", "person"),  # personal care / a person to talk to
+        ("fyr", "fyret"),  # a furnace ("olie|fyr") / dismissed from a job
     ],
 )
 def test_everyday_words_do_not_stem_onto_a_need(everyday, need):
