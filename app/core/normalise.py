@@ -31,6 +31,12 @@ from .danish_words import (
 )
 
 _NON_WORD = re.compile(r"[\W_]+")
+REPAIRS_KEPT = 50_000
+"""Repaired words a lexicon remembers before it starts over (a few MB at most)."""
+_VOWELS = frozenset("aeiouyæøå")
+_SMALL_WORDS = STOPWORDS | EVERYDAY
+"""Words a recogniser runs into the next ("nytpas", "kommetendnu"): one half of such a run is
+enough to split it, when the other half is known."""
 
 _stem = snowballstemmer.stemmer("danish").stemWord
 
@@ -84,14 +90,6 @@ def strip_fillers(words: list[str]) -> list[str]:
         or [w for w in words if w not in FILLER_WORDS]
         or [w for w in words if w not in HESITATIONS]  # "tak", "okay tak": that is all
     )
-
-
-REPAIRS_KEPT = 50_000
-"""Repaired words a lexicon remembers before it starts over (a few MB at most)."""
-_VOWELS = frozenset("aeiouyæøå")
-_SMALL_WORDS = STOPWORDS | EVERYDAY
-"""Words a recogniser runs into the next ("nytpas", "kommetendnu"): one half of such a run is
-enough to split it, when the other half is known."""
 
 
 def _pause(word: str, after: str) -> bool:
