@@ -327,15 +327,13 @@ class Matcher:
                 continue
             ranked = self._ranked(stems)
             verdict = self._decide(ranked, stems, guesses) if ranked[0][0] in near else None
-            shown = (
-                verdict
-                if verdict
-                and verdict[2] is not Decision.NONE
+            if verdict and (
+                verdict[2] is Decision.NONE
                 # "… og virker sulten": only a guess ("salte") speaks for it, so nothing does
-                and self._evidence(verdict[0], stems, guesses)[0]
-                else None
-            )
-            found.append((bool(_QUESTION.match(part.strip())), shown))
+                or not self._evidence(verdict[0], stems, guesses)[0]
+            ):
+                verdict = None
+            found.append((bool(_QUESTION.match(part.strip())), verdict))
         return found
 
     def choices(self, match: Match) -> tuple[str, ...]:

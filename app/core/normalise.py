@@ -303,10 +303,8 @@ class Lexicon:
         """A small word run into a known one ("nytpas", "spisernok"), when nothing else fits."""
         for cut in range(2, len(word) - 1):
             left, right = word[:cut], word[cut:]
-            small = (left in _SMALL_WORDS, right in _SMALL_WORDS)
-            if (small == (True, False) and self.knows(right)) or (
-                small == (False, True) and self.knows(left)
-            ):
+            small_left = left in _SMALL_WORDS
+            if small_left != (right in _SMALL_WORDS) and self.knows(right if small_left else left):
                 return [left, right]
         return None
 

@@ -155,13 +155,13 @@ def test_a_long_story_is_answered_on_the_clause_that_asks(matcher):
 
 
 def test_a_statement_with_can_is_no_question_that_outweighs_the_story(matcher):
-    """ "… og jeg kan ikke logge på mitid": the phone stolen is the need, not the log-in."""
+    """In "… og jeg kan ikke logge på mitid" the phone stolen is the need, not the log-in."""
     found = matcher.match("min mobil er blevet stjålet og jeg kan ikke logge på mitid længere")
     assert (found.intent, found.decision) == ("mitid_mistet", Decision.ANSWER)
 
 
 def test_a_clause_the_whole_story_does_not_rank_first_is_asked_about_not_answered(matcher):
-    """ "sagt op" alone sounds like a lease ending; the years at the factory say otherwise."""
+    """Alone, "sagt op" sounds like a lease ending; the years at the factory say otherwise."""
     said = (
         "jeg er blevet sagt op efter mange år på fabrikken og ved ikke om jeg skal melde mig "
         "nogen steder"
@@ -173,7 +173,7 @@ def test_a_clause_the_whole_story_does_not_rank_first_is_asked_about_not_answere
 
 
 def test_a_clause_only_a_spelling_guess_speaks_for_carries_no_need(matcher):
-    """ "virker sulten" is a hungry child, not the road salt ("salte") a guess makes of it."""
+    """A child that "virker sulten" is hungry, not the road salt ("salte") a guess makes of it."""
     said = (
         "jeg er bekymret for drengen ovenpå han er meget alene og virker sulten hvem skal jeg "
         "ringe til"

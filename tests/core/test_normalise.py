@@ -99,12 +99,12 @@ def test_two_words_are_joined_only_into_a_word_that_keeps_one_of_them():
 
 
 def test_a_year_said_in_words_leaves_no_word_behind():
-    """ "nitten hundrede og …": Snowball makes "hundrede" a dog ("hund")."""
+    """In "nitten hundrede og …" Snowball makes "hundrede" a dog ("hund")."""
     assert lexicon.analyse("jeg er født i nitten hundrede og treoghalvtreds") == ["født"]
 
 
 def test_a_guess_stays_a_guess_when_a_synonym_renames_it():
-    """ "sulten" is one letter from "salt", which a synonym makes "salte": still only a guess."""
+    """Hungry ("sulten") is one letter from "salt", which a synonym makes "salte": a guess."""
     salting = Lexicon(["hvornår bliver der saltet"], {"salt": "salte", "saltet": "salte"})
     stems, guesses = salting.analyse_marked("han virker sulten")
     assert stems[-1] in guesses
