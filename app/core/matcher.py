@@ -66,10 +66,11 @@ TELLING_SHARE = 0.04
 at most this share of the intents is telling too."""
 COVERAGE_SHARE = 0.4
 """Blend of coverage and nearest-example closeness; chosen with `voicebot intents eval`."""
-CONTRARY_USE = 0.3
-"""A telling word speaks against the best intent only for an intent whose examples use it at
-least this share as often as their most used word: "fylder" in one of folkepension's many
-examples does not make "min søn fylder sytten … køreskole" a pension question."""
+OFTEN = 0.3
+"""An intent's examples use a word often when at least this share as often as their most used
+word. Only such a word speaks against another intent ("fylder" in one of folkepension's many
+examples does not make "min søn fylder sytten … køreskole" a pension question), and only such
+uses make a word one topic's."""
 MODEL_SHARE = 0.5
 """Share of the learnt model's probability in the score; the rest is the fuzzy matcher's.
 Chosen by `voicebot intents eval` on cross-validation, never on the eval set."""
@@ -128,6 +129,7 @@ class Matcher:
         self._unknown_weight = UNKNOWN_WORD_WEIGHT * math.log(1 + n)
         self._telling = math.log(1 + n / max(TELLING_INTENTS, round(TELLING_SHARE * n)))
         self._strength = {intent: self._strengths(intent) for intent in vocab}
+        self._topic_word = self._words_of_one_topic()
         self._using: dict[str, list[int]] = {}
         """Stem → the examples (by index) that use it."""
         for j, (_, example) in enumerate(self._examples):
@@ -199,7 +201,7 @@ class Matcher:
                     "nearest_example": round(nearest.get(intent, 0.0), 3),
                     "model": round(learnt.get(intent, 0.0), 3),
                     "words": {s: round(strength[s], 2) for s in stems if s in strength},
-                    "telling": [s for s in stems if s in strength and self._telling_word(s)],
+                    "telling": sorted(self._showing(intent, stems) & strength.keys()),
                     "model_features": self.model.weights(stems, intent),
                 }
             )
@@ -214,6 +216,36 @@ class Matcher:
 
     def _telling_word(self, word: str) -> bool:
         return word not in _NEVER_TELLING and self._weight.get(word, 0.0) >= self._telling
+
+    def _showing(self, intent: str, stems: list[str]) -> set[str]:
+        """The words said that show `intent`: its telling words, and its topic's words.
+
+        A topic's word shows only when the turn names no other topic: "vi flytter og min mitid
+        virker ikke" names two, and neither is shown by its topic's word alone.
+        """
+        topic = self.intents.intents[intent].topic
+        named = {self._topic_word.get(s) for s in stems} - {None, SYSTEM_TOPIC}
+        alone = named <= {topic}
+        return {
+            s
+            for s in stems
+            if self._telling_word(s) or (alone and self._topic_word.get(s) == topic)
+        }
+
+    def _words_of_one_topic(self) -> dict[str, str]:
+        """Words that two or more needs of one topic use often, and no other topic does.
+
+        Shared by the topic's needs, such a word ("flytte", "mitid", "skole") is not telling,
+        yet it names the topic: "jeg skal flytte fra min kone hvordan melder jeg ny adresse"
+        shows a moving need as a telling word would. Which of the topic's needs is meant is
+        still told apart (`_tells_apart`, the margin and the topic question).
+        """
+        topics: dict[str, list[str]] = {}
+        for intent, strength in self._strength.items():
+            for s, w in strength.items():
+                if w >= OFTEN * self._weight[s] and s not in _NEVER_TELLING:
+                    topics.setdefault(s, []).append(self.intents.intents[intent].topic)
+        return {s: t[0] for s, t in topics.items() if len(t) > 1 and len(set(t)) == 1}
 
     def match(self, text: str) -> Match:
         """The best intent for a transcript, with a decision the flow can act on.
@@ -295,7 +327,7 @@ class Matcher:
     def _contrary(self, best: str, stems: list[str], guesses: frozenset[str]) -> str | None:
         """An intent of another topic that a telling word said speaks for, not `best`'s own.
 
-        The word must be one its examples use often (CONTRARY_USE), not one a single example of
+        The word must be one its examples use often (OFTEN), not one a single example of
         many happens to hold.
         """
         topic = self.intents.intents[best].topic
@@ -304,7 +336,7 @@ class Matcher:
             if s in own or s in guesses or not self._telling_word(s):
                 continue
             for other, strength in self._strength.items():
-                used = strength.get(s, 0.0) >= CONTRARY_USE * self._weight[s]
+                used = strength.get(s, 0.0) >= OFTEN * self._weight[s]
                 if used and self.intents.intents[other].topic not in (topic, SYSTEM_TOPIC):
                     return other
         return None
@@ -399,7 +431,8 @@ class Matcher:
         said = set(stems)
         strength = self._strength[intent]
         evidence = [s for s in said if s in strength and s not in guesses]
-        telling = sum(self._weight[s] for s in evidence if self._telling_word(s))
+        showing = self._showing(intent, stems)
+        telling = sum(self._weight[s] for s in evidence if s in showing)
         unknown = sum(self._unknown_weight for s in said if s not in self._weight)
         return evidence, telling, unknown
 

@@ -255,6 +255,20 @@ def test_a_telling_word_of_another_topic_keeps_a_clear_need_a_question(matcher):
     assert found.why.endswith("stands beside a telling word of joblog_cv")
 
 
+def test_a_word_the_needs_of_one_topic_share_shows_its_need(matcher):
+    """A word of moving, going abroad and a child's move is no telling word, yet it names moving."""
+    assert "flyt" in matcher._topic_word and not matcher._telling_word("flyt")
+    found = matcher.match("jeg skal flytte fra min kone hvordan melder jeg ny adresse")
+    assert (found.intent, found.decision) == ("flytning", Decision.ANSWER)
+
+
+def test_a_turn_that_names_two_topics_is_not_shown_by_either_topics_word(matcher):
+    """Moving and MitID: the topics' words show neither, so the nearer need is asked about."""
+    found = matcher.match("vi flytter og min mitid virker ikke")
+    assert (found.intent, found.decision) == ("mitid", Decision.CONFIRM)
+    assert found.why == "near, but no telling word outweighs the unknown words"
+
+
 @pytest.mark.parametrize(
     ("said", "intent"),
     [
