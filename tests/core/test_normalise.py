@@ -70,6 +70,7 @@ def test_chat_shorthand_is_written_out():
     assert tokens("hva gør jeg ifht mit kort, det virker ikk") == (
         "hvad gør jeg i forhold til mit kort det virker ikke".split()
     )
+    assert tokens("min søn ska starte kl otte") == "min søn skal starte klokken otte".split()
 
 
 def test_a_word_typed_without_danish_letters_is_read_with_them():
