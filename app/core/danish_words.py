@@ -10,9 +10,21 @@ from .redact import NUMBER_WORDS
 HESITATIONS = frozenset("øh øhm øhh øhhm eh ehm hm hmm mm mmm".split())
 """Sounds, not words: never what a caller means, even alone."""
 
-FILLER_WORDS = HESITATIONS | frozenset(
-    "altså ligesom nå nåh jamen bare lige sådan egentlig faktisk godt vel okay ok tak ellers "
-    "tusind pls plz please plis mvh vh evt osv ca".split()
+ENGLISH_FILLERS = frozenset(
+    "a an my your me you how what where when why who do does can could would should will am are "
+    "was were is it this that we our they with of about in on get got need want hello hi".split()
+)
+"""English function words a newcomer's turn is built on ("how do i get a health card"): they
+say no more than Danish ones do, and unknown to the examples they would weigh against every
+need. Danish words spelt the same ("i", "to", "for", "have") are left to Danish."""
+
+FILLER_WORDS = (
+    HESITATIONS
+    | ENGLISH_FILLERS
+    | frozenset(
+        "altså ligesom nå nåh jamen bare lige sådan egentlig faktisk godt vel okay ok tak ellers "
+        "tusind pls plz please plis mvh vh evt osv ca".split()
+    )
 )
 """Words that carry nothing for the matcher wherever they stand ("tak" is politeness)."""
 
@@ -132,6 +144,69 @@ SOON = {
 }
 """A near date ("vi flyver i morgen") is a hurry: context for most needs, the need itself for
 an urgent passport. "straks" is a story word, so a hurry alone never tells a need."""
+
+ENGLISH_TERMS = {
+    "health card": "sundhedskort",
+    "health insurance card": "sundhedskort",
+    "yellow card": "sundhedskort",
+    "medical card": "sundhedskort",
+    "residence permit": "opholdstilladelse",
+    "residence card": "opholdstilladelse",
+    "work permit": "opholdstilladelse",
+    "social security number": "cpr",
+    "address": "adresse",
+    "move": "flytte",
+    "moving": "flytte",
+    "moved": "flyttet",
+    "passport": "pas",
+    "driving licence": "kørekort",
+    "driving license": "kørekort",
+    "drivers license": "kørekort",
+    "driver s license": "kørekort",
+    "danish course": "danskuddannelse",
+    "danish courses": "danskuddannelse",
+    "danish classes": "danskuddannelse",
+    "danish lessons": "danskuddannelse",
+    "learn danish": "danskuddannelse",
+    "appointment": "tid",
+    "citizen service": "borgerservice",
+    "citizens service": "borgerservice",
+    "garbage": "affald",
+    "trash": "affald",
+    "rubbish": "affald",
+    "waste": "affald",
+    "doctor": "læge",
+    "unemployed": "ledig",
+    "unemployment benefit": "dagpenge",
+    "job centre": "jobcenter",
+    "job center": "jobcenter",
+    "sick pay": "sygedagpenge",
+    "child benefit": "børnepenge",
+    "kindergarten": "børnehave",
+    "nursery": "vuggestue",
+    "school": "skole",
+    "housing benefit": "boligstøtte",
+    "pregnant": "gravid",
+    "interpreter": "tolk",
+    "citizenship": "statsborgerskab",
+    "tax": "skat",
+    "taxes": "skat",
+    "criminal record": "straffeattest",
+    "home care": "hjemmehjælp",
+    "home help": "hjemmehjælp",
+    "digital mail": "digital post",
+    "lost": "mistet",
+    "stolen": "stjålet",
+    "renew": "forny",
+    "apply": "søge",
+    "money": "penge",
+    "married": "gift",
+    "wedding": "bryllup",
+    "dentist": "tandlæge",
+}
+"""A newcomer's English for the municipality's things ("my residence permit is expiring"), read
+as the Danish word the examples use. Only words that mean nothing else in Danish ("rent" is
+"clean" here, so it is left out)."""
 
 DANISH_PLACES = frozenset(
     """

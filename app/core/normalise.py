@@ -16,6 +16,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
 
 from .danish_words import (
+    ENGLISH_TERMS,
     EVERYDAY,
     FILLER_PHRASES,
     FILLER_WORDS,
@@ -111,7 +112,7 @@ class Lexicon:
     """
 
     def __init__(self, phrases: Iterable[str], synonyms: Mapping[str, str] | None = None) -> None:
-        named = {**FOREIGN, **SOON, **PLACE_PHRASES, **(synonyms or {})}
+        named = {**FOREIGN, **SOON, **PLACE_PHRASES, **ENGLISH_TERMS, **(synonyms or {})}
         joined = {"".join(tokens(v)): c for v, c in named.items() if len(tokens(v)) > 1}
         named = {**joined, **named}  # "gule kort" run together is "gulekort", "i dag" "idag"
         self._synonyms = sorted(

@@ -73,6 +73,17 @@ def test_chat_shorthand_is_written_out():
     assert tokens("min søn ska starte kl otte") == "min søn skal starte klokken otte".split()
 
 
+def test_a_newcomers_english_is_read_as_the_danish_the_examples_use():
+    english = Lexicon(
+        ["jeg har mistet mit sundhedskort", "hvordan forlænger jeg min opholdstilladelse"]
+    )
+    assert english.analyse("i lost my yellow card") == english.analyse("mistet sundhedskort")
+    assert english.analyse("how do i renew my residence permit") == english.analyse(
+        "forny opholdstilladelse"
+    )
+    assert "rent" in english.analyse("jeg har rent tøj")  # "rent" is Danish for clean
+
+
 def test_a_word_typed_without_danish_letters_is_read_with_them():
     assert lexicon.analyse("mit sundhedskort er vaek") == lexicon.analyse("mit sundhedskort er væk")
     assert lexicon.analyse("genoptraening") == lexicon.analyse("genoptræning")
