@@ -11,12 +11,13 @@ HESITATIONS = frozenset("øh øhm øhh øhhm eh ehm hm hmm mm mmm".split())
 """Sounds, not words: never what a caller means, even alone."""
 
 ENGLISH_FILLERS = frozenset(
-    "a an my your me you how what where when why who do does can could would should will am are "
-    "was were is it this that we our they with of about in on get got need want hello hi".split()
+    "an my your me you how what where when why who do does can could would should will am are "
+    "was were this that we our they with of about in on get got need want hello hi".split()
 )
 """English function words a newcomer's turn is built on ("how do i get a health card"): they
 say no more than Danish ones do, and unknown to the examples they would weigh against every
-need. Danish words spelt the same ("i", "to", "for", "have") are left to Danish."""
+need. Words Danish has too are left to Danish: "i", "to", "for", "have", "a" ("a-kasse"),
+"it" ("it-hjælp"), "is" ("der er is på fortovet")."""
 
 FILLER_WORDS = (
     HESITATIONS

@@ -82,6 +82,9 @@ def test_a_newcomers_english_is_read_as_the_danish_the_examples_use():
         "forny opholdstilladelse"
     )
     assert "rent" in english.analyse("jeg har rent tøj")  # "rent" is Danish for clean
+    danish = Lexicon(["der er is på fortovet", "min a kasse", "it hjælp"])  # ice, a-kasse, IT
+    for said in ("is på fortovet", "a kasse", "it hjælp"):
+        assert danish.analyse(said)[0] == said.split()[0]
 
 
 def test_a_word_typed_without_danish_letters_is_read_with_them():
