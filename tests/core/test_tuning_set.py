@@ -1,9 +1,10 @@
 """Caller-like turns through the whole flow: the tuning set's floor, so a change is seen.
 
-`intents/tuning/stories_da.tsv` is where rules and cut-offs are chosen (the eval set stays
-unread): long stories, chat and second-language Danish, and near misses that use a need's words
-for another question. These pin what was reached there; a change that answers more wrongly, or
-understands fewer stories, fails here before it reaches a caller.
+`intents/tuning/stories_da.tsv` and `requests_da.tsv` are where rules and cut-offs are chosen
+(the eval set stays unread): long stories, short requests, chat, second-language Danish and
+English, and near misses that use a need's words for another question. These pin what was
+reached there; a change that answers more wrongly, or understands fewer stories, fails here
+before it reaches a caller.
 """
 
 from collections import Counter
@@ -12,21 +13,26 @@ from app.core.evaluation import read_labelled
 from app.core.first_turn import Heard1, first_turn
 from tests.conftest import INTENTS_DIR
 
-TUNING_SET = INTENTS_DIR.parent / "tuning" / "stories_da.tsv"
+TUNING_SETS = [
+    INTENTS_DIR.parent / "tuning" / name for name in ("stories_da.tsv", "requests_da.tsv")
+]
 
 
 def first_turns(flow):
     """(the need, or None when no intent answers it; what the first sentence led to) per line."""
-    texts, labels = read_labelled(TUNING_SET)
-    needs = [label if label in flow.intents.intents else None for label in labels]
-    return [(need, first_turn(flow, text, need)) for text, need in zip(texts, needs, strict=True)]
+    found = []
+    for path in TUNING_SETS:
+        for text, label in zip(*read_labelled(path), strict=True):
+            need = label if label in flow.intents.intents else None
+            found.append((need, first_turn(flow, text, need)))
+    return found
 
 
 def test_caller_like_turns_are_rarely_answered_wrongly_and_mostly_reached(flow_at):
     results = first_turns(flow_at())
     answerable = Counter(kind for need, kind in results if need)
     n = sum(answerable.values())
-    assert n >= 150
+    assert n >= 400
     assert answerable[Heard1.WRONG] <= 0.03 * n
     reached = answerable[Heard1.RIGHT] + answerable[Heard1.CONFIRM_RIGHT]
     reached += answerable[Heard1.CHOICE_RIGHT]
