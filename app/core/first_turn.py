@@ -50,6 +50,9 @@ def first_turn(flow: Flow, text: str, need: str | None) -> Heard1:
     answered = [p for p in said if p in content]
     if answered:
         return Heard1.RIGHT if answered[0] == need else Heard1.WRONG
+    heard = step.call.turns[-1].intent if step.call.turns else None
+    if need and need not in content and heard == need:
+        return Heard1.RIGHT  # a hello, a thanks, a goodbye: heard as what it is, and met so
     routed = [a.intent for a in step.actions if isinstance(a, Transfer)]
     if need and routed == [need]:
         return Heard1.RIGHT  # a need whose handling is a person (a visit, a meeting): routed

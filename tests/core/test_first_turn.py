@@ -16,6 +16,14 @@ def test_each_kind_of_first_reply_is_told_apart(flow_at):
     assert first_turn(flow, unsure, "hittegods") is Heard1.CONFIRM_OTHER
 
 
+def test_a_greeting_or_a_thanks_is_right_when_heard_as_one(flow_at):
+    """No answer is said to "hej" or "tusind tak", yet the bot met them as what they were."""
+    flow = flow_at()
+    assert first_turn(flow, "hej med dig", "hilsen") is Heard1.RIGHT
+    assert first_turn(flow, "tusind tak", "tak") is Heard1.RIGHT
+    assert first_turn(flow, "tusind tak", "hilsen") is Heard1.ASKED
+
+
 def test_lengths_fall_in_the_buckets_the_targets_use():
     assert length_bucket("mit pas") == "≤ 8 words"
     assert length_bucket(" ".join(["ord"] * 9)) == "9–16 words"
