@@ -258,6 +258,8 @@ PERSON_OFFER = "person"
 """`Call.offer` when the caller is asked whether they want a person."""
 LINK_OFFER = "link"
 """`Call.offer` when the caller is asked whether they want the last answer's link by SMS."""
+ENGLISH_CALLBACK_OFFER = "english_callback"
+"""`Call.offer` when an English caller, while closed, is asked whether we may call them back."""
 
 CALLBACK_STATES = frozenset({State.CALLBACK_OFFER, State.CALLBACK_NUMBER, State.CALLBACK_CONFIRM})
 """While a callback is being arranged, "ja", "nej" and digits mean something else."""

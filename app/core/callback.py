@@ -157,13 +157,13 @@ class CallbackSteps:
         call = dataclasses.replace(call, state=State.CALLBACK_CONFIRM, last_said=(prompt,))
         return Step(call, (prompt,))
 
-    def _request_callback(self, call: Call) -> Step:
+    def _request_callback(self, call: Call, done: str = "callback_done") -> Step:
         intent = self._last_intent(call)
         request = RequestCallback(
             call.callback_to or None, intent.id if intent else None, self._callback_about(call)
         )
         call = self._finish(dataclasses.replace(call, callback_to=None))
-        return Step(call, (request, self._say("callback_done", barge_in=False), Hangup()))
+        return Step(call, (request, self._say(done, barge_in=False), Hangup()))
 
     def _callback_about(self, call: Call) -> str:
         intent = self._last_intent(call)

@@ -14,7 +14,16 @@ from __future__ import annotations
 import dataclasses
 
 from ..intents.catalogue import SYSTEM_TOPIC
-from .call import PERSON_OFFER, YES_NO_STATES, Call, Say, State, Step, TransferReason
+from .call import (
+    ENGLISH_CALLBACK_OFFER,
+    PERSON_OFFER,
+    YES_NO_STATES,
+    Call,
+    Say,
+    State,
+    Step,
+    TransferReason,
+)
 from .verdict import Decision, Match
 
 
@@ -46,10 +55,18 @@ class CueSteps:
         return self._transfer(call, TransferReason.CASE, intent=intent)
 
     def _english(self, call: Call) -> Step:
-        """One sentence in English, offering a person; yes (or 1) transfers."""
-        say = self._say("english")
+        """One sentence in English, offering a person; yes (or 1) transfers.
+
+        While closed, the Danish callback questions would not be understood: on the phone the
+        offer is a callback to the number called from, in the chat when to write again.
+        """
+        open_now = self.hours.is_open(self.clock())
+        say = self._say("english" if open_now else "english_closed")
+        if not open_now and self.written:  # the chat: when to write again, nothing to accept
+            return Step(dataclasses.replace(call, last_said=(say,)), (say,))
+        offer = PERSON_OFFER if open_now else ENGLISH_CALLBACK_OFFER
         call = dataclasses.replace(
-            call, state=State.OFFERING, offer=PERSON_OFFER, pending=None, last_said=(say,)
+            call, state=State.OFFERING, offer=offer, pending=None, last_said=(say,)
         )
         return Step(call, (say,))
 

@@ -14,7 +14,17 @@ import dataclasses
 from collections.abc import Callable
 
 from ..intents.catalogue import SystemIntent
-from .call import LINK_OFFER, PERSON_OFFER, Call, Say, SendLink, State, Step, TransferReason
+from .call import (
+    ENGLISH_CALLBACK_OFFER,
+    LINK_OFFER,
+    PERSON_OFFER,
+    Call,
+    Say,
+    SendLink,
+    State,
+    Step,
+    TransferReason,
+)
 from .verdict import Decision, Match
 
 REPHRASE_OFFERS = frozenset({"not_it", "not_it_closed"})
@@ -43,6 +53,12 @@ class OfferSteps:
         call = dataclasses.replace(call, state=State.LISTENING, offer=None, no_match=0)
         if offer == PERSON_OFFER:
             return self._transfer(call, TransferReason.ACCEPTED_OFFER)
+        if offer == ENGLISH_CALLBACK_OFFER:  # to the number called from, said in English
+            queue = self.intents.queue_for(self._last_intent(call))
+            call = dataclasses.replace(
+                call, wanted_transfer=TransferReason.ACCEPTED_OFFER, queue=queue
+            )
+            return self._request_callback(call, done="english_callback_done")
         if offer == LINK_OFFER:
             return self._send_link(call)
         intent = self.intents.intents.get(offer or "")
@@ -59,7 +75,10 @@ class OfferSteps:
         return Step(call, (SendLink(intent.id, link.title, link.url), sent))
 
     def _decline_offer(self, call: Call) -> Step:
+        english = call.offer == ENGLISH_CALLBACK_OFFER
         call = dataclasses.replace(call, state=State.LISTENING, offer=None, no_match=0)
+        if english:  # no callback, and no Danish to go on in: when to call again
+            return self._goodbye(call, prompt="english_goodbye")
         return self._anything_else(call)
 
     def _unclear_yes_no(self, call: Call, give_up: Callable[[Call], Step]) -> Step:

@@ -52,6 +52,12 @@ PROMPTS: dict[str, str] = {
     "english": (
         "Sorry, I can only help in Danish. Would you like to talk to a person? Say yes, or press 1."
     ),
+    "english_closed": (
+        "Sorry, I can only help in Danish, and our contact centre is closed now. Would you like "
+        "us to call you back on this number when we open? Say yes, or press 1."
+    ),
+    "english_callback_done": "Thank you. We will call you back when we open. Goodbye.",
+    "english_goodbye": "Then please call again when we are open. Goodbye.",
     "confirm_again": "Undskyld. Sig det gerne med andre ord.",
     "rephrase": "Det forstod jeg desværre ikke. Prøv at sige det med andre ord.",
     "no_choice": "Det valg findes ikke. Sig, hvad du vil have hjælp til, eller tryk 0.",
@@ -128,6 +134,10 @@ WRITTEN: dict[str, str] = {
         "med et menneske."
     ),
     "english": "Sorry, I can only help in Danish. Would you like to talk to a person?",
+    "english_closed": (
+        "Sorry, I can only help in Danish, and our contact centre is closed now. Please write "
+        "again when we are open."
+    ),
     "confirm_again": "Undskyld. Skriv det gerne med andre ord.",
     "rephrase": "Det forstod jeg desværre ikke. Prøv at skrive det med andre ord.",
     "no_choice": "Det valg findes ikke. Skriv, hvad du vil have hjælp til.",

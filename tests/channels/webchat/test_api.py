@@ -459,6 +459,17 @@ def test_in_the_chat_a_follow_up_belongs_to_the_answer_and_meta_talk_is_answered
     assert citizen.choices() == ["Ja", "Nej"]
 
 
+def test_in_the_chat_closed_english_is_told_when_to_write_again_in_english(chat_app):
+    citizen = Citizen(chat_app(at=CLOSED).test_client())
+    citizen.open()
+    english = citizen.send("hello do you speak english")
+    assert citizen.texts(english) == [
+        "Sorry, I can only help in Danish, and our contact centre is closed now. Please write "
+        "again when we are open."
+    ]
+    assert citizen.choices() == ["Bliv ringet op"]  # the Danish callback stays one click away
+
+
 def test_in_the_chat_a_case_question_goes_to_the_queue_at_once(chat_app):
     citizen = Citizen(chat_app().test_client())
     citizen.open()
