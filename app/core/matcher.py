@@ -11,28 +11,20 @@ be told apart, leaves it to the flow's topic question (`choices`).
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 from ..intents.catalogue import SYSTEM_TOPIC, IntentSet
-from .danish_words import ANIMALS, CALL_WORDS, HURRY, STORY_WORDS
+from .danish_words import ANIMALS, HURRY
 from .model import LearntModel
 from .normalise import Lexicon, stem
 from .verdict import Decision, Match, Thresholds
+from .word_weights import NEVER_TELLING, WordWeights
 
 _ANIMAL_STEMS = frozenset(map(stem, ANIMALS))
-_NEVER_TELLING = frozenset(map(stem, CALL_WORDS | STORY_WORDS))
-"""Words of any call or story ("ringer", "købe", "mor"): an example may use one, but it never
-tells one need from another, however few examples use it."""
 _HURRY = stem(HURRY)
 
-UNKNOWN_WORD_WEIGHT = 1.0
-"""An unknown word weighs this share of the rarest known word: off-topic talk, or a word we miss."""
-SUPPORT_DAMPING = 1.0
-"""A word one example of an intent uses counts (1/k)^this as much as its most used word."""
 _CONJUNCTIONS = re.compile(r"\b(?:og så|og|samt|plus)\b", re.IGNORECASE)
 """Where one turn may hold two requests."""
 _CLAUSE_START = re.compile(
@@ -59,18 +51,8 @@ CHOICE_SHARE = 0.5
 SURE_WITHOUT_TELLING = 0.75
 """Without a telling word, answer only at this confidence ("jeg er lige flyttet"), since
 "hjælp" alone fits home care, benefits and a goodbye alike."""
-TELLING_INTENTS = 3
-"""A word of at most this many intents tells which one is meant; "søge", "hjælp" do not."""
-TELLING_SHARE = 0.04
-"""In a large catalogue a topic's word ("kørekort", five needs of 127) still tells: a word of
-at most this share of the intents is telling too."""
 COVERAGE_SHARE = 0.4
 """Blend of coverage and nearest-example closeness; chosen with `voicebot intents eval`."""
-OFTEN = 0.3
-"""An intent's examples use a word often when at least this share as often as their most used
-word. Only such a word speaks against another intent ("fylder" in one of folkepension's many
-examples does not make "min søn fylder sytten … køreskole" a pension question), and only such
-uses make a word one topic's."""
 MODEL_SHARE = 0.5
 """Share of the learnt model's probability in the score; the rest is the fuzzy matcher's.
 Chosen by `voicebot intents eval` on cross-validation, never on the eval set."""
@@ -116,26 +98,18 @@ class Matcher:
         self.lexicon = Lexicon([e for _, e in examples], intents.synonyms())
         self._examples: list[tuple[str, frozenset[str]]] = []
         samples: list[tuple[list[str], str]] = []
-        vocab: dict[str, set[str]] = {i: set() for i in intents.intents}
         for intent_id, example in examples:
             analysed = self.lexicon.analyse(example)
             if analysed:
                 samples.append((analysed, intent_id))
                 self._examples.append((intent_id, frozenset(analysed)))
-                vocab[intent_id] |= set(analysed)
-        df = Counter(s for stems in vocab.values() for s in stems)
-        n = len(vocab)
-        self._weight = {s: math.log(1 + n / count) for s, count in df.items()}
-        self._unknown_weight = UNKNOWN_WORD_WEIGHT * math.log(1 + n)
-        self._telling = math.log(1 + n / max(TELLING_INTENTS, round(TELLING_SHARE * n)))
-        self._strength = {intent: self._strengths(intent) for intent in vocab}
-        self._topic_word = self._words_of_one_topic()
+        self.words = WordWeights(self._examples, {i.id: i.topic for i in intents.intents.values()})
         self._using: dict[str, list[int]] = {}
         """Stem → the examples (by index) that use it."""
         for j, (_, example) in enumerate(self._examples):
             for s in example:
                 self._using.setdefault(s, []).append(j)
-        self._example_weight = [sum(self._weight[s] for s in e) for _, e in self._examples]
+        self._example_weight = [sum(self.words.weight[s] for s in e) for _, e in self._examples]
         self._written: dict[frozenset[str], set[str]] = {}
         """An example's words → the intents an editor wrote exactly those words for."""
         for intent_id, example in self._examples:
@@ -158,7 +132,7 @@ class Matcher:
                 (1 - share) * (COVERAGE_SHARE * coverage[i] + (1 - COVERAGE_SHARE) * nearest[i])
                 + share * learnt.get(i, 0.0),
             )
-            for i in self._strength
+            for i in self.words.strength
         ]
         return sorted(ranked, key=lambda pair: pair[1], reverse=True)
 
@@ -166,13 +140,13 @@ class Matcher:
         self, stems: list[str]
     ) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
         """Coverage, nearest-example closeness and the model's probability, by intent."""
-        total = sum(self._weight.get(s, self._unknown_weight) for s in stems)
+        total = sum(self.words.weight.get(s, self.words.unknown_weight) for s in stems)
         coverage = {
             intent: sum(strength.get(s, 0.0) for s in stems) / total
-            for intent, strength in self._strength.items()
+            for intent, strength in self.words.strength.items()
         }
         said = frozenset(stems)
-        nearest = dict.fromkeys(self._strength, 0.0)
+        nearest = dict.fromkeys(self.words.strength, 0.0)
         sharing = {j for s in said for j in self._using.get(s, ())}  # others score 0
         for j in sharing:
             intent = self._examples[j][0]
@@ -192,7 +166,7 @@ class Matcher:
         ranked = [(found.nearest, found.confidence)] if found.intent else []
         candidates = []
         for intent, score in [*ranked, *found.alternatives][:3]:
-            strength = self._strength[intent]
+            strength = self.words.strength[intent]
             candidates.append(
                 {
                     "intent": intent,
@@ -201,7 +175,7 @@ class Matcher:
                     "nearest_example": round(nearest.get(intent, 0.0), 3),
                     "model": round(learnt.get(intent, 0.0), 3),
                     "words": {s: round(strength[s], 2) for s in stems if s in strength},
-                    "telling": sorted(self._showing(intent, stems) & strength.keys()),
+                    "telling": sorted(self.words.showing(intent, stems) & strength.keys()),
                     "model_features": self.model.weights(stems, intent),
                 }
             )
@@ -210,42 +184,9 @@ class Matcher:
             "why": found.why,
             "heard": stems,
             "guessed": sorted(guesses),
-            "unknown": [s for s in stems if s not in self._weight],
+            "unknown": [s for s in stems if s not in self.words.weight],
             "candidates": candidates,
         }
-
-    def _telling_word(self, word: str) -> bool:
-        return word not in _NEVER_TELLING and self._weight.get(word, 0.0) >= self._telling
-
-    def _showing(self, intent: str, stems: list[str]) -> set[str]:
-        """The words said that show `intent`: its telling words, and its topic's words.
-
-        A topic's word shows only when the turn names no other topic: "vi flytter og min mitid
-        virker ikke" names two, and neither is shown by its topic's word alone.
-        """
-        topic = self.intents.intents[intent].topic
-        named = {self._topic_word.get(s) for s in stems} - {None, SYSTEM_TOPIC}
-        alone = named <= {topic}
-        return {
-            s
-            for s in stems
-            if self._telling_word(s) or (alone and self._topic_word.get(s) == topic)
-        }
-
-    def _words_of_one_topic(self) -> dict[str, str]:
-        """Words that two or more needs of one topic use often, and no other topic does.
-
-        Shared by the topic's needs, such a word ("flytte", "mitid", "skole") is not telling,
-        yet it names the topic: "jeg skal flytte fra min kone hvordan melder jeg ny adresse"
-        shows a moving need as a telling word would. Which of the topic's needs is meant is
-        still told apart (`_tells_apart`, the margin and the topic question).
-        """
-        topics: dict[str, list[str]] = {}
-        for intent, strength in self._strength.items():
-            for s, w in strength.items():
-                if w >= OFTEN * self._weight[s] and s not in _NEVER_TELLING:
-                    topics.setdefault(s, []).append(self.intents.intents[intent].topic)
-        return {s: t[0] for s, t in topics.items() if len(t) > 1 and len(set(t)) == 1}
 
     def match(self, text: str) -> Match:
         """The best intent for a transcript, with a decision the flow can act on.
@@ -294,12 +235,13 @@ class Matcher:
             Decision.CONFIRM: f"score ≥ {t.confirm:.2f} but not sure or not clear enough",
             Decision.NONE: f"score under {t.confirm:.2f}",
         }[decision]
-        if decision is not Decision.NONE and _HURRY in stems and _NEVER_TELLING.issuperset(stems):
+        if decision is not Decision.NONE and _HURRY in stems and NEVER_TELLING.issuperset(stems):
             # "hvad bliver vejret i morgen": when, but not what
             return best, confidence, Decision.NONE, "a date, and no word of a need"
         evidence, telling, unknown = self._evidence(best, stems, guesses)
         animals = _ANIMAL_STEMS.intersection(stems)
-        if decision is not Decision.NONE and animals and not animals & self._strength[best].keys():
+        own = self.words.strength[best]
+        if decision is not Decision.NONE and animals and animals.isdisjoint(own):
             return best, confidence, Decision.NONE, "about an animal, which its examples never are"
         if decision is not Decision.NONE and unknown and not telling:
             return best, confidence, Decision.NONE, "only shared words, beside words none knows"
@@ -313,7 +255,7 @@ class Matcher:
         if decision is Decision.ANSWER and not shown:
             decision = Decision.CONFIRM  # near, but not shown to be it: ask, never assume
             why = "near, but no telling word outweighs the unknown words"
-        if decision is Decision.ANSWER and sum(map(self._telling_word, evidence)) == 1:
+        if decision is Decision.ANSWER and sum(map(self.words.telling, evidence)) == 1:
             other = self._contrary(best, stems, guesses)
             if other:  # "et sommerjob på genbrugspladsen": one word for it, one for a job
                 decision = Decision.CONFIRM
@@ -327,24 +269,24 @@ class Matcher:
     def _contrary(self, best: str, stems: list[str], guesses: frozenset[str]) -> str | None:
         """An intent of another topic that a telling word said speaks for, not `best`'s own.
 
-        The word must be one its examples use often (OFTEN), not one a single example of
-        many happens to hold.
+        The word must be one its examples use often (`WordWeights.often`), not one a single
+        example of many happens to hold.
         """
         topic = self.intents.intents[best].topic
-        own = self._strength[best]
+        own = self.words.strength[best]
         for s in stems:
-            if s in own or s in guesses or not self._telling_word(s):
+            if s in own or s in guesses or not self.words.telling(s):
                 continue
-            for other, strength in self._strength.items():
-                used = strength.get(s, 0.0) >= OFTEN * self._weight[s]
-                if used and self.intents.intents[other].topic not in (topic, SYSTEM_TOPIC):
+            for other in self.words.strength:
+                theirs = self.intents.intents[other].topic
+                if self.words.often(other, s) and theirs not in (topic, SYSTEM_TOPIC):
                     return other
         return None
 
     def _tells_apart(self, best: str, other: str, stems: list[str]) -> bool:
         """Is a telling word said that `best`'s examples use and a near `other`'s do not?"""
-        own, theirs = self._strength[best], self._strength[other]
-        return any(s in own and s not in theirs and self._telling_word(s) for s in stems)
+        own, theirs = self.words.strength[best], self.words.strength[other]
+        return any(s in own and s not in theirs and self.words.telling(s) for s in stems)
 
     def _clauses(self, text: str, near: set[str]) -> list[tuple[bool, Verdict | None]]:
         """Each clause of two or more content words, judged once.
@@ -429,26 +371,20 @@ class Matcher:
     ) -> tuple[list[str], float, float]:
         """The intent's words said (not guessed), their telling weight, the unknown words'."""
         said = set(stems)
-        strength = self._strength[intent]
+        strength = self.words.strength[intent]
         evidence = [s for s in said if s in strength and s not in guesses]
-        showing = self._showing(intent, stems)
-        telling = sum(self._weight[s] for s in evidence if s in showing)
-        unknown = sum(self._unknown_weight for s in said if s not in self._weight)
+        showing = self.words.showing(intent, stems)
+        telling = sum(self.words.weight[s] for s in evidence if s in showing)
+        unknown = sum(self.words.unknown_weight for s in said if s not in self.words.weight)
         return evidence, telling, unknown
 
     def match_all(self, texts: Sequence[str]) -> list[Match]:
         """`match` over many lines (the CLI and the eval)."""
         return [self.match(t) for t in texts]
 
-    def _strengths(self, intent: str) -> dict[str, float]:
-        """How much each word speaks for an intent: specificity, damped if few examples use it."""
-        counts = Counter(s for i, stems in self._examples if i == intent for s in stems)
-        top = max(counts.values(), default=1)
-        return {s: self._weight[s] * (c / top) ** SUPPORT_DAMPING for s, c in counts.items()}
-
     def _closeness(self, said: frozenset[str], j: int, said_weight: float) -> float:
         """Weighted F1 of the words said and example `j`'s words."""
-        shared = sum(self._weight[s] for s in said & self._examples[j][1])
+        shared = sum(self.words.weight[s] for s in said & self._examples[j][1])
         if not shared:
             return 0.0
         precision = shared / said_weight

@@ -257,7 +257,7 @@ def test_a_telling_word_of_another_topic_keeps_a_clear_need_a_question(matcher):
 
 def test_a_word_the_needs_of_one_topic_share_shows_its_need(matcher):
     """A word of moving, going abroad and a child's move is no telling word, yet it names moving."""
-    assert "flyt" in matcher._topic_word and not matcher._telling_word("flyt")
+    assert "flyt" in matcher.words.topic_word and not matcher.words.telling("flyt")
     found = matcher.match("jeg skal flytte fra min kone hvordan melder jeg ny adresse")
     assert (found.intent, found.decision) == ("flytning", Decision.ANSWER)
 

@@ -43,7 +43,7 @@ def test_at_least_95_in_a_hundred_out_of_scope_questions_are_refused(flow_at):
         out += [t for t, label in zip(texts, labels, strict=True) if label is None]
     assert len(out) >= 250
     flow = flow_at()
-    wrong = [(t, answered(flow, t)) for t in out if answered(flow, t)]
+    wrong = [(t, said) for t in out if (said := answered(flow, t))]
     assert len(wrong) <= (1 - REFUSED_AT_LEAST) * len(out), wrong
 
 
